@@ -1,0 +1,62 @@
+/* sync.h: when and how the outbox reaches the server: enrolment and the push/pull round trip
+ * of docs/PROTOCOL.md over HTTPS with libcurl (the only file that includes curl.h). The
+ * server's certificate is self-signed; trust is its public-key pin. */
+#ifndef AGENT_SYNC_H
+#define AGENT_SYNC_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "agent/cfg.h"
+#include "agent/cred.h"
+#include "agent/store.h"
+
+#define SYNC_MSG_MAX 300          /* room for a message to the courier */
+#define SYNC_REPLY_MAX (8u << 20) /* largest reply body accepted, bytes */
+#define SYNC_ROUNDS_MAX 10000     /* batches in one sync, a guard against a server loop */
+
+enum sync_status {
+	SYNC_OK,
+	SYNC_UNREACHABLE,  /* no connection, timeout or 5xx: retry later, nothing lost */
+	SYNC_REFUSED,      /* a 4xx or a reply that breaks the protocol: needs a person */
+	SYNC_PIN,          /* the server's key does not match the pin */
+	SYNC_LOCAL,        /* the local store failed (full, locked) */
+};
+
+/* What one sync did. */
+struct sync_report {
+	int64_t pushed;            /* events the server acknowledged */
+	int64_t duplicates;        /* of those, already on the server */
+	int64_t pulled;            /* appointment changes applied */
+	int64_t waiting;           /* events still in the outbox afterwards */
+	int64_t requests;
+	int64_t body_bytes;        /* request bodies as sent (gzip), total */
+	int64_t plain_bytes;       /* the same before compression */
+	long http_status;          /* of the last request, 0 if none */
+	char message[SYNC_MSG_MAX];/* for the courier when not SYNC_OK */
+};
+
+struct sync_client;
+
+/* Initialise libcurl once per process (before threads; there are none). */
+DS_WUR enum ds_err sync_global_init(void);
+void sync_global_cleanup(void);
+
+/* A client for C's server and pin with TOKEN (may be NULL for enrolment). One CURL handle,
+ * kept for the client's life so connections are reused. OUT: *CL; caller frees with
+ * sync_client_free(). */
+DS_WUR enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_client **cl);
+
+/* Free CL. Accepts NULL. */
+void sync_client_free(struct sync_client *cl);
+
+/* Exchange the one-time CODE for a credential (OUT: C). MSG (SYNC_MSG_MAX) says what failed. */
+enum sync_status sync_enroll(struct sync_client *cl, const char *code, const char *device_name,
+                             struct cred *c, char *msg);
+
+/* Push the outbox in batches and pull appointment changes until the outbox is empty or a
+ * request fails. Acked events are deleted, and the cursor and appointments saved, in one
+ * transaction per batch. OUT: R. */
+enum sync_status sync_run(struct sync_client *cl, struct store *st, struct sync_report *r);
+
+#endif

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages Doorstep needs to build, test and run.
+# Called by `make demo` and `make test`; installs only what is missing and says what it installs.
+set -eu
+PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libmbedtls-dev libjansson-dev libuv1-dev
+libhttp-parser-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev libgps-dev gpsd curl
+python3 clang libclang-rt-14-dev iproute2 procps libcsv-dev"
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+echo "install-deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,399 @@
+/* api.c: requests are parsed and validated on the loop thread; anything that touches the
+ * database becomes a job. One worker at a time takes every queued job and runs them in one
+ * transaction, each inside its own savepoint (a refused batch rolls back alone), then one
+ * durable commit acknowledges them all: group commit, so 64 clients cost one fsync per round
+ * rather than 64, while each batch stays all-or-nothing. Replies go out only after COMMIT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "server/api.h"
+#include "server/appt.h"
+#include "server/auth.h"
+#include "server/ingest.h"
+#include "wire.h"
+
+#define API_AUTH_MAX 256        /* Authorization header kept for the job */
+#define API_JOBS_PER_TXN 256    /* jobs committed together at most */
+
+enum api_job_kind { JOB_SYNC, JOB_ENROLL };
+
+struct api_job {
+	struct api_job *next;
+	struct net_exchange *x;
+	enum api_job_kind kind;
+	char auth[API_AUTH_MAX + 1];
+	struct wire_batch batch;     /* JOB_SYNC */
+	json_t *req;                 /* JOB_ENROLL: the request object */
+	int status;                  /* the reply, filled by the worker */
+	char *body;                  /* malloc'd JSON */
+};
+
+struct api {
+	struct store *s;
+	struct ingest *in;
+	uv_loop_t *loop;
+	enum log_level log_max;
+	struct api_job *queue, **queue_tail; /* waiting for the worker */
+	struct api_job *running;             /* taken by the worker */
+	uv_work_t work;
+	int busy;
+};
+
+static char *api_error_body(const char *code, const char *msg)
+{
+	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", msg);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+static void api_reply_error(struct net_exchange *x, int status, const char *code, const char *msg)
+{
+	char *body = api_error_body(code, msg);
+
+	net_reply(x, status, "application/json", body, body ? strlen(body) : 0);
+	free(body);
+}
+
+static void api_job_error(struct api_job *j, int status, const char *code, const char *msg)
+{
+	free(j->body);
+	j->status = status;
+	j->body = api_error_body(code, msg);
+}
+
+static void api_job_free(struct api_job *j)
+{
+	wire_batch_free(&j->batch);
+	json_decref(j->req);
+	free(j->body);
+	free(j);
+}
+
+/* Maps a database failure to a reply: busy and full are worth retrying. */
+static void api_job_dberr(struct api *a, struct api_job *j, enum ds_err rc)
+{
+	log_msg(a->log_max, LOG_ERROR, "%s", a->s->err);
+	if (rc == DS_EBUSY || rc == DS_EFULL)
+		api_job_error(j, 503, "busy", "the server cannot write now; retry later");
+	else
+		api_job_error(j, 500, "internal", "the server failed; nothing was written; retry later");
+}
+
+static void api_job_set(struct api_job *j, int status, json_t *o)
+{
+	free(j->body);
+	j->status = status;
+	j->body = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+	json_decref(o);
+	if (j->body == NULL)
+		api_job_error(j, 500, "internal", "out of memory");
+}
+
+static void api_server_time(json_t *o)
+{
+	char t[ISOTIME_MAX_LEN + 1];
+
+	if (isotime_format(isotime_now_ms(), 0, t, sizeof t) == DS_OK)
+		json_object_set_new(o, "server_time", json_string(t));
+}
+
+static const char *api_refusal_code(enum ingest_refusal r, int *status)
+{
+	switch (r) {
+	case INGEST_CONFLICT: *status = 409; return "conflict";
+	case INGEST_FORBIDDEN: *status = 403; return "forbidden";
+	case INGEST_UNKNOWN_APPT: *status = 422; return "unknown_appointment";
+	case INGEST_OK: break;
+	}
+	*status = 500;
+	return "internal";
+}
+
+/* One sync job inside the open transaction, in its own savepoint. */
+static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms)
+{
+	struct auth_device dev;
+	struct ingest_result res;
+	json_t *o = NULL, *arr = NULL;
+	int64_t cursor = 0;
+	enum ds_err rc;
+	int status;
+
+	if ((rc = auth_check(a->s, j->auth, &dev)) == DS_ENOTFOUND) {
+		api_job_error(j, 401, "unauthorized", "unknown or revoked device credential");
+		return DS_OK;
+	}
+	if (rc != DS_OK || (rc = store_exec(a->s, "SAVEPOINT job")) != DS_OK)
+		return rc;
+	if ((rc = ingest_batch(a->in, &dev, &j->batch, now_ms, &res)) != DS_OK)
+		return rc;
+	if (res.refusal != INGEST_OK) {
+		const char *code = api_refusal_code(res.refusal, &status);
+		api_job_error(j, status, code, res.detail);
+		return store_exec(a->s, "ROLLBACK TO job; RELEASE job");
+	}
+	arr = json_array();
+	if (arr == NULL || (rc = appt_changes(a->s, dev.courier, j->batch.cursor, arr, &cursor)) != DS_OK) {
+		json_decref(arr);
+		return rc ? rc : DS_ENOMEM;
+	}
+	o = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:o}", "v", WIRE_VERSION,
+	              "acked", res.stored + res.duplicates, "stored", res.stored,
+	              "duplicates", res.duplicates, "last_seq", (json_int_t)res.last_seq,
+	              "cursor", (json_int_t)cursor, "appointments", arr);
+	if (o != NULL)
+		api_server_time(o);
+	api_job_set(j, 200, o);
+	return store_exec(a->s, "RELEASE job");
+}
+
+static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)
+{
+	struct auth_device dev;
+	char secret[AUTH_SECRET_MAX + 1];
+	enum auth_refusal why;
+	enum ds_err rc;
+	json_t *o;
+
+	rc = auth_redeem(a->s, json_string_value(json_object_get(j->req, "code")),
+	                 json_string_value(json_object_get(j->req, "device_name")),
+	                 json_string_value(json_object_get(j->req, "pubkey")), now_ms, &dev, secret, &why);
+	if (rc != DS_OK) {
+		api_job_dberr(a, j, rc);
+		return;
+	}
+	if (why == AUTH_UNKNOWN_CODE) {
+		api_job_error(j, 401, "unauthorized", "unknown enrolment code");
+		return;
+	}
+	if (why != AUTH_OK) {
+		api_job_error(j, 410, why == AUTH_CODE_USED ? "code_used" : "code_expired",
+		              why == AUTH_CODE_USED ? "this enrolment code was already used" :
+		              "this enrolment code has expired; ask for a new one");
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s}", "device", dev.id, "credential", secret,
+	              "courier", dev.courier, "office", dev.office);
+	if (o != NULL)
+		api_server_time(o);
+	api_job_set(j, 200, o);
+	log_msg(a->log_max, LOG_INFO, "device %s enrolled for courier %s", dev.id, dev.courier);
+}
+
+/* Runs the sync jobs of the list in one transaction. On a failed commit every job gets an
+ * error: nothing was acknowledged, so the devices send again. */
+static void api_sync_group(struct api *a, int64_t now_ms)
+{
+	struct api_job *j;
+	enum ds_err rc;
+
+	if ((rc = store_begin(a->s)) != DS_OK)
+		goto fail;
+	for (j = a->running; j != NULL; j = j->next)
+		if (j->kind == JOB_SYNC && (rc = api_sync_job(a, j, now_ms)) != DS_OK)
+			goto fail;
+	if ((rc = store_commit(a->s)) != DS_OK)
+		goto fail;
+	return;
+fail:
+	store_rollback(a->s);
+	for (j = a->running; j != NULL; j = j->next)
+		if (j->kind == JOB_SYNC)
+			api_job_dberr(a, j, rc);
+}
+
+static void api_work(uv_work_t *w)
+{
+	struct api *a = w->data;
+	struct api_job *j;
+	int64_t now_ms = isotime_now_ms();
+
+	for (j = a->running; j != NULL; j = j->next)
+		if (j->kind == JOB_ENROLL)
+			api_enroll_job(a, j, now_ms);
+	api_sync_group(a, now_ms);
+}
+
+static void api_start(struct api *a);
+
+static void api_after_work(uv_work_t *w, int status)
+{
+	struct api *a = w->data;
+	struct api_job *j = a->running, *next;
+
+	(void)status;
+	a->running = NULL;
+	a->busy = 0;
+	for (; j != NULL; j = next) {
+		next = j->next;
+		net_reply(j->x, j->status, "application/json", j->body, j->body ? strlen(j->body) : 0);
+		api_job_free(j);
+	}
+	api_start(a);
+}
+
+/* Hands the queued jobs (up to API_JOBS_PER_TXN) to the worker unless it is busy. */
+static void api_start(struct api *a)
+{
+	struct api_job **tail = &a->queue;
+	int n = 0;
+
+	if (a->busy || a->queue == NULL)
+		return;
+	while (*tail != NULL && n < API_JOBS_PER_TXN) {
+		tail = &(*tail)->next;
+		n++;
+	}
+	a->running = a->queue;
+	a->queue = *tail;
+	*tail = NULL;
+	if (a->queue == NULL)
+		a->queue_tail = &a->queue;
+	a->busy = 1;
+	a->work.data = a;
+	if (uv_queue_work(a->loop, &a->work, api_work, api_after_work) != 0) {
+		a->busy = 0;
+		api_after_work(&a->work, -1);
+	}
+}
+
+static void api_enqueue(struct api *a, struct api_job *j)
+{
+	j->next = NULL;
+	j->status = 500;
+	*a->queue_tail = j;
+	a->queue_tail = &j->next;
+	api_start(a);
+}
+
+static void api_sync(struct api *a, struct net_exchange *x, const struct net_request *req)
+{
+	struct api_job *j = calloc(1, sizeof *j);
+	char err[WIRE_ERR_MAX];
+	enum ds_err rc;
+
+	if (j == NULL) {
+		api_reply_error(x, 500, "internal", "out of memory");
+		return;
+	}
+	j->x = x;
+	j->kind = JOB_SYNC;
+	if (req->authorization == NULL || strlen(req->authorization) > API_AUTH_MAX) {
+		api_job_free(j);
+		api_reply_error(x, 401, "unauthorized", "an Authorization: Bearer credential is required");
+		return;
+	}
+	snprintf(j->auth, sizeof j->auth, "%s", req->authorization);
+	rc = wire_batch_decode((const char *)req->body, req->body_len, &j->batch, err);
+	if (rc != DS_OK) {
+		api_job_free(j);
+		if (rc == DS_ETOOBIG)
+			api_reply_error(x, 413, "too_large", err);
+		else if (strncmp(err, "malformed JSON", 14) == 0)
+			api_reply_error(x, 400, "malformed_json", err);
+		else
+			api_reply_error(x, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
+		return;
+	}
+	api_enqueue(a, j);
+}
+
+static void api_enroll(struct api *a, struct net_exchange *x, const struct net_request *req)
+{
+	static const char *const allowed[] = {"code", "device_name", "pubkey"};
+	json_error_t jerr;
+	json_t *o = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	struct api_job *j = NULL;
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (o == NULL || !json_is_object(o)) {
+		api_reply_error(x, 400, "malformed_json", "the body must be a JSON object");
+		goto fail;
+	}
+	json_object_foreach(o, key, v) {
+		for (i = 0; i < 3 && strcmp(key, allowed[i]) != 0; i++)
+			;
+		if (i == 3 || !json_is_string(v) || json_string_length(v) > 512) {
+			api_reply_error(x, 400, "invalid", "members: code, device_name, pubkey (strings)");
+			goto fail;
+		}
+	}
+	if (json_object_get(o, "code") == NULL) {
+		api_reply_error(x, 400, "invalid", "code: missing");
+		goto fail;
+	}
+	j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		api_reply_error(x, 500, "internal", "out of memory");
+		goto fail;
+	}
+	j->x = x;
+	j->kind = JOB_ENROLL;
+	j->req = o;
+	api_enqueue(a, j);
+	return;
+fail:
+	json_decref(o);
+}
+
+void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req)
+{
+	struct api *a = ctx;
+	int post = strcmp(req->method, "POST") == 0;
+
+	if (strcmp(req->path, "/v1/sync") == 0 || strcmp(req->path, "/v1/enroll") == 0) {
+		if (!post) {
+			api_reply_error(x, 405, "method_not_allowed", "use POST");
+			return;
+		}
+		if (req->path[4] == 's')
+			api_sync(a, x, req);
+		else
+			api_enroll(a, x, req);
+		return;
+	}
+	if (strcmp(req->path, "/v1/health") == 0) {
+		static const char ok[] = "{\"status\":\"ok\",\"protocol\":1}";
+		net_reply(x, 200, "application/json", ok, sizeof ok - 1);
+		return;
+	}
+	api_reply_error(x, 404, "not_found", "no such endpoint");
+}
+
+struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
+{
+	struct api *a = calloc(1, sizeof *a);
+
+	if (a == NULL)
+		return NULL;
+	a->s = s;
+	a->loop = loop;
+	a->log_max = log_max;
+	a->queue_tail = &a->queue;
+	a->in = ingest_new(s);
+	if (a->in == NULL) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void api_free(struct api *a)
+{
+	struct api_job *j, *next;
+
+	if (a == NULL)
+		return;
+	for (j = a->queue; j != NULL; j = next) {
+		next = j->next;
+		api_job_free(j);
+	}
+	ingest_free(a->in);
+	free(a);
+}

@@ -1,0 +1,153 @@
+/* cfg.c: a deliberately small format (name = value) so an office's technician can edit it
+ * with any editor; unknown names and out-of-range values are errors, never ignored. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/cfg.h"
+
+#define CFG_LINE_MAX 512
+
+struct cfg_item {
+	const char *name;
+	int is_text;
+	size_t off;
+	long def, lo, hi;
+	const char *text_def;
+	const char *help;
+};
+
+static const struct cfg_item cfg_items[] = {
+	{"listen", 1, offsetof(struct cfg, listen), 0, 0, 0, "127.0.0.1:8443",
+	 "address and port to serve HTTPS on (serve --listen overrides)"},
+	{"log_level", 0, offsetof(struct cfg, log_level), 2, 0, 3, NULL,
+	 "0 errors, 1 warnings, 2 info, 3 debug"},
+	{"max_header_bytes", 0, offsetof(struct cfg, max_header_bytes), 16384, 1024, 1048576, NULL,
+	 "largest request head; larger gets 431"},
+	{"max_body_bytes", 0, offsetof(struct cfg, max_body_bytes), 4194304, 1024, 268435456, NULL,
+	 "largest request body as sent; larger gets 413"},
+	{"max_decompressed_bytes", 0, offsetof(struct cfg, max_decompressed_bytes), 16777216, 1024,
+	 1073741824, NULL, "largest gzip body after decompression; larger gets 413"},
+	{"read_timeout_ms", 0, offsetof(struct cfg, read_timeout_ms), 10000, 100, 600000, NULL,
+	 "a request must arrive whole within this time; idle keep-alive closes after it"},
+	{"max_connections", 0, offsetof(struct cfg, max_connections), 1024, 1, 100000, NULL,
+	 "connections served at once; more are refused"},
+};
+
+#define CFG_N (sizeof cfg_items / sizeof cfg_items[0])
+
+void cfg_defaults(struct cfg *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < CFG_N; i++) {
+		if (cfg_items[i].is_text)
+			snprintf((char *)c + cfg_items[i].off, CFG_LISTEN_MAX, "%s", cfg_items[i].text_def);
+		else
+			*(long *)(void *)((char *)c + cfg_items[i].off) = cfg_items[i].def;
+	}
+}
+
+static char *cfg_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static enum ds_err cfg_set(struct cfg *c, const char *name, const char *val, char *err,
+                           size_t err_len, long line)
+{
+	const struct cfg_item *it = NULL;
+	char *end;
+	long v;
+	size_t i;
+
+	for (i = 0; i < CFG_N; i++)
+		if (strcmp(cfg_items[i].name, name) == 0)
+			it = &cfg_items[i];
+	if (it == NULL) {
+		snprintf(err, err_len, "line %ld: unknown setting \"%s\"", line, name);
+		return DS_EINVAL;
+	}
+	if (it->is_text) {
+		if (strlen(val) >= CFG_LISTEN_MAX || val[0] == '\0') {
+			snprintf(err, err_len, "line %ld: %s: empty or too long", line, name);
+			return DS_EINVAL;
+		}
+		snprintf((char *)c + it->off, CFG_LISTEN_MAX, "%s", val);
+		return DS_OK;
+	}
+	v = strtol(val, &end, 10);
+	if (*val == '\0' || *end != '\0' || v < it->lo || v > it->hi) {
+		snprintf(err, err_len, "line %ld: %s must be a whole number %ld-%ld", line, name,
+		         it->lo, it->hi);
+		return DS_EINVAL;
+	}
+	*(long *)(void *)((char *)c + it->off) = v;
+	return DS_OK;
+}
+
+enum ds_err cfg_load(struct cfg *c, const char *path, char *err, size_t err_len)
+{
+	char buf[CFG_LINE_MAX], *line, *eq;
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	enum ds_err rc = DS_OK;
+
+	if (f == NULL)
+		return DS_OK;
+	while (rc == DS_OK && fgets(buf, sizeof buf, f) != NULL) {
+		n++;
+		line = cfg_trim(buf);
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		eq = strchr(line, '=');
+		if (eq == NULL) {
+			snprintf(err, err_len, "line %ld: expected name = value", n);
+			rc = DS_EINVAL;
+			break;
+		}
+		*eq = '\0';
+		rc = cfg_set(c, cfg_trim(line), cfg_trim(eq + 1), err, err_len, n);
+	}
+	fclose(f);
+	return rc;
+}
+
+void cfg_write_sample(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "# Doorstep server settings. Lines are \"name = value\"; '#' starts a comment.\n"
+	           "# Every setting is shown at its default.\n");
+	for (i = 0; i < CFG_N; i++) {
+		fprintf(f, "\n# %s\n", cfg_items[i].help);
+		if (cfg_items[i].is_text)
+			fprintf(f, "# %s = %s\n", cfg_items[i].name, cfg_items[i].text_def);
+		else
+			fprintf(f, "# %s = %ld  (%ld-%ld)\n", cfg_items[i].name, cfg_items[i].def,
+			        cfg_items[i].lo, cfg_items[i].hi);
+	}
+}
+
+void cfg_print_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Settings in DIR/%s:\n", CFG_FILE_NAME);
+	for (i = 0; i < CFG_N; i++) {
+		if (cfg_items[i].is_text)
+			fprintf(f, "  %-24s default %s: %s\n", cfg_items[i].name, cfg_items[i].text_def,
+			        cfg_items[i].help);
+		else
+			fprintf(f, "  %-24s default %ld (%ld-%ld): %s\n", cfg_items[i].name,
+			        cfg_items[i].def, cfg_items[i].lo, cfg_items[i].hi, cfg_items[i].help);
+	}
+}

@@ -1,0 +1,370 @@
+/* ingest.c: the exactly-once core. An event's identity is its UUID (and the pair device +
+ * seq); its content is the SHA-256 of its canonical encoding, so a re-sent batch matches
+ * byte for byte whatever JSON formatting the device used. Bodies are sealed with the data key
+ * before they touch the disk because they hold a citizen's position at hand-over. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "server/ingest.h"
+
+#define INGEST_TOUCHED_MAX WIRE_MAX_BATCH
+#define INGEST_BODY_MAX 8192 /* canonical event text; events are well under 2 KiB */
+
+enum {
+	ST_BY_UUID, ST_BY_SEQ, ST_APPT, ST_MOVED, ST_INSERT, ST_DEVICE, ST_EVENTS_OF, ST_SET_FLAGS,
+	ST_SET_STATE, ST_COUNT
+};
+
+static const char *const ingest_sql[ST_COUNT] = {
+	[ST_BY_UUID] = "SELECT content_hash, device_id FROM events WHERE uuid = ?",
+	[ST_BY_SEQ] = "SELECT uuid FROM events WHERE device_id = ? AND seq = ?",
+	[ST_APPT] = "SELECT courier_id FROM appointments WHERE code = ?",
+	[ST_MOVED] = "SELECT 1 FROM appointment_moves WHERE courier_id = ? AND code = ?",
+	[ST_INSERT] = "INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
+	              " reason, recorded_ms, received_ms, content_hash, body, server_flags)"
+	              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_DEVICE] = "UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?",
+	[ST_EVENTS_OF] = "SELECT e.id, e.type, e.recorded_ms, e.reason, e.server_flags, a.kind,"
+	                 " a.window_end_ms, a.due_ms FROM events e JOIN appointments a"
+	                 " ON a.code = e.appointment WHERE e.appointment = ?"
+	                 " ORDER BY e.recorded_ms, e.uuid",
+	[ST_SET_FLAGS] = "UPDATE events SET server_flags = ? WHERE id = ?",
+	[ST_SET_STATE] = "UPDATE appointments SET status = ?2, done_ms = ?3, fail_reason = ?4,"
+	                 " rev = (SELECT value FROM counters WHERE name = 'rev')"
+	                 " WHERE code = ?1 AND (status IS NOT ?2 OR done_ms IS NOT ?3"
+	                 " OR fail_reason IS NOT ?4)",
+};
+
+struct ingest {
+	struct store *s;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+struct ingest *ingest_new(struct store *s)
+{
+	struct ingest *in = calloc(1, sizeof *in);
+	int i;
+
+	if (in == NULL)
+		return NULL;
+	in->s = s;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (store_prepare(s, ingest_sql[i], &in->st[i]) != DS_OK) {
+			ingest_free(in);
+			return NULL;
+		}
+	}
+	return in;
+}
+
+void ingest_free(struct ingest *in)
+{
+	int i;
+
+	if (in == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(in->st[i]);
+	free(in);
+}
+
+static sqlite3_stmt *ingest_stmt(struct ingest *in, int which)
+{
+	sqlite3_reset(in->st[which]);
+	sqlite3_clear_bindings(in->st[which]);
+	return in->st[which];
+}
+
+static enum ds_err ingest_step_done(struct ingest *in, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DS_OK : store_fail(in->s, rc);
+}
+
+/* Is this event already stored? Sets *DUP, or a conflict refusal. */
+static enum ds_err ingest_known(struct ingest *in, const struct auth_device *dev,
+                                const struct model_event *e, const uint8_t *hash, int *dup,
+                                struct ingest_result *res)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_BY_UUID);
+	int rc;
+
+	*dup = 0;
+	sqlite3_bind_text(st, 1, e->uuid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == CRYPTO_SHA256_LEN &&
+		    memcmp(sqlite3_column_blob(st, 0), hash, CRYPTO_SHA256_LEN) == 0 &&
+		    strcmp((const char *)sqlite3_column_text(st, 1), dev->id) == 0) {
+			*dup = 1;
+		} else {
+			res->refusal = INGEST_CONFLICT;
+			snprintf(res->detail, sizeof res->detail,
+			         "event %s is already stored with different content", e->uuid);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(in->s, rc);
+	if (*dup || res->refusal != INGEST_OK)
+		return DS_OK;
+	st = ingest_stmt(in, ST_BY_SEQ);
+	sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		res->refusal = INGEST_CONFLICT;
+		snprintf(res->detail, sizeof res->detail,
+		         "sequence number %lld of this device is already another event",
+		         (long long)e->seq);
+	}
+	sqlite3_reset(st);
+	return DS_OK;
+}
+
+/* May DEV's courier record an act on this appointment? Its own, or one moved away from it. */
+static enum ds_err ingest_allowed(struct ingest *in, const struct auth_device *dev,
+                                  const struct model_event *e, struct ingest_result *res)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_APPT);
+	int rc, mine = 0;
+
+	sqlite3_bind_text(st, 1, e->appointment, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *c = sqlite3_column_text(st, 0);
+		mine = c != NULL && strcmp((const char *)c, dev->courier) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		res->refusal = INGEST_UNKNOWN_APPT;
+		snprintf(res->detail, sizeof res->detail, "event %s: unknown appointment %s", e->uuid,
+		         e->appointment);
+		return DS_OK;
+	}
+	if (rc != SQLITE_ROW)
+		return store_fail(in->s, rc);
+	if (mine)
+		return DS_OK;
+	st = ingest_stmt(in, ST_MOVED);
+	sqlite3_bind_text(st, 1, dev->courier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->appointment, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		res->refusal = INGEST_FORBIDDEN;
+		snprintf(res->detail, sizeof res->detail,
+		         "event %s: appointment %s is not this courier's", e->uuid, e->appointment);
+	}
+	sqlite3_reset(st);
+	return DS_OK;
+}
+
+static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *dev,
+                                 const struct model_event *e, const char *canon, size_t len,
+                                 const uint8_t *hash, unsigned flags, int64_t now_ms)
+{
+	uint8_t sealed[INGEST_BODY_MAX + CRYPTO_SEAL_OVERHEAD];
+	sqlite3_stmt *st;
+	enum ds_err rc;
+
+	if (len > INGEST_BODY_MAX)
+		return DS_ETOOBIG;
+	/* The UUID is the associated data: a sealed body cannot be moved to another row. */
+	if ((rc = crypto_seal(in->s->key, e->uuid, strlen(e->uuid), canon, len, sealed)) != DS_OK)
+		return rc;
+	st = ingest_stmt(in, ST_INSERT);
+	sqlite3_bind_text(st, 1, e->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, e->seq);
+	sqlite3_bind_text(st, 4, dev->courier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->appointment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, model_event_type_name(e->type), -1, SQLITE_STATIC);
+	if (e->reason != MODEL_REASON_NONE)
+		sqlite3_bind_text(st, 7, model_reason_name(e->reason), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, e->recorded_ms);
+	sqlite3_bind_int64(st, 9, now_ms);
+	sqlite3_bind_blob(st, 10, hash, CRYPTO_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, sealed, (int)(len + CRYPTO_SEAL_OVERHEAD), SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, (int)flags);
+	return ingest_step_done(in, st);
+}
+
+/* Handles one event: duplicate, refusal, or stored. Adds its appointment to TOUCHED. */
+static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
+                              const struct model_event *e, int64_t now_ms, int64_t *last_seq,
+                              struct ingest_result *res)
+{
+	uint8_t hash[CRYPTO_SHA256_LEN];
+	char *canon = wire_event_canonical(e);
+	unsigned flags = 0;
+	int dup = 0;
+	enum ds_err rc = DS_ENOMEM;
+
+	if (canon == NULL)
+		goto fail;
+	crypto_sha256(canon, strlen(canon), hash);
+	if ((rc = ingest_known(in, dev, e, hash, &dup, res)) != DS_OK || dup ||
+	    res->refusal != INGEST_OK) {
+		res->duplicates += dup;
+		goto fail;
+	}
+	if ((rc = ingest_allowed(in, dev, e, res)) != DS_OK || res->refusal != INGEST_OK)
+		goto fail;
+	if (e->seq != *last_seq + 1)
+		flags |= INGEST_FLAG_SEQ_GAP;
+	if ((rc = ingest_insert(in, dev, e, canon, strlen(canon), hash, flags, now_ms)) != DS_OK)
+		goto fail;
+	if (e->seq > *last_seq)
+		*last_seq = e->seq;
+	res->stored++;
+fail:
+	free(canon);
+	return rc;
+}
+
+static int ingest_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
+                         const struct wire_batch *b, int64_t now_ms, struct ingest_result *res)
+{
+	const char *touched[INGEST_TOUCHED_MAX];
+	size_t i, n = 0;
+	int64_t last_seq = dev->last_seq, rev;
+	sqlite3_stmt *st;
+	enum ds_err rc = DS_OK;
+
+	memset(res, 0, sizeof *res);
+	for (i = 0; i < b->count && i < INGEST_TOUCHED_MAX; i++) {
+		int before = res->stored;
+		if ((rc = ingest_one(in, dev, &b->events[i], now_ms, &last_seq, res)) != DS_OK ||
+		    res->refusal != INGEST_OK)
+			return rc;
+		if (res->stored > before)
+			touched[n++] = b->events[i].appointment;
+	}
+	res->last_seq = last_seq;
+	st = ingest_stmt(in, ST_DEVICE);
+	sqlite3_bind_int64(st, 1, last_seq);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_text(st, 3, dev->id, -1, SQLITE_STATIC);
+	if ((rc = ingest_step_done(in, st)) != DS_OK || n == 0)
+		return rc;
+	/* One new revision for the whole batch; derive each touched appointment once. */
+	if ((rc = store_next_rev(in->s, &rev)) != DS_OK)
+		return rc;
+	qsort(touched, n, sizeof touched[0], ingest_cmp_str);
+	for (i = 0; i < n && rc == DS_OK; i++)
+		if (i == 0 || strcmp(touched[i], touched[i - 1]) != 0)
+			rc = ingest_derive(in, touched[i]);
+	return rc;
+}
+
+/* The state machine of one appointment, applied to its events in order. */
+struct ingest_state {
+	const char *kind;       /* "collect" or "deliver" */
+	int64_t window_end_ms, due_ms;
+	const char *status;     /* booked, arrived, failed, collected, delivered */
+	int64_t done_ms;        /* 0 until a final act */
+	char reason[32];
+};
+
+static unsigned ingest_apply(struct ingest_state *a, const char *type, int64_t at_ms,
+                             const char *reason)
+{
+	unsigned flags = 0;
+	int final = a->done_ms != 0;
+
+	if (at_ms > a->window_end_ms && strcmp(type, "arrive") != 0)
+		flags |= INGEST_FLAG_LATE_WINDOW;
+	if (at_ms > a->due_ms && strcmp(type, "arrive") != 0)
+		flags |= INGEST_FLAG_LATE_DUE;
+	if (final || ((strcmp(type, "collect") == 0 || strcmp(type, "deliver") == 0) &&
+	              strcmp(type, a->kind) != 0))
+		return flags | INGEST_FLAG_CONTRADICTORY;
+	if (strcmp(type, "arrive") == 0) {
+		a->status = "arrived";
+	} else if (strcmp(type, "fail") == 0) {
+		a->status = "failed";
+		snprintf(a->reason, sizeof a->reason, "%s", reason ? reason : "other");
+	} else {
+		a->status = strcmp(type, "collect") == 0 ? "collected" : "delivered";
+		a->done_ms = at_ms;
+		a->reason[0] = '\0';
+	}
+	return flags;
+}
+
+static enum ds_err ingest_save_state(struct ingest *in, const char *code,
+                                     const struct ingest_state *a)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_SET_STATE);
+
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->status, -1, SQLITE_STATIC);
+	if (a->done_ms != 0)
+		sqlite3_bind_int64(st, 3, a->done_ms);
+	if (a->reason[0] != '\0')
+		sqlite3_bind_text(st, 4, a->reason, -1, SQLITE_STATIC);
+	return ingest_step_done(in, st);
+}
+
+enum ds_err ingest_derive(struct ingest *in, const char *code)
+{
+	struct ingest_state a = {.status = "booked"};
+	char kind[16] = "";
+	sqlite3_stmt *st = ingest_stmt(in, ST_EVENTS_OF), *up;
+	int64_t ids[INGEST_TOUCHED_MAX];
+	unsigned newf[INGEST_TOUCHED_MAX];
+	size_t n = 0, i;
+	enum ds_err rc = DS_OK;
+	int step;
+
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		unsigned old = (unsigned)sqlite3_column_int(st, 4), f;
+		snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 5));
+		a.kind = kind;
+		a.window_end_ms = sqlite3_column_int64(st, 6);
+		a.due_ms = sqlite3_column_int64(st, 7);
+		f = ingest_apply(&a, (const char *)sqlite3_column_text(st, 1),
+		                 sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
+		f |= old & INGEST_FLAG_SEQ_GAP;
+		/* Flags change only for events whose place in the order moved; few per call. */
+		if (f != old && n < INGEST_TOUCHED_MAX) {
+			ids[n] = sqlite3_column_int64(st, 0);
+			newf[n++] = f;
+		}
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return store_fail(in->s, step);
+	for (i = 0; i < n && rc == DS_OK; i++) {
+		up = ingest_stmt(in, ST_SET_FLAGS);
+		sqlite3_bind_int(up, 1, (int)newf[i]);
+		sqlite3_bind_int64(up, 2, ids[i]);
+		rc = ingest_step_done(in, up);
+	}
+	if (rc != DS_OK || a.kind == NULL)
+		return rc;
+	return ingest_save_state(in, code, &a);
+}
+
+void ingest_flag_names(unsigned flags, json_t *a)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{MODEL_FLAG_FAR, "far"}, {MODEL_FLAG_POOR_ACCURACY, "poor_accuracy"},
+		{MODEL_FLAG_CLOCK_SKEW, "clock_skew"}, {INGEST_FLAG_SEQ_GAP, "seq_gap"},
+		{INGEST_FLAG_LATE_WINDOW, "late_window"}, {INGEST_FLAG_LATE_DUE, "late_due"},
+		{INGEST_FLAG_CONTRADICTORY, "contradictory"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (flags & names[i].bit)
+			json_array_append_new(a, json_string(names[i].name));
+}

@@ -1,0 +1,698 @@
+/* sisr.c: ruin-and-recreate search over tours. Each iteration copies the current
+ * solution, removes a few strings of stops around a random seed job (spatial
+ * slack), reinserts every left-out job at its cheapest feasible place (skipping
+ * each place with a small "blink" probability for diversity), and accepts the
+ * result by simulated annealing on distance. Left-out jobs are compared first,
+ * highest priority first, so a solution never trades a job for distance.
+ * Vehicles-first runs the fleet-minimisation phase of the SISR paper before that:
+ * drop a route, and accept recreations that leave out fewer jobs or jobs that were
+ * left out less often (absence counts), until time is up. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/sisr.h"
+
+#define SISR_C_BAR       10.0   /* mean jobs removed per ruin (paper: 10) */
+#define SISR_L_MAX       10.0   /* longest string removed (paper: 10) */
+#define SISR_SPLIT_RATE  0.5    /* share of ruins that keep a substring */
+#define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
+#define SISR_BLINK       0.01   /* chance to skip an insertion place */
+#define SISR_FLEET_SHARE 0.6    /* share of the budget for fleet minimisation */
+#define SISR_T0_SCALE    0.1    /* start temperature per mean neighbour distance */
+#define SISR_TF_SCALE    0.001  /* final temperature per mean neighbour distance */
+
+struct rng {
+	uint64_t s;
+};
+
+/* splitmix64: small, fast, and the same sequence on every platform. */
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double rng_unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int rng_below(struct rng *r, int n)
+{
+	return n <= 1 ? 0 : (int)(rng_next(r) % (uint64_t)n);
+}
+
+/* Everything one search needs besides the model. */
+struct search {
+	const struct tour_model *m;
+	const struct sisr_params *par;
+	struct rng rng;
+	struct timespec t0;
+	long iter;
+	int *stamp;           /* per vehicle: iteration it was last ruined */
+	int *rpos;            /* scratch: removable positions of a tour */
+	double *key;          /* per job: sort key for recreate */
+	long *absent;         /* per job: fleet-minimisation absence counts */
+	double mean_nb;       /* mean distance to the nearest neighbours */
+	int lower_bound;      /* vehicles needed by load alone */
+	double blink;         /* chance to skip an insertion place */
+	int allow_new;        /* annealing may open empty vehicles */
+	struct tour scratch;  /* priority repair's trial tour */
+};
+
+void sisr_sol_fini(struct sisr_sol *s)
+{
+	int v;
+
+	if (s == NULL)
+		return;
+	if (s->t != NULL)
+		for (v = 0; v < s->n_veh; v++)
+			tour_fini(&s->t[v]);
+	free(s->t);
+	free(s->route_of);
+	free(s->unas);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sol_totals(struct sisr_sol *s, const struct tour_model *m)
+{
+	int v, i;
+
+	s->dist = 0;
+	s->used = 0;
+	memset(s->miss, 0, sizeof(s->miss));
+	for (v = 0; v < s->n_veh; v++) {
+		s->dist += s->t[v].n_jobs ? s->t[v].dist : 0;
+		s->used += s->t[v].n_jobs > 0;
+	}
+	for (i = 0; i < s->n_unas; i++)
+		s->miss[m->nodes[s->unas[i]].prio]++;
+}
+
+/* An empty solution: every vehicle's tour holds its fixed prefix and break, every
+ * other job is left out. */
+static int sol_init(struct sisr_sol *s, const struct tour_model *m)
+{
+	int v, j;
+
+	memset(s, 0, sizeof(*s));
+	s->t = calloc((size_t)m->n_veh, sizeof(*s->t));
+	s->route_of = malloc((size_t)m->n_nodes * sizeof(int));
+	s->unas = malloc((size_t)(m->n_jobs + 1) * sizeof(int));
+	if (s->t == NULL || s->route_of == NULL || s->unas == NULL)
+		goto fail;
+	s->n_veh = m->n_veh;
+	for (j = 0; j < m->n_nodes; j++)
+		s->route_of[j] = -1;
+	for (v = 0; v < m->n_veh; v++) {
+		if (tour_init(&s->t[v], m, v) != DS_OK)
+			goto fail;
+		for (j = 1; j < s->t[v].len - 1; j++)
+			s->route_of[s->t[v].node[j]] = v;
+	}
+	for (j = 0; j < m->n_jobs; j++)
+		if (s->route_of[j] < 0)
+			s->unas[s->n_unas++] = j;
+	sol_totals(s, m);
+	return DS_OK;
+fail:
+	sisr_sol_fini(s);
+	return DS_ENOMEM;
+}
+
+static int sol_copy(struct sisr_sol *d, const struct sisr_sol *s, const struct tour_model *m)
+{
+	int v;
+
+	for (v = 0; v < s->n_veh; v++)
+		if (tour_copy(&d->t[v], &s->t[v]) != DS_OK)
+			return DS_ENOMEM;
+	memcpy(d->route_of, s->route_of, (size_t)m->n_nodes * sizeof(int));
+	memcpy(d->unas, s->unas, (size_t)s->n_unas * sizeof(int));
+	d->n_unas = s->n_unas;
+	d->dist = s->dist;
+	d->used = s->used;
+	memcpy(d->miss, s->miss, sizeof(d->miss));
+	return DS_OK;
+}
+
+/* <0 when A leaves out less (highest priority first), >0 when more, else 0. */
+static int miss_cmp(const struct sisr_sol *a, const struct sisr_sol *b)
+{
+	int p;
+
+	for (p = SISR_PRIO_LEVELS - 1; p >= 0; p--)
+		if (a->miss[p] != b->miss[p])
+			return a->miss[p] < b->miss[p] ? -1 : 1;
+	return 0;
+}
+
+/* Is A better than B for the final answer? */
+static int sol_better(const struct sisr_sol *a, const struct sisr_sol *b, int vehicles_first)
+{
+	int c = miss_cmp(a, b);
+
+	if (c != 0)
+		return c < 0;
+	if (vehicles_first && a->used != b->used)
+		return a->used < b->used;
+	return a->dist < b->dist - 1e-9;
+}
+
+static double elapsed_ms(const struct search *S)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - S->t0.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - S->t0.tv_nsec) / 1e6;
+}
+
+/* Share of the budget used, 0..1; the iteration budget, when set, rules so that a
+ * seed gives the same run on any machine. */
+static double progress(const struct search *S)
+{
+	double t = elapsed_ms(S) / (double)S->par->time_limit_ms;
+
+	if (S->par->max_iterations <= 0 || t >= 1.0)
+		return t;
+	return (double)S->iter / (double)S->par->max_iterations;
+}
+
+/* Remove the stops at tour positions POS[0..N) (ascending) and leave them out. */
+static void remove_positions(struct sisr_sol *s, const struct tour_model *m, int v,
+    const int *pos, int n)
+{
+	struct tour *t = &s->t[v];
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		int j = t->node[pos[i]];
+
+		tour_remove_at(t, pos[i]);
+		s->route_of[j] = -1;
+		s->unas[s->n_unas++] = j;
+	}
+	/* Removal keeps a tour feasible when travel obeys the triangle inequality; a
+	 * supplied matrix may not, so drop stops until the schedule fits again. */
+	while (!tour_update(t, m)) {
+		int i2;
+
+		for (i2 = t->len - 2; i2 >= t->first_free; i2--)
+			if (t->node[i2] < m->n_jobs)
+				break;
+		if (i2 < t->first_free)
+			break;
+		s->route_of[t->node[i2]] = -1;
+		s->unas[s->n_unas++] = t->node[i2];
+		tour_remove_at(t, i2);
+	}
+}
+
+/* Removable positions of tour T (jobs after the fixed prefix) into S->rpos. */
+static int removable(const struct search *S, const struct tour *t)
+{
+	int i, k = 0;
+
+	for (i = t->first_free; i < t->len - 1; i++)
+		if (t->node[i] < S->m->n_jobs)
+			S->rpos[k++] = i;
+	return k;
+}
+
+/* Ruin tour V around job C: a string of L removable stops containing C, or with
+ * the split variant a string of L+M stops of which M consecutive ones stay. */
+static void ruin_tour(struct search *S, struct sisr_sol *s, int v, int c, double ls_max)
+{
+	int k = removable(S, &s->t[v]), idx, l, mk = 0, total, start, keep, i, n = 0;
+	int lmax = (int)fmin((double)k, ls_max);
+
+	for (idx = 0; idx < k && s->t[v].node[S->rpos[idx]] != c; idx++)
+		;
+	if (k == 0 || idx == k)
+		return;
+	l = 1 + rng_below(&S->rng, lmax > 0 ? lmax : 1);
+	if (l < k && rng_unit(&S->rng) < SISR_SPLIT_RATE) {
+		mk = 1;
+		while (l + mk < k && rng_unit(&S->rng) < SISR_SPLIT_GROW)
+			mk++;
+	}
+	total = l + mk;
+	start = idx - rng_below(&S->rng, total);
+	if (start < 0)
+		start = 0;
+	if (start + total > k)
+		start = k - total;
+	keep = mk ? start + 1 + rng_below(&S->rng, total - mk - 1 > 0 ? total - mk : 1) : -1;
+	for (i = start; i < start + total; i++)
+		if (keep < 0 || i < keep || i >= keep + mk)
+			S->rpos[n++] = S->rpos[i];
+	remove_positions(s, S->m, v, S->rpos, n);
+}
+
+static void ruin(struct search *S, struct sisr_sol *s)
+{
+	const struct tour_model *m = S->m;
+	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
+	double avg = s->used ? (double)assigned / s->used : 1.0;
+	double ls_max = fmin(SISR_L_MAX, avg);
+	double ks_max = 4.0 * SISR_C_BAR / (1.0 + ls_max) - 1.0;
+	int seed = rng_below(&S->rng, m->n_jobs);
+
+	ks = 1 + (int)(rng_unit(&S->rng) * ks_max);
+	for (i = -1; i < m->n_neigh && done < ks; i++) {
+		int v;
+
+		c = i < 0 ? seed : m->neigh[(size_t)seed * (size_t)m->n_neigh + (size_t)i];
+		v = s->route_of[c];
+		if (v < 0 || m->nodes[c].fixed || S->stamp[v] == (int)S->iter)
+			continue;
+		S->stamp[v] = (int)S->iter;
+		ruin_tour(S, s, v, c, ls_max);
+		done++;
+	}
+}
+
+/* Best place for job C in tour V; updates BEST, BV and BP when cheaper. */
+static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int c,
+    double *best, int *bv, int *bp)
+{
+	const struct tour *t = &s->t[v];
+	const struct tour_node *nc = &S->m->nodes[c];
+	int p;
+	double d;
+
+	if (nc->only_veh >= 0 && nc->only_veh != v)
+		return;
+	if (t->load + nc->demand > S->m->veh[v].capacity + TOUR_EPS)
+		return;
+	for (p = t->first_free - 1; p < t->len - 1; p++) {
+		/* Earliest starts only grow along a tour: once leaving P is too late
+		 * for C, every later place is too. */
+		if (t->start_s[p] > nc->late_s + TOUR_EPS)
+			break;
+		if (S->blink > 0 && rng_unit(&S->rng) < S->blink)
+			continue;
+		if (tour_can_insert(t, S->m, c, p, &d) && d < *best) {
+			*best = d;
+			*bv = v;
+			*bp = p;
+		}
+	}
+}
+
+/* Insert job C at its cheapest place; with ALLOW_NEW an empty vehicle may open
+ * (only when no used one fits, for vehicles-first). Returns 1 when placed, -1 on
+ * out of memory. */
+static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
+{
+	const struct tour_model *m = S->m;
+	double best = INFINITY;
+	int bv = -1, bp = -1, v, seen[64] = {0};
+
+	for (v = 0; v < s->n_veh; v++)
+		if (s->t[v].n_jobs > 0)
+			best_in_tour(S, s, v, c, &best, &bv, &bp);
+	if (allow_new && (bv < 0 || !S->par->vehicles_first)) {
+		for (v = 0; v < s->n_veh; v++) {
+			int cls = m->veh[v].cls;
+
+			if (s->t[v].n_jobs > 0)
+				continue;
+			/* Interchangeable empty vehicles give the same answer; try one. */
+			if (cls < 64 && seen[cls])
+				continue;
+			if (cls < 64)
+				seen[cls] = 1;
+			best_in_tour(S, s, v, c, &best, &bv, &bp);
+		}
+	}
+	if (bv < 0)
+		return 0;
+	if (tour_insert(&s->t[bv], m, c, bp) != DS_OK)
+		return -1;
+	s->route_of[c] = bv;
+	return 1;
+}
+
+static int key_cmp(const void *a, const void *b, void *ctx)
+{
+	const double *key = ctx;
+	double ka = key[*(const int *)a], kb = key[*(const int *)b];
+
+	return ka < kb ? -1 : ka > kb ? 1 : (*(const int *)a - *(const int *)b);
+}
+
+/* Insertion sort by key: n is the jobs of one ruin (about 10), and qsort_r is
+ * not in C11. */
+static void sort_by_key(int *a, int n, double *key)
+{
+	int i, j;
+
+	for (i = 1; i < n; i++) {
+		int x = a[i];
+
+		for (j = i - 1; j >= 0 && key_cmp(&a[j], &x, key) > 0; j--)
+			a[j + 1] = a[j];
+		a[j + 1] = x;
+	}
+}
+
+/* The SISR orders: random 4, demand 4, far 2, close 1; higher priority first. */
+static void order_unassigned(struct search *S, struct sisr_sol *s)
+{
+	const struct tour_model *m = S->m;
+	int r = rng_below(&S->rng, 11), i;
+
+	for (i = 0; i < s->n_unas; i++) {
+		int j = s->unas[i];
+		double k;
+
+		if (r < 4)
+			k = rng_unit(&S->rng);
+		else if (r < 8)
+			k = -m->nodes[j].demand;
+		else if (r < 10)
+			k = -m->depot_dist[j];
+		else
+			k = m->depot_dist[j];
+		S->key[j] = k - 1e9 * m->nodes[j].prio;
+	}
+	sort_by_key(s->unas, s->n_unas, S->key);
+}
+
+static int recreate(struct search *S, struct sisr_sol *s, int allow_new)
+{
+	int i, n = 0, rc;
+
+	order_unassigned(S, s);
+	for (i = 0; i < s->n_unas; i++) {
+		rc = place(S, s, s->unas[i], allow_new);
+		if (rc < 0)
+			return DS_ENOMEM;
+		if (rc == 0)
+			s->unas[n++] = s->unas[i];
+	}
+	s->n_unas = n;
+	sol_totals(s, S->m);
+	return DS_OK;
+}
+
+/* Empty a random used vehicle without fixed stops into the left-out list. */
+static void drop_route(struct search *S, struct sisr_sol *s)
+{
+	int cand[64], nc = 0, v, k;
+
+	for (v = 0; v < s->n_veh && nc < 64; v++)
+		if (s->t[v].n_jobs > 0 && s->t[v].first_free == 1)
+			cand[nc++] = v;
+	if (nc == 0)
+		return;
+	v = cand[rng_below(&S->rng, nc)];
+	k = removable(S, &s->t[v]);
+	remove_positions(s, S->m, v, S->rpos, k);
+	sol_totals(s, S->m);
+}
+
+static long absence_sum(const struct search *S, const struct sisr_sol *s)
+{
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < s->n_unas; i++)
+		sum += S->absent[s->unas[i]];
+	return sum;
+}
+
+static int stop_now(const struct search *S, double until)
+{
+	return progress(S) >= until;
+}
+
+/* Fleet minimisation: S holds a solution with nothing left out; BEST gets the
+ * smallest fleet found that serves every job. */
+static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *work,
+    struct sisr_sol *best)
+{
+	int i;
+
+	if (sol_copy(best, cur, S->m) != DS_OK)
+		return DS_ENOMEM;
+	drop_route(S, cur);
+	while (best->used > S->lower_bound && !stop_now(S, SISR_FLEET_SHARE)) {
+		S->iter++;
+		if (sol_copy(work, cur, S->m) != DS_OK)
+			return DS_ENOMEM;
+		ruin(S, work);
+		if (recreate(S, work, 0) != DS_OK)
+			return DS_ENOMEM;
+		if (work->n_unas < cur->n_unas ||
+		    absence_sum(S, work) < absence_sum(S, cur)) {
+			if (sol_copy(cur, work, S->m) != DS_OK)
+				return DS_ENOMEM;
+		}
+		if (work->n_unas == 0) {
+			if (sol_copy(best, work, S->m) != DS_OK)
+				return DS_ENOMEM;
+			drop_route(S, cur);
+		}
+		for (i = 0; i < work->n_unas; i++)
+			S->absent[work->unas[i]]++;
+	}
+	return sol_copy(cur, best, S->m);
+}
+
+/* Simulated annealing on distance from CUR; BEST keeps the best seen. */
+static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *work,
+    struct sisr_sol *best, double from)
+{
+	int allow_new = S->allow_new;
+	double t0 = SISR_T0_SCALE * S->mean_nb, tf = SISR_TF_SCALE * S->mean_nb;
+
+	while (!stop_now(S, 1.0)) {
+		double f = (progress(S) - from) / (1.0 - from), temp, c;
+
+		S->iter++;
+		temp = t0 * pow(tf / t0, f < 0 ? 0 : f > 1 ? 1 : f);
+		if (sol_copy(work, cur, S->m) != DS_OK)
+			return DS_ENOMEM;
+		ruin(S, work);
+		if (recreate(S, work, allow_new) != DS_OK)
+			return DS_ENOMEM;
+		c = miss_cmp(work, cur);
+		if (c < 0 || (c == 0 && work->dist < cur->dist - temp * log(rng_unit(&S->rng) + 1e-300))) {
+			if (sol_copy(cur, work, S->m) != DS_OK)
+				return DS_ENOMEM;
+			if (sol_better(cur, best, S->par->vehicles_first) &&
+			    sol_copy(best, cur, S->m) != DS_OK)
+				return DS_ENOMEM;
+		}
+	}
+	return DS_OK;
+}
+
+/* Best place for job J in tour T with stop I taken out (I < 0: nothing taken
+ * out). Returns the added distance, or INFINITY when J does not fit. */
+static double trial_insert(struct search *S, const struct tour *t, int i, int j, int *bp)
+{
+	struct tour *x = &S->scratch;
+	double best = INFINITY, d;
+	int p;
+
+	if (tour_copy(x, t) != DS_OK)
+		return INFINITY;
+	if (i >= 0) {
+		tour_remove_at(x, i);
+		if (!tour_update(x, S->m))
+			return INFINITY;
+	}
+	if (x->load + S->m->nodes[j].demand > S->m->veh[t->veh].capacity + TOUR_EPS)
+		return INFINITY;
+	for (p = x->first_free - 1; p < x->len - 1; p++)
+		if (tour_can_insert(x, S->m, j, p, &d) && d < best) {
+			best = d;
+			*bp = p;
+		}
+	return best;
+}
+
+/* Left-out job J swaps in for the lowest-priority job below it whose removal lets
+ * J in. Returns 1 when it did, 0 when no swap exists, -1 on out of memory. */
+static int swap_in(struct search *S, struct sisr_sol *s, int ui)
+{
+	const struct tour_model *m = S->m;
+	int j = s->unas[ui], v, i, bv = -1, bi = -1, bp = -1, bprio = m->nodes[j].prio, p;
+	double bd = INFINITY, d;
+
+	for (v = 0; v < s->n_veh; v++) {
+		const struct tour *t = &s->t[v];
+
+		if (m->nodes[j].only_veh >= 0 && m->nodes[j].only_veh != v)
+			continue;
+		for (i = t->first_free; i < t->len - 1; i++) {
+			int o = t->node[i];
+
+			if (o >= m->n_jobs || m->nodes[o].prio >= m->nodes[j].prio ||
+			    (bv >= 0 && m->nodes[o].prio > bprio))
+				continue;
+			d = trial_insert(S, t, i, j, &p);
+			if (d < INFINITY && (bv < 0 || m->nodes[o].prio < bprio || d < bd)) {
+				bprio = m->nodes[o].prio;
+				bd = d;
+				bv = v;
+				bi = i;
+				bp = p;
+			}
+		}
+	}
+	if (bv < 0)
+		return 0;
+	s->unas[ui] = s->t[bv].node[bi];
+	s->route_of[s->unas[ui]] = -1;
+	tour_remove_at(&s->t[bv], bi);
+	tour_update(&s->t[bv], m);
+	if (tour_insert(&s->t[bv], m, j, bp) != DS_OK)
+		return -1;
+	s->route_of[j] = bv;
+	return 1;
+}
+
+/* Make sure no left-out job could take the place of a lower-priority one: the
+ * annealing compares priorities first but may stop before finding every swap. */
+static int priority_repair(struct search *S, struct sisr_sol *s)
+{
+	int pass, i, rc, changed = 1;
+
+	S->blink = 0;
+	for (pass = 0; changed && pass < S->m->n_jobs; pass++) {
+		changed = 0;
+		if (recreate(S, s, 1) != DS_OK)
+			return DS_ENOMEM;
+		for (i = 0; i < s->n_unas; i++) {
+			rc = swap_in(S, s, i);
+			if (rc < 0)
+				return DS_ENOMEM;
+			changed |= rc;
+		}
+	}
+	sol_totals(s, S->m);
+	return DS_OK;
+}
+
+static double mean_neighbour_dist(const struct tour_model *m)
+{
+	double sum = 0;
+	int j, k, n = 0, kmax = m->n_neigh < 10 ? m->n_neigh : 10;
+
+	for (j = 0; j < m->n_jobs; j++)
+		for (k = 0; k < kmax; k++) {
+			int o = m->neigh[(size_t)j * (size_t)m->n_neigh + (size_t)k];
+
+			sum += m->dist[(size_t)m->nodes[j].loc * (size_t)m->n_locs + (size_t)m->nodes[o].loc];
+			n++;
+		}
+	return n ? (sum / n > 1e-9 ? sum / n : 1.0) : 1.0;
+}
+
+static int search_init(struct search *S, const struct tour_model *m, const struct sisr_params *par)
+{
+	double load = 0, cap = 0;
+	int v, j;
+
+	memset(S, 0, sizeof(*S));
+	S->m = m;
+	S->par = par;
+	S->rng.s = par->seed;
+	S->blink = SISR_BLINK;
+	clock_gettime(CLOCK_MONOTONIC, &S->t0);
+	S->stamp = malloc((size_t)m->n_veh * sizeof(int));
+	S->rpos = malloc((size_t)(m->n_nodes + 2) * sizeof(int));
+	S->key = calloc((size_t)m->n_nodes, sizeof(double));
+	S->absent = calloc((size_t)m->n_nodes, sizeof(long));
+	if (S->stamp == NULL || S->rpos == NULL || S->key == NULL || S->absent == NULL)
+		return DS_ENOMEM;
+	for (v = 0; v < m->n_veh; v++) {
+		S->stamp[v] = -1;
+		cap = m->veh[v].capacity > cap ? m->veh[v].capacity : cap;
+	}
+	for (j = 0; j < m->n_jobs; j++)
+		load += m->nodes[j].demand;
+	S->lower_bound = cap > 0 ? (int)ceil(load / cap - 1e-9) : 1;
+	if (S->lower_bound < 1)
+		S->lower_bound = 1;
+	S->mean_nb = mean_neighbour_dist(m);
+	return tour_init(&S->scratch, m, 0);
+}
+
+static void search_fini(struct search *S)
+{
+	free(S->stamp);
+	free(S->rpos);
+	free(S->key);
+	free(S->absent);
+	tour_fini(&S->scratch);
+}
+
+/* First solution: insert the jobs farthest from a start first, opening vehicles
+ * as needed (the classic construction SISR's recreate reduces to). */
+static int construct(struct search *S, struct sisr_sol *s)
+{
+	int i, n = 0, rc;
+
+	for (i = 0; i < s->n_unas; i++)
+		S->key[s->unas[i]] = -S->m->depot_dist[s->unas[i]] - 1e9 * S->m->nodes[s->unas[i]].prio;
+	sort_by_key(s->unas, s->n_unas, S->key);
+	for (i = 0; i < s->n_unas; i++) {
+		rc = place(S, s, s->unas[i], 1);
+		if (rc < 0)
+			return DS_ENOMEM;
+		if (rc == 0)
+			s->unas[n++] = s->unas[i];
+	}
+	s->n_unas = n;
+	sol_totals(s, S->m);
+	return DS_OK;
+}
+
+int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
+    struct sisr_sol *out, long *iterations)
+{
+	struct search S;
+	struct sisr_sol cur, work;
+	int rc = DS_ENOMEM;
+	double from = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	memset(&work, 0, sizeof(work));
+	memset(out, 0, sizeof(*out));
+	if (search_init(&S, m, par) != DS_OK || sol_init(&cur, m) != DS_OK ||
+	    sol_init(&work, m) != DS_OK || sol_init(out, m) != DS_OK)
+		goto fail;
+	if (construct(&S, &cur) != DS_OK || sol_copy(out, &cur, m) != DS_OK)
+		goto fail;
+	S.allow_new = !par->vehicles_first || cur.n_unas > 0;
+	if (par->vehicles_first && cur.n_unas == 0 && m->n_jobs > 0) {
+		if (fleet_phase(&S, &cur, &work, out) != DS_OK)
+			goto fail;
+		from = progress(&S);
+	}
+	if (m->n_jobs > 0 && anneal_phase(&S, &cur, &work, out, from >= 1.0 ? 0.99 : from) != DS_OK)
+		goto fail;
+	if (priority_repair(&S, out) != DS_OK)
+		goto fail;
+	*iterations = S.iter;
+	rc = DS_OK;
+fail:
+	if (rc != DS_OK)
+		sisr_sol_fini(out);
+	sisr_sol_fini(&cur);
+	sisr_sol_fini(&work);
+	search_fini(&S);
+	return rc;
+}

@@ -1,0 +1,101 @@
+/* tour.h: one courier's sequence of stops, with the schedule arrays that make an
+ * insertion's feasibility and cost an O(1) question. Internal to the scheduler
+ * (sched.c builds the model, sisr.c searches over tours); callers use sched.h. */
+#ifndef DS_TOUR_H
+#define DS_TOUR_H
+
+#include "err.h"
+
+/* Slack for floating-point comparisons of times and loads. The independent
+ * checker (tests/tools/vrptw_check.c) uses the same tolerance. */
+#define TOUR_EPS 1e-6
+
+/* Special node ids in a tour's node array; jobs are 0..n_jobs-1 and the break of
+ * vehicle k is node n_jobs + k. */
+#define TOUR_START (-1)
+#define TOUR_END   (-2)
+
+/* A node the search places: a job or a vehicle's break. */
+struct tour_node {
+	int loc;          /* location index; -1: wherever the previous stop is (breaks) */
+	double ready_s;   /* earliest service start */
+	double late_s;    /* latest service start (window due and legal deadline folded in) */
+	double service_s; /* service or break duration */
+	double demand;
+	int only_veh;     /* -1: any vehicle; else the one vehicle allowed (breaks) */
+	int fixed;        /* 1: part of a vehicle's fixed prefix; never moved */
+	int prio;         /* higher is more important */
+	double miss_cost; /* penalty when unassigned */
+};
+
+/* A vehicle (courier) as the search sees it. */
+struct tour_vehicle {
+	int start_loc, end_loc;
+	double start_s;   /* leaves start_loc at this time */
+	double end_s;     /* must be back at end_loc by this time (shift end and max work) */
+	double capacity;
+	int brk;          /* node id of its break, or -1 */
+	int n_fixed;
+	const int *fixed; /* borrowed from the model: job ids of the fixed prefix */
+	int cls;          /* vehicles with equal cls are interchangeable when empty */
+};
+
+/* The flattened problem. Owned by sched.c. */
+struct tour_model {
+	int n_locs;
+	const double *time_s;  /* n_locs * n_locs, row-major */
+	const double *dist;    /* n_locs * n_locs */
+	int n_jobs, n_nodes;   /* n_nodes = n_jobs + n_veh */
+	struct tour_node *nodes;
+	int n_veh;
+	struct tour_vehicle *veh;
+	int n_neigh;           /* neighbours per job in neigh[] */
+	int *neigh;            /* n_jobs * n_neigh nearest jobs */
+	double *depot_dist;    /* n_jobs: distance from the nearest vehicle start */
+};
+
+/* A vehicle's stops: node[0] is TOUR_START, node[len-1] TOUR_END. Arrays are
+ * recomputed by tour_update() after every change. */
+struct tour {
+	int veh;
+	int len, cap;
+	int *node;
+	int *loc;         /* location of each stop (breaks take the previous one's) */
+	double *start_s;  /* earliest service start */
+	double *late_s;   /* latest service start that keeps the rest feasible */
+	double load, dist;
+	int n_jobs;       /* jobs in the tour, fixed ones included; breaks excluded */
+	int first_free;   /* insertions go after index first_free - 1 */
+};
+
+/* Prepare T as the empty tour of vehicle V (with its fixed prefix and break).
+ * Returns DS_OK or DS_ENOMEM. Free with tour_fini(). */
+int tour_init(struct tour *t, const struct tour_model *m, int v) DS_WUR;
+
+/* Free T's arrays. Accepts a zeroed tour. */
+void tour_fini(struct tour *t);
+
+/* Make DST an exact copy of SRC (same vehicle). Returns DS_OK or DS_ENOMEM. */
+int tour_copy(struct tour *dst, const struct tour *src) DS_WUR;
+
+/* Recompute the schedule arrays, load and distance. Returns 1 when the tour
+ * is feasible, 0 otherwise (possible only with a matrix that breaks the triangle
+ * inequality, after a removal). */
+int tour_update(struct tour *t, const struct tour_model *m);
+
+/* Can node J go right after index P? On success stores the added distance in
+ * *DELTA and returns 1. O(1). */
+int tour_can_insert(const struct tour *t, const struct tour_model *m, int j, int p,
+    double *delta);
+
+/* Insert node J after index P and update. Returns DS_OK or DS_ENOMEM. */
+int tour_insert(struct tour *t, const struct tour_model *m, int j, int p) DS_WUR;
+
+/* Remove the stop at index I (no update; call tour_update() after a batch). */
+void tour_remove_at(struct tour *t, int i);
+
+/* Service times along T for the stop at index I: arrival and start. */
+void tour_times(const struct tour *t, const struct tour_model *m, int i,
+    double *arrival_s, double *start_s);
+
+#endif

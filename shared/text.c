@@ -1,0 +1,133 @@
+/* text.c: hand-written because no Debian C library folds Vietnamese without pulling in ICU;
+ * the table covers the letters Vietnamese uses (Latin-1, ă đ ĩ ũ ơ ư and the Latin Extended
+ * Additional block U+1EA0-U+1EF9), which is what names and addresses here contain. */
+#include <string.h>
+
+#include "text.h"
+
+/* Base letters of U+00C0..U+00FF. */
+static const char text_latin1[] =
+	"aaaaaaaceeeeiiiidnoooooxouuuuyts"
+	"aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+
+/* Decode one code point at S (LEN bytes left); returns its length or 0 when malformed. */
+static size_t text_decode(const unsigned char *s, size_t len, unsigned *cp)
+{
+	size_t n, i;
+	unsigned c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return c ? 1 : 0;
+	}
+	if ((c & 0xE0) == 0xC0) { n = 2; c &= 0x1F; min = 0x80; }
+	else if ((c & 0xF0) == 0xE0) { n = 3; c &= 0x0F; min = 0x800; }
+	else if ((c & 0xF8) == 0xF0) { n = 4; c &= 0x07; min = 0x10000; }
+	else return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+bool text_valid_utf8(const char *s, size_t len)
+{
+	size_t i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		n = text_decode((const unsigned char *)s + i, len - i, &cp);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* The base ASCII letter of CP, 0 to drop it (combining marks), or -1 to keep it as is. */
+static int text_base(unsigned cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'A' && cp <= 'Z') ? (int)(cp + 32) : (int)cp;
+	if (cp >= 0x300 && cp <= 0x36F)
+		return 0;
+	if (cp >= 0xC0 && cp <= 0xFF)
+		return text_latin1[cp - 0xC0];
+	switch (cp) {
+	case 0x102: case 0x103: return 'a';
+	case 0x110: case 0x111: return 'd';
+	case 0x128: case 0x129: return 'i';
+	case 0x168: case 0x169: return 'u';
+	case 0x1A0: case 0x1A1: return 'o';
+	case 0x1AF: case 0x1B0: return 'u';
+	default: break;
+	}
+	if (cp >= 0x1EA0 && cp <= 0x1EB7) return 'a';
+	if (cp >= 0x1EB8 && cp <= 0x1EC7) return 'e';
+	if (cp >= 0x1EC8 && cp <= 0x1ECB) return 'i';
+	if (cp >= 0x1ECC && cp <= 0x1EE3) return 'o';
+	if (cp >= 0x1EE4 && cp <= 0x1EF1) return 'u';
+	if (cp >= 0x1EF2 && cp <= 0x1EF9) return 'y';
+	return -1;
+}
+
+static int text_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+enum ds_err text_fold(const char *in, char *out, size_t out_len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), i = 0, o = 0, n;
+	unsigned cp;
+	int b, last_space = 1;
+
+	if (out_len == 0)
+		return DS_ETOOBIG;
+	while (i < len) {
+		n = text_decode(s + i, len - i, &cp);
+		if (n == 0)
+			return DS_EINVAL;
+		b = text_base(cp);
+		if (b > 0 && text_is_space(b)) {
+			b = last_space ? 0 : ' ';
+			last_space = 1;
+		} else if (b != 0) {
+			last_space = 0;
+		}
+		if (b > 0) {
+			if (o + 1 >= out_len)
+				return DS_ETOOBIG;
+			out[o++] = (char)b;
+		} else if (b < 0) {
+			if (o + n >= out_len)
+				return DS_ETOOBIG;
+			memcpy(out + o, s + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	if (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return DS_OK;
+}
+
+bool text_match(const char *haystack, const char *needle)
+{
+	char h[TEXT_MAX_FOLD], n[TEXT_MAX_FOLD];
+
+	if (haystack == NULL || needle == NULL)
+		return false;
+	if (text_fold(haystack, h, sizeof h) != DS_OK || text_fold(needle, n, sizeof n) != DS_OK)
+		return false;
+	return strstr(h, n) != NULL;
+}

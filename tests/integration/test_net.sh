@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# test_net.sh: the HTTPS front end (server/net.c) end to end. Starts tests/tools/net_echo on
+# a free loopback port and checks with curl (pinned key) and a Python TLS probe: round trips,
+# pinning, keep-alive and pipelining, gzip both ways, the limits (413/431/415/408, connection
+# cap), TLS versions and suites, session resumption, garbage on the port, and a graceful
+# SIGTERM that still answers the request in flight. Prints TAP lines; exits 1 on a failure.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+ECHO_BIN=$BUILD/tools/net_echo
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_net.XXXXXX")
+PIDS=""
+FAILS=0
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
+# check DESC CONDITION...: runs the condition as a command.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+has() { [[ "$1" == *"$2"* ]]; }
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# start_server NAME ARGS...: start net_echo, wait for "listening on"; sets PORT and SPID.
+start_server() {
+	local name=$1 i; shift
+	PORT=$(free_port)
+	"$ECHO_BIN" --listen "127.0.0.1:$PORT" --cert "$TMP/cert.pem" --key "$TMP/key.pem" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	for i in $(seq 1 50); do
+		grep -q "^listening on 127.0.0.1:$PORT$" "$TMP/$name.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# $name did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+
+alive() { kill -0 "$SPID" 2>/dev/null; }
+
+if [ ! -x "$ECHO_BIN" ]; then
+	notok "net_echo is built ($ECHO_BIN)"
+	exit 1
+fi
+
+cat >"$TMP/probe.py" <<'PY'
+#!/usr/bin/env python3
+"""net_probe.py: TLS client probes for test_net.sh that curl cannot do: trickling bytes,
+holding connections, offering old protocol versions, resuming sessions, pipelining.
+Usage: net_probe.py MODE PORT [ARGS]; prints one line with the result."""
+import socket
+import ssl
+import sys
+import time
+
+HOST = "127.0.0.1"
+
+
+def context(version=None, tickets=True, seclevel0=False):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    if seclevel0:
+        c.set_ciphers("ALL:@SECLEVEL=0")
+    if version is not None:
+        c.minimum_version = version
+        c.maximum_version = version
+    else:
+        c.maximum_version = ssl.TLSVersion.TLSv1_2
+    if not tickets:
+        c.options |= ssl.OP_NO_TICKET
+    return c
+
+
+def connect(port, ctx=None, session=None, timeout=10):
+    s = socket.create_connection((HOST, port), timeout=timeout)
+    return (ctx or context()).wrap_socket(s, session=session)
+
+
+def request(path, extra=""):
+    return ("GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path, extra)).encode()
+
+
+def read_response(t, buf=b""):
+    """Read one response; returns (status, body, rest of the bytes)."""
+    while b"\r\n\r\n" not in buf:
+        d = t.recv(65536)
+        if not d:
+            return None, b"", b""
+        buf += d
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v)
+    while len(rest) < length:
+        d = t.recv(65536)
+        if not d:
+            break
+        rest += d
+    return status, rest[:length], rest[length:]
+
+
+def slow(port):
+    """Send a request head one byte every 0.25 s; report when the server cut us off."""
+    t = connect(port)
+    start = time.monotonic()
+    data = request("/slow", "X-Slow: " + "b" * 40 + "\r\n")
+    status = "none"
+    for i in range(len(data)):
+        try:
+            t.sendall(data[i:i + 1])
+            t.settimeout(0.25)
+            got = t.recv(4096)
+            status = got.split(b"\r\n")[0].decode("latin-1") if got else "closed"
+            break
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            status = "closed"
+            break
+    print("elapsed=%.1f status=%s" % (time.monotonic() - start, status))
+
+
+def idle(port):
+    t = connect(port)
+    start = time.monotonic()
+    try:
+        while t.recv(4096):
+            pass
+    except (OSError, ssl.SSLError):
+        pass
+    print("elapsed=%.1f" % (time.monotonic() - start))
+
+
+def try_request(port, ctx=None):
+    try:
+        t = connect(port, ctx, timeout=5)
+        t.sendall(request("/x"))
+        status, _, _ = read_response(t)
+        t.close()
+        return "ok" if status == 200 else "status-%s" % status
+    except (OSError, ssl.SSLError) as e:
+        return "refused(%s)" % type(e).__name__
+
+
+def cap(port, n):
+    held = [connect(port) for _ in range(int(n))]
+    extra = try_request(port)
+    for t in held:
+        t.close()
+    time.sleep(0.3)
+    print("extra=%s after=%s" % (extra, try_request(port)))
+
+
+def tlsver(port, v):
+    version = {"1.1": ssl.TLSVersion.TLSv1_1, "1.2": ssl.TLSVersion.TLSv1_2}[v]
+    print(try_request(port, context(version, seclevel0=True)))
+
+
+def server11(port, cert, key):
+    """A control server that speaks TLS 1.1, to prove the 1.1 probe can succeed."""
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.set_ciphers("ALL:@SECLEVEL=0")
+    c.minimum_version = ssl.TLSVersion.TLSv1_1
+    c.load_cert_chain(cert, key)
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((HOST, int(port)))
+    ls.listen(1)
+    print("ready", flush=True)
+    ls.settimeout(20)
+    s, _ = ls.accept()
+    t = c.wrap_socket(s, server_side=True)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += t.recv(4096)
+    t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    t.close()
+
+
+def resume(port, how):
+    ctx = context(tickets=(how == "tickets"))
+    t = connect(port, ctx)
+    t.sendall(request("/r1"))
+    read_response(t)
+    sess = t.session
+    t.close()
+    t = connect(port, ctx, session=sess)
+    t.sendall(request("/r2"))
+    status, _, _ = read_response(t)
+    print("reused=%s status=%s" % (t.session_reused, status))
+
+
+def pipeline(port):
+    t = connect(port)
+    t.sendall(request("/p1") + b"POST /p2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" +
+              request("/p3", "Connection: close\r\n"))
+    rest, paths = b"", []
+    for _ in range(3):
+        status, body, rest = read_response(t, rest)
+        if status is None:
+            break
+        paths.append("%s:%s" % (status, body.split(b'"path":"')[1].split(b'"')[0].decode()))
+    print(" ".join(paths))
+
+
+def raw_tls(port, payload):
+    t = connect(port)
+    t.sendall(payload.encode())
+    status, body, _ = read_response(t)
+    print("status=%s body=%s" % (status, body.decode("latin-1")))
+
+
+def hangup(port):
+    t = connect(port)
+    t.sendall(request("/gone?delay_ms=300"))
+    t.close()
+    print("sent")
+
+
+def plain(port):
+    s = socket.create_connection((HOST, port), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(range(256)) * 8)
+    try:
+        while s.recv(4096):
+            pass
+        print("closed")
+    except OSError as e:
+        print("closed(%s)" % type(e).__name__)
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    args = sys.argv[3:]
+    modes = {
+        "slow": slow, "idle": idle, "cap": cap, "tlsver": tlsver, "server11": server11,
+        "resume": resume, "pipeline": pipeline, "hangup": hangup, "plain": plain,
+        "malformed": lambda p: raw_tls(p, "NOT HTTP AT ALL\r\n\r\n"),
+    }
+    modes[mode](port, *args)
+
+
+if __name__ == "__main__":
+    main()
+PY
+probe() { timeout 60 python3 "$TMP/probe.py" "$@" 2>&1 | tail -1; }
+
+# --- certificate and pin --------------------------------------------------------------
+PIN=$("$ECHO_BIN" --make-cert "$TMP/cert.pem" "$TMP/key.pem" | sed -n 's/^pin: //p')
+check "make-cert prints a sha256 pin" has "$PIN" "sha256//"
+check "key file is mode 0600" [ "$(stat -c %a "$TMP/key.pem")" = 600 ]
+"$ECHO_BIN" --make-cert "$TMP/cert.pem" "$TMP/key2.pem" >/dev/null 2>&1
+check "make-cert refuses to overwrite" [ $? -ne 0 -a ! -e "$TMP/key2.pem" ]
+
+if ! start_server main --max-body 65536 --timeout-ms 2000 --max-conn 8; then
+	notok "net_echo starts"
+	exit 1
+fi
+URL=https://127.0.0.1:$PORT
+CURL=(curl -sk --max-time 20 --pinnedpubkey "$PIN")
+
+# --- round trips ------------------------------------------------------------------------
+out=$("${CURL[@]}" -w ' %{http_code}' "$URL/hello?x=1")
+check "GET round trip" has "$out" '"method":"GET","path":"/hello","body_len":0'
+check "GET answered 200" has "$out" '} 200'
+printf 'hello doorstep' >"$TMP/body"
+crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' "$TMP/body")
+out=$("${CURL[@]}" --data-binary @"$TMP/body" -H 'Content-Type: text/plain' "$URL/post")
+check "POST round trip (length and CRC of the body)" has "$out" "\"method\":\"POST\",\"path\":\"/post\",\"body_len\":14,\"crc32\":\"$crc\""
+out=$(curl -sk --max-time 20 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= "$URL/x" 2>&1)
+rc=$?
+check "a wrong pin is refused by curl" [ $rc -ne 0 -a -z "$out" ]
+
+# --- keep-alive, pipelining, 100-continue ---------------------------------------------
+out=$("${CURL[@]}" -o /dev/null -o /dev/null -w '%{num_connects} ' "$URL/a" "$URL/b")
+check "keep-alive: two requests, one connection ($out)" [ "$out" = "1 0 " ]
+out=$(probe pipeline "$PORT")
+check "pipelined requests answered in order ($out)" [ "$out" = "200:/p1 200:/p2 200:/p3" ]
+head -c 40000 /dev/urandom >"$TMP/40k"
+out=$("${CURL[@]}" -o /dev/null -w '%{http_code} %{time_total}' -H 'Expect: 100-continue' --data-binary @"$TMP/40k" "$URL/expect")
+check "Expect: 100-continue is answered without curl's 1 s wait ($out)" python3 -c "import sys;c,t='$out'.split();sys.exit(not(c=='200' and float(t)<0.9))"
+
+# --- gzip ---------------------------------------------------------------------------------
+head -c 30000 /dev/urandom | base64 >"$TMP/plain"
+gzip -c "$TMP/plain" >"$TMP/plain.gz"
+crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' "$TMP/plain")
+len=$(stat -c %s "$TMP/plain")
+out=$("${CURL[@]}" --data-binary @"$TMP/plain.gz" -H 'Content-Encoding: gzip' "$URL/gz")
+check "gzip request body is decompressed" has "$out" "\"body_len\":$len,\"crc32\":\"$crc\""
+hdr=$("${CURL[@]}" --compressed -D - -o "$TMP/padded" "$URL/pad?pad=5000")
+check "large reply is gzipped when accepted" has "$hdr" "Content-Encoding: gzip"
+check "gzipped reply decodes whole" [ "$(grep -o x "$TMP/padded" | wc -l)" -eq 5000 ]
+hdr=$("${CURL[@]}" -D - -o /dev/null "$URL/pad?pad=5000")
+check "reply not gzipped without Accept-Encoding" eval '! has "$hdr" "Content-Encoding"'
+
+# --- limits -------------------------------------------------------------------------------
+head -c 100000 /dev/zero >"$TMP/100k"
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/100k" "$URL/big")
+check "oversize body: 413 JSON too_large ($out)" has "$out" '{"error":"too_large","message":' 
+check "oversize body: status 413" has "$out" '} 413'
+out=$("${CURL[@]}" -w ' %{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "$URL/h")
+check "oversize header: 431 header_too_large ($out)" has "$out" '"error":"header_too_large"'
+check "oversize header: status 431" has "$out" '} 431'
+head -c 40000000 /dev/zero | gzip -9 >"$TMP/bomb.gz"
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/bomb.gz" -H 'Content-Encoding: gzip' "$URL/bomb")
+check "gzip bomb ($(stat -c %s "$TMP/bomb.gz") bytes -> 40 MB): 413" has "$out" '"error":"too_large"'
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary x -H 'Content-Encoding: br' "$URL/br")
+check "unsupported Content-Encoding: 415 unsupported_encoding ($out)" has "$out" '"error":"unsupported_encoding","message":'
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' "$URL/notgz")
+check "corrupt gzip body: 400 bad_request" has "$out" '"error":"bad_request"'
+out=$(probe malformed "$PORT")
+check "malformed HTTP over TLS: 400 ($out)" has "$out" 'status=400 body={"error":"bad_request"'
+out=$(probe slow "$PORT")
+check "slow client cut off near the 2 s timeout with 408 ($out)" python3 -c "
+import sys; e=float('$out'.split()[0].split('=')[1]); sys.exit(not (1.5 <= e <= 4.0 and ' 408 ' in '$out'))"
+out=$(probe idle "$PORT")
+check "idle connection closed near the timeout ($out)" python3 -c "
+import sys; e=float('$out'.split('=')[1]); sys.exit(not (1.5 <= e <= 4.0))"
+out=$(probe cap "$PORT" 8)
+check "connections past the cap are refused, slots come back ($out)" eval 'has "$out" "extra=refused" && has "$out" "after=ok"'
+
+# --- TLS ------------------------------------------------------------------------------------
+out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.1 "$URL/" 2>&1)
+check "curl --tls-max 1.1 is refused ($out)" [ "$out" != 200 ]
+out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 "$URL/" 2>&1)
+check "non-AEAD suite (ECDHE-ECDSA-AES128-SHA256) is refused ($out)" [ "$out" != 200 ]
+out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 "$URL/" 2>&1)
+check "control: the same curl with CHACHA20-POLY1305 succeeds ($out)" [ "$out" = 200 ]
+CTL=$(free_port)
+timeout 30 python3 "$TMP/probe.py" server11 "$CTL" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/ctl.out" 2>&1 &
+PIDS="$PIDS $!"
+for i in $(seq 1 50); do grep -q ready "$TMP/ctl.out" && break; sleep 0.1; done
+out=$(probe tlsver "$CTL" 1.1)
+check "control: the TLS 1.1 probe works against a TLS 1.1 server ($out)" [ "$out" = ok ]
+out=$(probe tlsver "$PORT" 1.1)
+check "a TLS 1.1 client is refused ($out)" has "$out" refused
+out=$(probe tlsver "$PORT" 1.2)
+check "the same probe at TLS 1.2 succeeds ($out)" [ "$out" = ok ]
+out=$(probe resume "$PORT" tickets)
+check "session resumes with a ticket ($out)" [ "$out" = "reused=True status=200" ]
+out=$(probe resume "$PORT" ids)
+check "session resumes by session ID ($out)" [ "$out" = "reused=True status=200" ]
+
+# --- robustness ---------------------------------------------------------------------------
+out=$(probe plain "$PORT")
+check "non-TLS bytes: connection closed ($out)" has "$out" closed
+out=$(probe hangup "$PORT"); sleep 0.6
+check "client gone before a deferred reply: server lives on" eval 'alive && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after")" = 200 ]'
+
+# --- graceful shutdown --------------------------------------------------------------------
+"${CURL[@]}" "$URL/late?delay_ms=1500" >"$TMP/late.out" 2>&1 &
+CPID=$!
+PIDS="$PIDS $CPID"
+sleep 0.5
+kill -TERM "$SPID"
+sleep 0.2
+out=$(curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$URL/new" 2>&1)
+check "no new connections after SIGTERM ($out)" [ "$out" = 000 ]
+wait "$CPID"
+check "SIGTERM: the request in flight still gets its reply" has "$(cat "$TMP/late.out")" '"path":"/late"'
+for i in $(seq 1 50); do alive || break; sleep 0.1; done
+wait "$SPID"
+rc=$?
+check "SIGTERM: server exits 0 (rc=$rc)" [ $rc -eq 0 ]
+if [ -s "$TMP/main.err" ]; then echo "# server stderr:"; sed 's/^/# /' "$TMP/main.err" | head -40; fi
+
+[ "$FAILS" -eq 0 ]
