@@ -44,7 +44,7 @@ struct conn {
 	bool shutdown_pending, out_failed;
 	bool close_after_write;   /* the reply in flight is the last */
 	bool request_timed;       /* timer re-armed at the current request's first byte */
-	bool keep_alive, accept_gzip; /* of the request being answered */
+	bool keep_alive, accept_gzip, head_only; /* of the request being answered */
 	struct tls_conn *tls;
 	struct http *http;
 	struct net_buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
@@ -248,6 +248,8 @@ static void buf_trim(struct net_buf *b)
 /* The reply went out: close, or wait for the next request on this connection. */
 static void conn_reply_written(struct conn *c)
 {
+	int rc;
+
 	if (c->close_after_write || c->net->shutting_down) {
 		conn_linger(c);
 		return;
@@ -258,7 +260,8 @@ static void conn_reply_written(struct conn *c)
 	c->request_timed = false;
 	c->state = ST_READ;
 	timer_arm(c, c->net->limits.read_timeout_ms);
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (rc != 0 && rc != UV_EALREADY) {
 		conn_close(c);
 		return;
 	}
@@ -356,6 +359,7 @@ static void conn_dispatch(struct conn *c)
 	req.peer = c->peer;
 	c->keep_alive = r->keep_alive;
 	c->accept_gzip = r->accept_gzip;
+	c->head_only = strcmp(r->method, "HEAD") == 0;
 	c->state = ST_HANDLER;
 	c->x.pending = true;
 	/* The handler's time is not the client's: no timeout, and no reading meanwhile. */
@@ -520,6 +524,7 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
 		return;
 	}
 	spec.accept_gzip = c->accept_gzip;
+	spec.head_only = c->head_only;
 	spec.keep_alive = c->keep_alive && !c->net->shutting_down;
 	conn_send(c, &spec);
 }

@@ -47,6 +47,7 @@ struct net_reply_spec {
 	const void *body;
 	size_t len;
 	bool accept_gzip, keep_alive;
+	bool head_only; /* the request was HEAD: Content-Length as for GET, but no body */
 };
 
 /* Accept one pending connection on SERVER into a new conn. Returns DS_OK, or DS_ENOMEM

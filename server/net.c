@@ -262,7 +262,7 @@ int net_format_reply(struct net *n, const struct net_reply_spec *r, struct net_b
 	char head[NET_REPLY_HEAD_MAX];
 	const void *body = r->body;
 	size_t len = r->len;
-	bool eligible = len >= NET_GZIP_MIN_BYTES, gz = false;
+	bool eligible = len >= NET_GZIP_MIN_BYTES && !r->head_only, gz = false;
 	int hl;
 
 	if (eligible && r->accept_gzip && gzip_body(n, r->body, r->len)) {
@@ -283,6 +283,8 @@ int net_format_reply(struct net *n, const struct net_reply_spec *r, struct net_b
 	    scratch_reserve(&n->msg, (size_t)hl + len) != 0)
 		return DS_ETOOBIG;
 	memcpy(n->msg.data, head, (size_t)hl);
+	if (r->head_only)
+		len = 0;
 	if (len > 0)
 		memcpy(n->msg.data + hl, body, len);
 	n->msg.len = (size_t)hl + len;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stdio.h>
 
 #include "server/sisr.h"
 
@@ -20,8 +21,8 @@
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
 #define SISR_BLINK       0.01   /* chance to skip an insertion place */
 #define SISR_FLEET_SHARE 0.6    /* share of the budget for fleet minimisation */
-#define SISR_T0_SCALE    0.1    /* start temperature per mean neighbour distance */
-#define SISR_TF_SCALE    0.001  /* final temperature per mean neighbour distance */
+#define SISR_T0_SCALE    1.0    /* start temperature per mean neighbour distance */
+#define SISR_TF_SCALE    0.01   /* final temperature per mean neighbour distance */
 
 struct rng {
 	uint64_t s;
@@ -62,6 +63,8 @@ struct search {
 	int lower_bound;      /* vehicles needed by load alone */
 	double blink;         /* chance to skip an insertion place */
 	int allow_new;        /* annealing may open empty vehicles */
+	double veh_cost;      /* annealing cost of a used vehicle */
+	double open_cost;     /* insertion cost of opening an empty vehicle */
 	struct tour scratch;  /* priority repair's trial tour */
 };
 
@@ -319,7 +322,10 @@ static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
 	for (v = 0; v < s->n_veh; v++)
 		if (s->t[v].n_jobs > 0)
 			best_in_tour(S, s, v, c, &best, &bv, &bp);
-	if (allow_new && (bv < 0 || !S->par->vehicles_first)) {
+	if (allow_new) {
+		double eb = INFINITY;
+		int ev = -1, ep = -1;
+
 		for (v = 0; v < s->n_veh; v++) {
 			int cls = m->veh[v].cls;
 
@@ -330,7 +336,13 @@ static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
 				continue;
 			if (cls < 64)
 				seen[cls] = 1;
-			best_in_tour(S, s, v, c, &best, &bv, &bp);
+			best_in_tour(S, s, v, c, &eb, &ev, &ep);
+		}
+		/* Opening a vehicle costs open_cost on top of its distance; with
+		 * INFINITY it happens only when no used vehicle can take C. */
+		if (ev >= 0 && (bv < 0 || eb + S->open_cost < best)) {
+			bv = ev;
+			bp = ep;
 		}
 	}
 	if (bv < 0)
@@ -458,6 +470,7 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 				return DS_ENOMEM;
 		}
 		if (work->n_unas == 0) {
+			if (getenv("DBG")) fprintf(stderr, "fleet %d at iter %ld %.0fms\n", work->used, S->iter, elapsed_ms(S));
 			if (sol_copy(best, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			drop_route(S, cur);
@@ -486,7 +499,8 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 		if (recreate(S, work, allow_new) != DS_OK)
 			return DS_ENOMEM;
 		c = miss_cmp(work, cur);
-		if (c < 0 || (c == 0 && work->dist < cur->dist - temp * log(rng_unit(&S->rng) + 1e-300))) {
+		if (c < 0 || (c == 0 && work->dist + S->veh_cost * work->used <
+		    cur->dist + S->veh_cost * cur->used - temp * log(rng_unit(&S->rng) + 1e-300))) {
 			if (sol_copy(cur, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			if (sol_better(cur, best, S->par->vehicles_first) &&
@@ -674,9 +688,12 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 	if (search_init(&S, m, par) != DS_OK || sol_init(&cur, m) != DS_OK ||
 	    sol_init(&work, m) != DS_OK || sol_init(out, m) != DS_OK)
 		goto fail;
+	S.open_cost = par->vehicles_first ? INFINITY : 0;
 	if (construct(&S, &cur) != DS_OK || sol_copy(out, &cur, m) != DS_OK)
 		goto fail;
-	S.allow_new = !par->vehicles_first || cur.n_unas > 0;
+	S.allow_new = 1;
+	S.veh_cost = par->vehicles_first ? (getenv("VC") ? atof(getenv("VC")) : 0) * S.mean_nb : 0;
+	S.open_cost = S.veh_cost;
 	if (par->vehicles_first && cur.n_unas == 0 && m->n_jobs > 0) {
 		if (fleet_phase(&S, &cur, &work, out) != DS_OK)
 			goto fail;
@@ -684,6 +701,7 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 	}
 	if (m->n_jobs > 0 && anneal_phase(&S, &cur, &work, out, from >= 1.0 ? 0.99 : from) != DS_OK)
 		goto fail;
+	if (getenv("DBG")) fprintf(stderr, "from=%f iter=%ld used=%d dist=%f lb=%d\n", from, S.iter, out->used, out->dist, S.lower_bound);
 	if (priority_repair(&S, out) != DS_OK)
 		goto fail;
 	*iterations = S.iter;

@@ -172,41 +172,57 @@ static int write_new_file(const char *path, mode_t mode, const void *buf, size_t
 	return rc;
 }
 
-int tls_make_selfsigned(const char *cert_path, const char *key_path, char *err, size_t err_len)
+/* Generate a key and its self-signed certificate as PEM into KEY_PEM and CRT_PEM (each
+ * TLS_PEM_MAX bytes). Returns 0 or an mbedTLS error code. */
+static int make_pems(unsigned char *key_pem, unsigned char *crt_pem)
 {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_pk_context key;
 	mbedtls_x509write_cert crt;
 	mbedtls_mpi serial;
-	unsigned char *key_pem = NULL, *crt_pem = NULL;
-	bool key_made = false, crt_made = false;
-	int ret, rc = DS_ECRYPTO;
+	int ret;
 
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);
 	mbedtls_pk_init(&key);
 	mbedtls_x509write_crt_init(&crt);
 	mbedtls_mpi_init(&serial);
-	errno = 0;
-	key_pem = calloc(1, TLS_PEM_MAX);
-	crt_pem = calloc(1, TLS_PEM_MAX);
-	if (key_pem == NULL || crt_pem == NULL) {
-		set_err(err, err_len, "out of memory", 0);
-		rc = DS_ENOMEM;
-		goto fail;
-	}
 	if ((ret = seed(&entropy, &drbg, "doorstep-selfsigned")) != 0 ||
 	    (ret = mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY))) != 0 ||
 	    (ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
 	                               mbedtls_ctr_drbg_random, &drbg)) != 0 ||
 	    (ret = build_cert(&crt, &key, &drbg, &serial)) != 0 ||
-	    (ret = mbedtls_pk_write_key_pem(&key, key_pem, TLS_PEM_MAX)) != 0 ||
-	    (ret = mbedtls_x509write_crt_pem(&crt, crt_pem, TLS_PEM_MAX,
-	                                     mbedtls_ctr_drbg_random, &drbg)) != 0) {
+	    (ret = mbedtls_pk_write_key_pem(&key, key_pem, TLS_PEM_MAX)) != 0)
+		goto fail;
+	ret = mbedtls_x509write_crt_pem(&crt, crt_pem, TLS_PEM_MAX, mbedtls_ctr_drbg_random, &drbg);
+fail:
+	mbedtls_mpi_free(&serial);
+	mbedtls_x509write_crt_free(&crt);
+	mbedtls_pk_free(&key);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return ret;
+}
+
+int tls_make_selfsigned(const char *cert_path, const char *key_path, char *err, size_t err_len)
+{
+	unsigned char *key_pem = calloc(1, TLS_PEM_MAX), *crt_pem = calloc(1, TLS_PEM_MAX);
+	bool key_made = false, crt_made = false;
+	int ret, rc = DS_ENOMEM;
+
+	errno = 0;
+	if (key_pem == NULL || crt_pem == NULL) {
+		set_err(err, err_len, "out of memory", 0);
+		goto fail;
+	}
+	rc = DS_ECRYPTO;
+	if ((ret = make_pems(key_pem, crt_pem)) != 0) {
 		set_err(err, err_len, "making the certificate", ret);
 		goto fail;
 	}
+	/* Nothing touches the disk before both are ready; the key goes first so a failure to
+	 * create the certificate can remove it again. */
 	rc = DS_EIO;
 	if (write_new_file(key_path, 0600, key_pem, strlen((char *)key_pem), &key_made) != 0) {
 		set_err(err, err_len, key_path, 0);
@@ -226,11 +242,6 @@ fail:
 		mbedtls_platform_zeroize(key_pem, TLS_PEM_MAX);
 	free(key_pem);
 	free(crt_pem);
-	mbedtls_mpi_free(&serial);
-	mbedtls_x509write_crt_free(&crt);
-	mbedtls_pk_free(&key);
-	mbedtls_ctr_drbg_free(&drbg);
-	mbedtls_entropy_free(&entropy);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
 # cap), TLS versions and suites, session resumption, garbage on the port, and a graceful
 # SIGTERM that still answers the request in flight. Prints TAP lines; exits 1 on a failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 ECHO_BIN=$BUILD/tools/net_echo
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_net.XXXXXX")
@@ -27,13 +27,13 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 
 # start_server NAME ARGS...: start net_echo, wait for "listening on"; sets PORT and SPID.
 start_server() {
-	local name=$1 i; shift
+	local name=$1; shift
 	PORT=$(free_port)
 	"$ECHO_BIN" --listen "127.0.0.1:$PORT" --cert "$TMP/cert.pem" --key "$TMP/key.pem" "$@" \
 		>"$TMP/$name.out" 2>"$TMP/$name.err" &
 	SPID=$!
 	PIDS="$PIDS $SPID"
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q "^listening on 127.0.0.1:$PORT$" "$TMP/$name.out" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -283,6 +283,8 @@ check "a wrong pin is refused by curl" [ $rc -ne 0 -a -z "$out" ]
 # --- keep-alive, pipelining, 100-continue ---------------------------------------------
 out=$("${CURL[@]}" -o /dev/null -o /dev/null -w '%{num_connects} ' "$URL/a" "$URL/b")
 check "keep-alive: two requests, one connection ($out)" [ "$out" = "1 0 " ]
+out=$("${CURL[@]}" --head -w '%{num_connects}\n' "$URL/h1" "$URL/h2")
+check "HEAD: headers only, connection reused" eval '[ "$(grep -c "^HTTP/1.1 200" <<<"$out")" = 2 ] && [ "$(grep -c "^Content-Length: [1-9]" <<<"$out")" = 2 ] && [ "$(tail -1 <<<"$out")" = 0 ]'
 out=$(probe pipeline "$PORT")
 check "pipelined requests answered in order ($out)" [ "$out" = "200:/p1 200:/p2 200:/p3" ]
 head -c 40000 /dev/urandom >"$TMP/40k"
@@ -338,7 +340,7 @@ check "control: the same curl with CHACHA20-POLY1305 succeeds ($out)" [ "$out" =
 CTL=$(free_port)
 timeout 30 python3 "$TMP/probe.py" server11 "$CTL" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/ctl.out" 2>&1 &
 PIDS="$PIDS $!"
-for i in $(seq 1 50); do grep -q ready "$TMP/ctl.out" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q ready "$TMP/ctl.out" && break; sleep 0.1; done
 out=$(probe tlsver "$CTL" 1.1)
 check "control: the TLS 1.1 probe works against a TLS 1.1 server ($out)" [ "$out" = ok ]
 out=$(probe tlsver "$PORT" 1.1)
@@ -367,7 +369,11 @@ out=$(curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$URL/new" 2>&1)
 check "no new connections after SIGTERM ($out)" [ "$out" = 000 ]
 wait "$CPID"
 check "SIGTERM: the request in flight still gets its reply" has "$(cat "$TMP/late.out")" '"path":"/late"'
-for i in $(seq 1 50); do alive || break; sleep 0.1; done
+for _ in $(seq 1 50); do alive || break; sleep 0.1; done
+if alive; then
+	kill -9 "$SPID"
+	notok "SIGTERM: server exits within 5 s"
+fi
 wait "$SPID"
 rc=$?
 check "SIGTERM: server exits 0 (rc=$rc)" [ $rc -eq 0 ]

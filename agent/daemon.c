@@ -1,0 +1,364 @@
+/* daemon.c: one poll() loop over the gpsd socket and the poke FIFO, with deadlines for the
+ * gpsd reconnect, the view heartbeat, breadcrumbs and sync, all on CLOCK_MONOTONIC. Sync is
+ * a blocking libcurl call bounded by the configured timeouts; while it runs, act commands
+ * see a stale view and ask gpsd themselves (at most one receiver cycle). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "agent/act.h"
+#include "agent/agent.h"
+#include "agent/cred.h"
+#include "agent/daemon.h"
+#include "agent/gpslink.h"
+#include "agent/sync.h"
+#include "agent/view.h"
+
+#define DAEMON_M_PER_DEG 111320.0
+#define DAEMON_MAX_POLL_MS 1000
+
+struct daemon {
+	struct agent *ag;
+	char host[CFG_STR_MAX + 1], port[16];
+	struct gpslink *link;
+	int64_t gps_retry_at, gps_backoff_ms, gps_heard_at;
+	struct view view;
+	int64_t view_at, fix_saved_rx, fix_save_at, crumb_at;
+	struct sync_client *sync;
+	int64_t sync_at, sync_backoff_ms;
+	int poke_fd, lock_fd;
+};
+
+/* ---- gpsd ---- */
+
+static void daemon_gps_drop(struct daemon *d, enum view_gpsd why, int64_t now)
+{
+	gpslink_close(d->link);
+	d->link = NULL;
+	d->view.gpsd = why;
+	d->view.lost_since = 1;
+	d->gps_retry_at = now + d->gps_backoff_ms;
+	d->gps_backoff_ms = d->gps_backoff_ms * 2 > DAEMON_GPS_BACKOFF_MAX_MS
+	                    ? DAEMON_GPS_BACKOFF_MAX_MS : d->gps_backoff_ms * 2;
+}
+
+static void daemon_gps_connect(struct daemon *d, int64_t now)
+{
+	enum view_gpsd before = d->view.gpsd;
+
+	if (d->link != NULL || now < d->gps_retry_at)
+		return;
+	if (gpslink_open(d->host, d->port, d->ag->boot_id, &d->link) != DS_OK) {
+		if (before != VIEW_GPSD_DOWN || d->gps_backoff_ms == DAEMON_GPS_BACKOFF_MIN_MS)
+			log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd at %s:%s unreachable; retrying",
+			        d->host, d->port);
+		daemon_gps_drop(d, VIEW_GPSD_DOWN, now);
+		return;
+	}
+	d->gps_heard_at = now;
+	log_msg(&d->ag->log, LOG_LEVEL_INFO, "watching gpsd at %s:%s", d->host, d->port);
+	if (before == VIEW_GPSD_DOWN)
+		d->view.gpsd = VIEW_GPSD_SILENT; /* until the first report */
+}
+
+static void daemon_gps_report(struct daemon *d, const struct gpslink_tpv *t)
+{
+	d->view.last_mode = t->mode;
+	d->view.last_tpv_ms = now_boot_ms();
+	d->view.gpsd = VIEW_GPSD_OK;
+	d->gps_backoff_ms = DAEMON_GPS_BACKOFF_MIN_MS;
+	if (t->fix.valid) {
+		d->view.fix = t->fix;
+		d->view.lost_since = 0;
+	} else {
+		d->view.lost_since = 1; /* never relabel: the old fix stays, marked as lost */
+	}
+}
+
+static void daemon_gps_read(struct daemon *d, int64_t now)
+{
+	struct gpslink_tpv t;
+	enum gpslink_got got;
+	int budget = 64; /* reports per wake-up, so a flood cannot starve the rest */
+
+	do {
+		got = gpslink_read(d->link, &t);
+		if (got == GPSLINK_LOST) {
+			log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd connection lost; reconnecting");
+			daemon_gps_drop(d, VIEW_GPSD_DOWN, now);
+			return;
+		}
+		d->gps_heard_at = now;
+		if (got == GPSLINK_TPV)
+			daemon_gps_report(d, &t);
+	} while (--budget > 0 && gpslink_pending(d->link));
+	d->view_at = 0; /* rewrite the view now */
+}
+
+static void daemon_gps_check(struct daemon *d, int64_t now)
+{
+	if (d->link == NULL || now - d->gps_heard_at < d->ag->cfg.gpsd_silent_ms)
+		return;
+	if (d->view.gpsd != VIEW_GPSD_SILENT)
+		log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd silent for %ld ms; reconnecting",
+		        d->ag->cfg.gpsd_silent_ms);
+	daemon_gps_drop(d, VIEW_GPSD_SILENT, now);
+}
+
+/* ---- view, last fix, breadcrumbs ---- */
+
+static void daemon_view(struct daemon *d, int64_t now)
+{
+	if (d->view_at != 0 && now - d->view_at < DAEMON_HEARTBEAT_MS)
+		return;
+	d->view.written_ms = now_boot_ms();
+	if (view_write(d->ag->dir, &d->view) != DS_OK)
+		log_msg(&d->ag->log, LOG_LEVEL_WARN, "cannot write the GPS view file");
+	d->view_at = now;
+}
+
+static void daemon_fix_save(struct daemon *d, int64_t now, int force)
+{
+	const struct stamp_fix *f = &d->view.fix;
+
+	if (!f->valid || f->rx_mono_ms == d->fix_saved_rx || (!force && now < d->fix_save_at))
+		return;
+	d->fix_save_at = now + DAEMON_FIX_SAVE_MS;
+	if (store_fix_put(d->ag->store, f) == DS_OK)
+		d->fix_saved_rx = f->rx_mono_ms;
+}
+
+/* Round a position to a grid of PRECISION_M metres: a breadcrumb says "around here". */
+static void daemon_coarse(double *lat, double *lon, long precision_m)
+{
+	double step_lat = (double)precision_m / DAEMON_M_PER_DEG;
+	double c = cos(*lat * M_PI / 180.0);
+	double step_lon = step_lat / (c > 0.01 ? c : 0.01);
+
+	*lat = round(*lat / step_lat) * step_lat;
+	*lon = round(*lon / step_lon) * step_lon;
+}
+
+static void daemon_crumb(struct daemon *d, int64_t now)
+{
+	const struct cfg *c = &d->ag->cfg;
+	const struct stamp_fix *f = &d->view.fix;
+	int64_t wall = now_wall_ms(), before = wall - c->crumb_retention_h * 3600 * 1000;
+	double lat = f->lat, lon = f->lon;
+
+	if (c->crumb_interval_s == 0 || now < d->crumb_at)
+		return;
+	d->crumb_at = now + c->crumb_interval_s * 1000;
+	if (!f->valid || d->view.lost_since || now_boot_ms() - f->rx_mono_ms > c->fix_fresh_ms)
+		return;
+	daemon_coarse(&lat, &lon, c->crumb_precision_m);
+	/* The minute is enough for a breadcrumb too. */
+	if (store_crumb_add(d->ag->store, wall - wall % 60000, lat, lon, before) != DS_OK)
+		log_msg(&d->ag->log, LOG_LEVEL_WARN, "cannot store a breadcrumb: %s",
+		        store_errmsg(d->ag->store));
+}
+
+/* ---- sync ---- */
+
+static int64_t daemon_jitter(int64_t ms)
+{
+	uint32_t r = 0;
+
+	/* "Equal jitter": half fixed, half random, so many handhelds coming back online at
+	 * once do not all knock at the same second. */
+	if (crypto_random(&r, sizeof r) != DS_OK)
+		return ms;
+	return ms / 2 + (int64_t)(r % (uint32_t)(ms / 2 + 1));
+}
+
+static int daemon_sync_client(struct daemon *d)
+{
+	char token[CRED_TOKEN_MAX + 1];
+	struct cred c;
+
+	if (d->sync != NULL)
+		return 0;
+	if (cred_load(d->ag->dir, &c) != DS_OK)
+		return -1;
+	cred_token(&c, token);
+	if (sync_client_new(&d->ag->cfg, token, &d->sync) != DS_OK)
+		d->sync = NULL;
+	explicit_bzero(token, sizeof token);
+	explicit_bzero(&c, sizeof c);
+	return d->sync != NULL ? 0 : -1;
+}
+
+static void daemon_sync(struct daemon *d, int64_t now)
+{
+	const struct cfg *c = &d->ag->cfg;
+	struct sync_report r;
+	enum sync_status st;
+
+	if (now < d->sync_at)
+		return;
+	if (daemon_sync_client(d) != 0) {
+		log_msg(&d->ag->log, LOG_LEVEL_WARN, "not enrolled: nothing to sync with");
+		d->sync_at = now + c->sync_interval_s * 1000;
+		return;
+	}
+	st = sync_run(d->sync, d->ag->store, &r);
+	now = now_mono_ms();
+	if (st == SYNC_OK) {
+		if (r.pushed > 0 || r.pulled > 0)
+			log_msg(&d->ag->log, LOG_LEVEL_INFO, "synced: %lld events pushed, %lld "
+			        "appointment changes, %lld waiting", (long long)r.pushed,
+			        (long long)r.pulled, (long long)r.waiting);
+		d->sync_backoff_ms = 0;
+		d->sync_at = now + c->sync_interval_s * 1000;
+		return;
+	}
+	if (st == SYNC_UNREACHABLE || st == SYNC_LOCAL) {
+		d->sync_backoff_ms = d->sync_backoff_ms ? d->sync_backoff_ms * 2
+		                     : DAEMON_SYNC_BACKOFF_MIN_MS;
+		if (d->sync_backoff_ms > c->sync_backoff_max_s * 1000)
+			d->sync_backoff_ms = c->sync_backoff_max_s * 1000;
+		d->sync_at = now + daemon_jitter(d->sync_backoff_ms);
+	} else {
+		d->sync_at = now + c->sync_interval_s * 1000;
+	}
+	log_msg(&d->ag->log, LOG_LEVEL_WARN, "sync failed: %s; events kept: %lld waiting; next "
+	        "try in %lld s", r.message, (long long)r.waiting,
+	        (long long)((d->sync_at - now + 999) / 1000));
+}
+
+static void daemon_poked(struct daemon *d, int64_t now)
+{
+	char buf[64];
+
+	while (read(d->poke_fd, buf, sizeof buf) > 0)
+		continue;
+	if (d->sync_at > now + DAEMON_POKE_DELAY_MS && d->sync_backoff_ms == 0)
+		d->sync_at = now + DAEMON_POKE_DELAY_MS;
+}
+
+/* ---- the loop ---- */
+
+static int daemon_timeout(const struct daemon *d, int64_t now)
+{
+	int64_t next = now + DAEMON_MAX_POLL_MS;
+
+	if (d->link == NULL && d->gps_retry_at < next)
+		next = d->gps_retry_at;
+	if (d->sync_at < next)
+		next = d->sync_at;
+	if (d->view_at + DAEMON_HEARTBEAT_MS < next)
+		next = d->view_at + DAEMON_HEARTBEAT_MS;
+	return next > now ? (int)(next - now) : 0;
+}
+
+static void daemon_step(struct daemon *d)
+{
+	struct pollfd p[2];
+	int64_t now = now_mono_ms();
+	int n = 0, link_at = -1;
+
+	daemon_gps_connect(d, now);
+	p[n].fd = d->poke_fd;
+	p[n++].events = POLLIN;
+	if (d->link != NULL) {
+		link_at = n;
+		p[n].fd = gpslink_fd(d->link);
+		p[n++].events = POLLIN;
+	}
+	if (link_at >= 0 && gpslink_pending(d->link))
+		daemon_gps_read(d, now);
+	else if (poll(p, (nfds_t)n, daemon_timeout(d, now)) > 0) {
+		now = now_mono_ms();
+		if (link_at >= 0 && (p[link_at].revents & (POLLIN | POLLHUP | POLLERR)))
+			daemon_gps_read(d, now);
+		if (p[0].revents & POLLIN)
+			daemon_poked(d, now);
+	}
+	now = now_mono_ms();
+	daemon_gps_check(d, now);
+	daemon_view(d, now);
+	daemon_crumb(d, now);
+	daemon_fix_save(d, now, 0);
+	daemon_sync(d, now);
+}
+
+static int daemon_setup(struct daemon *d, struct agent *ag)
+{
+	char path[AGENT_FILE_PATH_MAX];
+	int64_t left;
+
+	memset(d, 0, sizeof *d);
+	d->ag = ag;
+	d->poke_fd = d->lock_fd = -1;
+	if (cfg_hostport(ag->cfg.gpsd, d->host, sizeof d->host, d->port, sizeof d->port) != DS_OK) {
+		log_msg(&ag->log, LOG_LEVEL_ERROR, "gpsd: \"%s\" is not HOST:PORT", ag->cfg.gpsd);
+		return AGENT_EXIT_USAGE;
+	}
+	agent_path(ag, DAEMON_LOCK_FILE, path);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		log_msg(&ag->log, LOG_LEVEL_ERROR, "another daemon is running on %s", ag->dir);
+		return AGENT_EXIT_FAIL;
+	}
+	agent_path(ag, ACT_POKE_FILE, path);
+	if ((mkfifo(path, 0600) != 0 && errno != EEXIST) ||
+	    (d->poke_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		log_msg(&ag->log, LOG_LEVEL_ERROR, "cannot open the poke FIFO: %s", strerror(errno));
+		return AGENT_EXIT_FAIL;
+	}
+	snprintf(d->view.boot_id, sizeof d->view.boot_id, "%s", ag->boot_id);
+	d->view.pid = (long)getpid();
+	d->view.gpsd = VIEW_GPSD_DOWN;
+	d->view.lost_since = 1;
+	d->view.fix.lat = d->view.fix.lon = d->view.fix.eph_m = NAN;
+	d->gps_backoff_ms = DAEMON_GPS_BACKOFF_MIN_MS;
+	d->sync_at = now_mono_ms() + DAEMON_POKE_DELAY_MS;
+	if (store_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
+	                      &left) != DS_OK)
+		log_msg(&ag->log, LOG_LEVEL_WARN, "cannot purge old breadcrumbs");
+	return 0;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	char path[AGENT_FILE_PATH_MAX];
+
+	if (d->ag->store != NULL)
+		daemon_fix_save(d, now_mono_ms(), 1);
+	agent_path(d->ag, VIEW_FILE, path);
+	if (d->view.pid != 0)
+		unlink(path);
+	gpslink_close(d->link);
+	sync_client_free(d->sync);
+	if (d->poke_fd >= 0)
+		close(d->poke_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+}
+
+int daemon_run(struct agent *ag)
+{
+	struct daemon d;
+	int code = AGENT_EXIT_FAIL;
+
+	if (agent_store(ag, &code) == NULL)
+		return code;
+	if ((code = daemon_setup(&d, ag)) != 0)
+		goto out;
+	log_msg(&ag->log, LOG_LEVEL_INFO, "daemon started (pid %ld)", d.view.pid);
+	while (!*ag->stop)
+		daemon_step(&d);
+	log_msg(&ag->log, LOG_LEVEL_INFO, "stopping");
+	code = AGENT_EXIT_OK;
+out:
+	daemon_teardown(&d);
+	return code;
+}

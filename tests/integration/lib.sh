@@ -1,0 +1,120 @@
+# lib.sh: shared helpers for the server's integration tests. Source it; it sets a trap that
+# stops every process the test started and removes its temporary folder, even on failure.
+# Results are TAP lines ("ok - ..." / "not ok - ..."); run.sh counts them.
+set -u
+ROOT=${DOORSTEP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+SERVER="$BUILD/bin/doorstep-server"
+T=$(mktemp -d "${TMPDIR:-/tmp}/doorstep-it.XXXXXX")
+FAILS=0
+PIDS=""
+
+cleanup() {
+	local p
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; FAILS=$((FAILS+1)); }
+# check DESC CMD...: ok when CMD succeeds.
+check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; fi; }
+# check_eq DESC EXPECTED ACTUAL
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi; }
+finish() { [ "$FAILS" -eq 0 ]; exit $?; }
+
+free_port() {
+	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# srv ARGS...: the server CLI on the test's data folder.
+srv() { "$SERVER" --data "$T/data" "$@"; }
+
+# setup_server: init, one office with two couriers, the fixture appointments.
+setup_server() {
+	srv init >"$T/init.out" || return 1
+	PIN=$(sed -n 's/^pin: //p' "$T/init.out")
+	srv office add --id cl --name "Bưu điện Cao Lãnh" --lat 10.4565 --lon 105.6345 >/dev/null &&
+	srv office add --id sd --name "Bưu điện Sa Đéc" --lat 10.2957 --lon 105.7590 >/dev/null &&
+	srv courier add --id c1 --name "Trần Văn Bình" --office cl >/dev/null &&
+	srv courier add --id c2 --name "Phạm Thị Hoa" --office cl >/dev/null &&
+	srv import "$ROOT/tests/data/appointments.csv" >/dev/null
+}
+
+# start_server: serve on a free port and wait for "listening on". Sets URL, SRV_PID.
+start_server() {
+	local port i
+	port=$(free_port)
+	"$SERVER" --data "$T/data" serve --listen "127.0.0.1:$port" >"$T/serve.out" 2>>"$T/serve.err" &
+	SRV_PID=$!
+	PIDS="$PIDS $SRV_PID"
+	for i in $(seq 1 100); do
+		grep -q "^listening on" "$T/serve.out" 2>/dev/null && break
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	URL="https://127.0.0.1:$port"
+	grep -q "^listening on" "$T/serve.out"
+}
+
+stop_server() { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
+
+# api PATH [curl args...]: HTTPS call with the pinned key; prints the body, then the status
+# on the last line.
+api() {
+	local path=$1; shift
+	curl -sS -k --pinnedpubkey "$PIN" -w '\n%{http_code}' "$@" "$URL$path"
+}
+status_of() { tail -n1; }
+body_of() { sed '$d'; }
+
+# enroll COURIER: enrols a device; sets CRED ("dev-….secret").
+enroll() {
+	local code out
+	code=$(srv enroll --courier "$1" | sed -n 's/^code: //p')
+	out=$(api /v1/enroll -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" | body_of)
+	CRED=$(printf '%s' "$out" | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["device"]+"."+d["credential"])')
+}
+
+# sync_file FILE [curl args...]: POST FILE to /v1/sync with the current CRED.
+sync_file() {
+	local f=$1; shift
+	api /v1/sync -X POST -H "Authorization: Bearer $CRED" -H 'Content-Type: application/json' \
+		--data-binary "@$f" "$@"
+}
+
+# sql QUERY: a read-only look at the server's database.
+sql() { sqlite3 -readonly "$T/data/doorstep.db" "$1"; }
+
+# mkbatch ARGS: event batches for tests (see tests/tools/mkbatch.py --help).
+mkbatch() { python3 "$ROOT/tests/tools/mkbatch.py" "$@"; }
+
+# setup_load N A: N couriers at office cl, each with A appointments, each with an enrolled
+# device; writes $T/creds for tests/tools/loadgen ("DEVICE.SECRET CODE,CODE,..." lines).
+setup_load() {
+	local n=$1 a=$2 i
+	python3 - "$n" "$a" >"$T/load.csv" <<'PY'
+import sys
+n, a = int(sys.argv[1]), int(sys.argv[2])
+print("code,kind,citizen,phone,address,lat,lon,window_start,window_end,service_min,office,due,courier")
+for c in range(n):
+    for k in range(a):
+        kind = "collect" if k % 2 == 0 else "deliver"
+        print(f"H15.50.05.13-261126-{c:03d}{k:03d},{kind},Nguyễn Văn {c}-{k},0912{c:03d}{k:03d},"
+              f"\"{k} Lý Thường Kiệt, Cao Lãnh\",{10.45 + k * 1e-4:.6f},{105.62 + c * 1e-4:.6f},"
+              f"2026-11-26T08:00:00+07:00,2026-11-26T17:00:00+07:00,10,cl,"
+              f"2026-11-26T17:00:00+07:00,lc{c}")
+PY
+	for i in $(seq 0 $((n - 1))); do
+		srv courier add --id "lc$i" --name "Courier $i" --office cl >/dev/null || return 1
+	done
+	srv import "$T/load.csv" >/dev/null || return 1
+	: >"$T/creds"
+	for i in $(seq 0 $((n - 1))); do
+		enroll "lc$i" || return 1
+		echo "$CRED $(python3 -c "print(','.join(f'H15.50.05.13-261126-{$i:03d}{k:03d}' for k in range($a)))")" >>"$T/creds"
+	done
+}

@@ -1,0 +1,344 @@
+/* loadgen.c: a load generator and crash-test client for POST /v1/sync. N clients, each a
+ * device with its own keep-alive TLS connection (libcurl multi), send B batches of E events
+ * each (gzip), one request in flight per client. Prints one JSON line: events/s, latency
+ * percentiles, errors. With --acked FILE, appends the UUIDs of every event in a batch the
+ * server answered 200, flushed at once: after a crash, the server must hold all of them.
+ *
+ * usage: loadgen --url URL --pin PIN --creds FILE [--clients N] [--batches B] [--events E]
+ *                [--acked FILE] [--seed S] [--plain] [--ready FILE]
+ * --ready FILE is created once the bodies are built, when the load is about to start.
+ * FILE lines: "DEVICE.SECRET CODE1,CODE2,..." (the device's courier's appointment codes). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "model.h"
+#include "wire.h"
+
+#define LG_MAX_CLIENTS 256
+#define LG_LINE_MAX 65536
+#define LG_MAX_CODES 512
+
+struct lg_client {
+	char auth[300];
+	char *codes[LG_MAX_CODES];
+	int ncodes;
+	CURL *h;
+	struct curl_slist *hdr;
+	unsigned char **bodies;  /* B prepared request bodies */
+	size_t *lens;
+	char ***uuids;           /* uuids[b][e] */
+	int next;                /* next batch to send */
+	double started;
+	long status;
+};
+
+struct lg {
+	const char *url, *pin, *acked_path;
+	int nclients, batches, events, gzip;
+	unsigned seed;
+	struct lg_client c[LG_MAX_CLIENTS];
+	double *lat_ms;
+	long nlat, errors, events_acked;
+	FILE *acked;
+};
+
+static double lg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t lg_discard(char *p, size_t s, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return s * n;
+}
+
+/* Deflates IN as gzip into a new buffer. */
+static unsigned char *lg_gzip(const char *in, size_t len, size_t *out_len)
+{
+	z_stream z;
+	unsigned char *out = malloc(len + 1024);
+
+	memset(&z, 0, sizeof z);
+	if (out == NULL || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)(len + 1024);
+	deflate(&z, Z_FINISH);
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e, struct model_event *ev)
+{
+	long seq = (long)b * g->events + e + 1;
+	unsigned r = g->seed * 2654435761u + (unsigned)(ci * 7919 + seq);
+
+	model_event_init(ev);
+	if (model_uuid_new(ev->uuid) != DS_OK)
+		abort();
+	ev->seq = seq;
+	ev->type = (enum model_event_type)(seq % 4 == 0 ? MODEL_FAIL : seq % 2 ? MODEL_ARRIVE : MODEL_COLLECT);
+	if (ev->type == MODEL_FAIL)
+		ev->reason = MODEL_REASON_NOT_HOME;
+	snprintf(ev->appointment, sizeof ev->appointment, "%s", c->codes[(seq / 2) % c->ncodes]);
+	ev->recorded_ms = 1795654800000LL + seq * 60000;
+	ev->gps.source = MODEL_GPS_LIVE;
+	ev->gps.lat = 10.45 + (r % 30000) * 1e-6;
+	ev->gps.lon = 105.62 + (r % 40000) * 1e-6;
+	ev->gps.accuracy_m = 8 + r % 20;
+	ev->gps.mode = 3;
+	ev->gps.sats_used = 7 + (int)(r % 5);
+	ev->gps.fix_age_s = (r % 900) / 1000.0;
+	ev->gps.dist_m = (r % 400) / 10.0;
+	ev->gps.gps_time_ms = ev->recorded_ms - 400;
+}
+
+/* Builds client CI's B request bodies before the clock starts. */
+static int lg_prepare(struct lg *g, struct lg_client *c, int ci)
+{
+	struct model_event ev;
+	int b, e;
+
+	c->bodies = calloc((size_t)g->batches, sizeof *c->bodies);
+	c->lens = calloc((size_t)g->batches, sizeof *c->lens);
+	c->uuids = calloc((size_t)g->batches, sizeof *c->uuids);
+	if (!c->bodies || !c->lens || !c->uuids)
+		return -1;
+	for (b = 0; b < g->batches; b++) {
+		json_t *root = json_pack("{s:i, s:[]}", "v", 1, "events");
+		json_t *arr = json_object_get(root, "events");
+		char *text;
+		c->uuids[b] = calloc((size_t)g->events, sizeof(char *));
+		for (e = 0; e < g->events; e++) {
+			lg_event(g, c, ci, b, e, &ev);
+			json_array_append_new(arr, wire_event_encode(&ev));
+			c->uuids[b][e] = strdup(ev.uuid);
+		}
+		text = json_dumps(root, WIRE_DUMP_FLAGS);
+		json_decref(root);
+		if (text == NULL)
+			return -1;
+		if (g->gzip) {
+			c->bodies[b] = lg_gzip(text, strlen(text), &c->lens[b]);
+			free(text);
+		} else {
+			c->bodies[b] = (unsigned char *)text;
+			c->lens[b] = strlen(text);
+		}
+		if (c->bodies[b] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void lg_setup_handle(struct lg *g, struct lg_client *c)
+{
+	char url[512];
+
+	snprintf(url, sizeof url, "%s/v1/sync", g->url);
+	c->h = curl_easy_init();
+	c->hdr = curl_slist_append(NULL, c->auth);
+	c->hdr = curl_slist_append(c->hdr, "Content-Type: application/json");
+	if (g->gzip)
+		c->hdr = curl_slist_append(c->hdr, "Content-Encoding: gzip");
+	c->hdr = curl_slist_append(c->hdr, "Expect:");
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hdr);
+	/* The server's certificate is self-signed: the pinned key is the trust. */
+	curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(c->h, CURLOPT_PINNEDPUBLICKEY, g->pin);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, lg_discard);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c->h, CURLOPT_PRIVATE, c);
+}
+
+static void lg_send(struct lg *g, CURLM *m, struct lg_client *c)
+{
+	(void)g;
+	curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, c->bodies[c->next]);
+	curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE, (long)c->lens[c->next]);
+	c->started = lg_now();
+	curl_multi_add_handle(m, c->h);
+}
+
+static void lg_done(struct lg *g, CURLM *m, CURLMsg *msg)
+{
+	struct lg_client *c;
+	long status = 0;
+	int e;
+
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(m, c->h);
+	if (msg->data.result == CURLE_OK && status == 200) {
+		g->lat_ms[g->nlat++] = (lg_now() - c->started) * 1000.0;
+		g->events_acked += g->events;
+		if (g->acked != NULL) {
+			for (e = 0; e < g->events; e++)
+				fprintf(g->acked, "%s\n", c->uuids[c->next][e]);
+			fflush(g->acked);
+		}
+		c->next++;
+	} else {
+		g->errors++;
+		if (g->errors < 5)
+			fprintf(stderr, "loadgen: batch failed: %s, HTTP %ld\n",
+			        curl_easy_strerror(msg->data.result), status);
+	}
+	if (c->next < g->batches && g->errors < 1000)
+		lg_send(g, m, c);
+}
+
+static int lg_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double lg_pct(const double *v, long n, double p)
+{
+	long i = (long)(p / 100.0 * (double)(n - 1) + 0.5);
+
+	return n > 0 ? v[i] : 0.0;
+}
+
+static int lg_run(struct lg *g)
+{
+	CURLM *m = curl_multi_init();
+	CURLMsg *msg;
+	int i, running = 1, left;
+	double t0, secs;
+
+	for (i = 0; i < g->nclients; i++) {
+		lg_setup_handle(g, &g->c[i]);
+		lg_send(g, m, &g->c[i]);
+	}
+	t0 = lg_now();
+	while (running) {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				lg_done(g, m, msg);
+		curl_multi_perform(m, &running);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	secs = lg_now() - t0;
+	qsort(g->lat_ms, (size_t)g->nlat, sizeof *g->lat_ms, lg_cmp);
+	printf("{\"clients\":%d,\"events_per_batch\":%d,\"events\":%ld,\"seconds\":%.3f,"
+	       "\"events_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"errors\":%ld,"
+	       "\"bytes_per_event\":%.1f}\n", g->nclients, g->events, g->events_acked, secs,
+	       (double)g->events_acked / secs, lg_pct(g->lat_ms, g->nlat, 50),
+	       lg_pct(g->lat_ms, g->nlat, 99), g->errors,
+	       (double)g->c[0].lens[0] / (double)g->events);
+	curl_multi_cleanup(m);
+	return g->errors == 0 ? 0 : 1;
+}
+
+static int lg_read_creds(struct lg *g, const char *path)
+{
+	char *line = malloc(LG_LINE_MAX), *sp, *tok, *save = NULL;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL || line == NULL) {
+		free(line);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	while (n < g->nclients && fgets(line, LG_LINE_MAX, f) != NULL) {
+		struct lg_client *c = &g->c[n];
+		line[strcspn(line, "\r\n")] = '\0';
+		sp = strchr(line, ' ');
+		if (sp == NULL)
+			continue;
+		*sp = '\0';
+		snprintf(c->auth, sizeof c->auth, "Authorization: Bearer %s", line);
+		for (tok = strtok_r(sp + 1, ",", &save); tok && c->ncodes < LG_MAX_CODES;
+		     tok = strtok_r(NULL, ",", &save))
+			c->codes[c->ncodes++] = strdup(tok);
+		if (c->ncodes > 0)
+			n++;
+	}
+	fclose(f);
+	free(line);
+	return n == g->nclients ? 0 : -1;
+}
+
+static long lg_arg(const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "loadgen: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct lg *g = calloc(1, sizeof *g);
+	const char *creds = NULL, *ready = NULL;
+	int i;
+
+	g->nclients = 1;
+	g->batches = 10;
+	g->events = 100;
+	g->gzip = 1;
+	g->seed = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+		if (strcmp(a, "--plain") == 0) { g->gzip = 0; continue; }
+		if (strcmp(a, "--url") == 0) g->url = v;
+		else if (strcmp(a, "--pin") == 0) g->pin = v;
+		else if (strcmp(a, "--creds") == 0) creds = v;
+		else if (strcmp(a, "--acked") == 0) g->acked_path = v;
+		else if (strcmp(a, "--ready") == 0) ready = v;
+		else if (strcmp(a, "--clients") == 0) g->nclients = (int)lg_arg(v, 1, LG_MAX_CLIENTS);
+		else if (strcmp(a, "--batches") == 0) g->batches = (int)lg_arg(v, 1, 100000);
+		else if (strcmp(a, "--events") == 0) g->events = (int)lg_arg(v, 1, WIRE_MAX_BATCH);
+		else if (strcmp(a, "--seed") == 0) g->seed = (unsigned)lg_arg(v, 0, 1000000);
+		else { fprintf(stderr, "loadgen: unknown option %s\n", a); return 2; }
+		i++;
+	}
+	if (g->url == NULL || g->pin == NULL || creds == NULL || lg_read_creds(g, creds) != 0) {
+		fprintf(stderr, "usage: loadgen --url URL --pin PIN --creds FILE [--clients N]"
+		        " [--batches B] [--events E] [--acked FILE] [--seed S] [--plain]\n");
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	g->lat_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->lat_ms);
+	for (i = 0; i < g->nclients; i++)
+		if (lg_prepare(g, &g->c[i], i) != 0)
+			return 1;
+	if (g->acked_path != NULL && (g->acked = fopen(g->acked_path, "a")) == NULL)
+		return 1;
+	if (ready != NULL) {
+		FILE *r = fopen(ready, "w");
+		if (r != NULL)
+			fclose(r);
+	}
+	i = lg_run(g);
+	if (g->acked)
+		fclose(g->acked);
+	return i;
+}
