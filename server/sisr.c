@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <stdio.h>
 
 #include "server/sisr.h"
 
@@ -20,9 +19,13 @@
 #define SISR_SPLIT_RATE  0.5    /* share of ruins that keep a substring */
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
 #define SISR_BLINK       0.01   /* chance to skip an insertion place */
-#define SISR_FLEET_SHARE 0.6    /* share of the budget for fleet minimisation */
-#define SISR_T0_SCALE    1.0    /* start temperature per mean neighbour distance */
-#define SISR_TF_SCALE    0.01   /* final temperature per mean neighbour distance */
+#define SISR_FLEET_SHARE 0.6    /* most of the budget fleet minimisation may take */
+#define SISR_FLEET_STALL 0.35   /* ... and how long it may go without a reduction */
+/* Temperatures per mean distance to the nearest neighbours, tuned on Solomon with
+ * a one-second budget; clustered instances need the high start to untangle. */
+#define SISR_T0_SCALE    30.0   /* start temperature */
+#define SISR_TF_SCALE    0.1    /* final temperature */
+#define SISR_VEH_COST_SCALE 1000.0 /* vehicles-first: cost of a used vehicle */
 
 struct rng {
 	uint64_t s;
@@ -345,6 +348,16 @@ static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
 			bp = ep;
 		}
 	}
+	if (bv < 0 && S->blink > 0) {
+		/* A blink must not be what leaves a job out. */
+		double blink = S->blink;
+		int rc;
+
+		S->blink = 0;
+		rc = place(S, s, c, allow_new);
+		S->blink = blink;
+		return rc;
+	}
 	if (bv < 0)
 		return 0;
 	if (tour_insert(&s->t[bv], m, c, bp) != DS_OK)
@@ -454,10 +467,14 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 {
 	int i;
 
+	double last = progress(S), now;
+
 	if (sol_copy(best, cur, S->m) != DS_OK)
 		return DS_ENOMEM;
 	drop_route(S, cur);
-	while (best->used > S->lower_bound && !stop_now(S, SISR_FLEET_SHARE)) {
+	/* Reductions come early or not at all: stop after a long dry spell. */
+	while (best->used > S->lower_bound && (now = progress(S)) < SISR_FLEET_SHARE &&
+	    now - last < SISR_FLEET_STALL) {
 		S->iter++;
 		if (sol_copy(work, cur, S->m) != DS_OK)
 			return DS_ENOMEM;
@@ -470,7 +487,7 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 				return DS_ENOMEM;
 		}
 		if (work->n_unas == 0) {
-			if (getenv("DBG")) fprintf(stderr, "fleet %d at iter %ld %.0fms\n", work->used, S->iter, elapsed_ms(S));
+			last = progress(S);
 			if (sol_copy(best, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			drop_route(S, cur);
@@ -692,7 +709,10 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 	if (construct(&S, &cur) != DS_OK || sol_copy(out, &cur, m) != DS_OK)
 		goto fail;
 	S.allow_new = 1;
-	S.veh_cost = par->vehicles_first ? (getenv("VC") ? atof(getenv("VC")) : 0) * S.mean_nb : 0;
+	/* Vehicles-first anneals with the fleet the first phase reached: a vehicle
+	 * costs so much that opening one only happens when a job fits nowhere else,
+	 * and such a solution is dropped again at once. */
+	S.veh_cost = par->vehicles_first ? SISR_VEH_COST_SCALE * S.mean_nb : 0;
 	S.open_cost = S.veh_cost;
 	if (par->vehicles_first && cur.n_unas == 0 && m->n_jobs > 0) {
 		if (fleet_phase(&S, &cur, &work, out) != DS_OK)
@@ -701,7 +721,6 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 	}
 	if (m->n_jobs > 0 && anneal_phase(&S, &cur, &work, out, from >= 1.0 ? 0.99 : from) != DS_OK)
 		goto fail;
-	if (getenv("DBG")) fprintf(stderr, "from=%f iter=%ld used=%d dist=%f lb=%d\n", from, S.iter, out->used, out->dist, S.lower_bound);
 	if (priority_repair(&S, out) != DS_OK)
 		goto fail;
 	*iterations = S.iter;

@@ -192,7 +192,8 @@ enum ds_err store_open(struct store *s, const char *dir, int create)
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	if ((e = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                       " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) != DS_OK)
+	                       " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+	                       " PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;")) != DS_OK)
 		return e;
 	if (create)
 		chmod(path, 0600);

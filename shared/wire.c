@@ -223,6 +223,10 @@ static enum ds_err wire_get_int(const json_t *o, const char *k, int64_t lo, int6
 	return DS_OK;
 }
 
+/* 10000-01-01T00:00:00Z. A time on the wire is an instant after the epoch (0 is "unknown" in
+ * the model) and before this, so the UTC text the encoder writes always parses again. */
+#define WIRE_TIME_END_MS 253402300800000LL
+
 static enum ds_err wire_get_time(const json_t *o, const char *k, int required, int64_t *out,
                                  char *err)
 {
@@ -230,10 +234,14 @@ static enum ds_err wire_get_time(const json_t *o, const char *k, int required, i
 	enum ds_err rc = wire_get_str(o, k, buf, ISOTIME_MAX_LEN, required, err);
 
 	*out = 0;
-	if (rc != DS_OK || buf[0] == '\0')
+	if (rc != DS_OK || json_object_get(o, k) == NULL)
 		return rc;
 	if (isotime_parse(buf, out, NULL) != DS_OK)
 		return wire_fail(err, "not an ISO 8601 time with offset", k);
+	if (*out <= 0 || *out >= WIRE_TIME_END_MS) {
+		*out = 0;
+		return wire_fail(err, "out of range (after 1970, before 10000 UTC)", k);
+	}
 	return DS_OK;
 }
 
@@ -243,7 +251,8 @@ static enum ds_err wire_get_enum(const json_t *o, const char *k, int required,
 	char buf[32];
 	enum ds_err rc = wire_get_str(o, k, buf, sizeof buf - 1, required, err);
 
-	if (rc != DS_OK || buf[0] == '\0')
+	/* Present but empty is an unknown value, not an absent member. */
+	if (rc != DS_OK || json_object_get(o, k) == NULL)
 		return rc;
 	if (parse(buf, out) != DS_OK)
 		return wire_fail(err, "unknown value", k);

@@ -340,7 +340,7 @@ check "control: the same curl with CHACHA20-POLY1305 succeeds ($out)" [ "$out" =
 CTL=$(free_port)
 timeout 30 python3 "$TMP/probe.py" server11 "$CTL" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/ctl.out" 2>&1 &
 PIDS="$PIDS $!"
-for _ in $(seq 1 50); do grep -q ready "$TMP/ctl.out" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -qs ready "$TMP/ctl.out" && break; sleep 0.1; done
 out=$(probe tlsver "$CTL" 1.1)
 check "control: the TLS 1.1 probe works against a TLS 1.1 server ($out)" [ "$out" = ok ]
 out=$(probe tlsver "$PORT" 1.1)

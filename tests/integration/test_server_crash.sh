@@ -19,6 +19,8 @@ for round in 1 2 3; do
 	wait "$SRV_PID" 2>/dev/null
 	wait "$LG" 2>/dev/null
 	sort -u "$T/acked" >"$T/acked.sorted"
+	new=$(( $(wc -l <"$T/acked.sorted") - ${prev:-0} )); prev=$(wc -l <"$T/acked.sorted")
+	if [ "$new" -gt 0 ]; then ok "round $round: $new events acknowledged before the kill"; else notok "round $round: nothing acknowledged before the kill"; fi
 	start_server || { notok "server restarts after kill -9 (round $round)"; finish; }
 	sql 'SELECT uuid FROM events' | sort >"$T/stored"
 	missing=$(comm -23 "$T/acked.sorted" "$T/stored" | wc -l)

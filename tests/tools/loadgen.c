@@ -7,6 +7,7 @@
  * usage: loadgen --url URL --pin PIN --creds FILE [--clients N] [--batches B] [--events E]
  *                [--acked FILE] [--seed S] [--plain] [--ready FILE]
  * --ready FILE is created once the bodies are built, when the load is about to start.
+ * --raw DIR instead inserts the same events straight into a new database in DIR.
  * FILE lines: "DEVICE.SECRET CODE1,CODE2,..." (the device's courier's appointment codes). */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "crypto.h"
 #include "model.h"
+#include "server/store.h"
 #include "wire.h"
 
 #define LG_MAX_CLIENTS 256
@@ -84,7 +87,8 @@ static unsigned char *lg_gzip(const char *in, size_t len, size_t *out_len)
 
 static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e, struct model_event *ev)
 {
-	long seq = (long)b * g->events + e + 1;
+	/* Each seed continues the device's sequence, so runs with seeds 1, 2, 3 ... follow on. */
+	long seq = (long)(g->seed - 1) * g->batches * g->events + (long)b * g->events + e + 1;
 	unsigned r = g->seed * 2654435761u + (unsigned)(ci * 7919 + seq);
 
 	model_event_init(ev);
@@ -94,7 +98,8 @@ static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e, st
 	ev->type = (enum model_event_type)(seq % 4 == 0 ? MODEL_FAIL : seq % 2 ? MODEL_ARRIVE : MODEL_COLLECT);
 	if (ev->type == MODEL_FAIL)
 		ev->reason = MODEL_REASON_NOT_HOME;
-	snprintf(ev->appointment, sizeof ev->appointment, "%s", c->codes[(seq / 2) % c->ncodes]);
+	/* About three acts per appointment, as at a real door (arrive, then collect or fail). */
+	snprintf(ev->appointment, sizeof ev->appointment, "%s", c->codes[(seq / 3) % c->ncodes]);
 	ev->recorded_ms = 1795654800000LL + seq * 60000;
 	ev->gps.source = MODEL_GPS_LIVE;
 	ev->gps.lat = 10.45 + (r % 30000) * 1e-6;
@@ -119,7 +124,10 @@ static int lg_prepare(struct lg *g, struct lg_client *c, int ci)
 	if (!c->bodies || !c->lens || !c->uuids)
 		return -1;
 	for (b = 0; b < g->batches; b++) {
-		json_t *root = json_pack("{s:i, s:[]}", "v", 1, "events");
+		/* A device that is up to date sends a cursor at or past the server's latest change;
+		 * a large one stands for that, so replies carry no appointments and the figure is
+		 * the push path's. */
+		json_t *root = json_pack("{s:i, s:I, s:[]}", "v", 1, "cursor", (json_int_t)1 << 40, "events");
 		json_t *arr = json_object_get(root, "events");
 		char *text;
 		c->uuids[b] = calloc((size_t)g->events, sizeof(char *));
@@ -251,6 +259,76 @@ static int lg_run(struct lg *g)
 	return g->errors == 0 ? 0 : 1;
 }
 
+
+/* One prepared row of the raw benchmark: what the server would insert for an event. */
+struct lg_row {
+	struct model_event ev;
+	uint8_t hash[CRYPTO_SHA256_LEN];
+	uint8_t *sealed;
+	size_t sealed_len;
+};
+
+/* --raw DIR: the same events inserted straight into a fresh database with the server's
+ * schema and settings (WAL, synchronous=FULL), E rows per transaction. Rows are built before
+ * the clock starts, so the figure is SQLite's own batched insert rate on this machine. */
+static int lg_raw(struct lg *g, const char *dir)
+{
+	struct store s;
+	sqlite3_stmt *st = NULL;
+	long total = (long)g->nclients * g->batches * g->events, k = 0, i;
+	struct lg_row *rows = calloc((size_t)total, sizeof *rows);
+	double t0, secs;
+	int ci, b, e;
+
+	if (rows == NULL || store_open(&s, dir, 1) != DS_OK ||
+	    store_prepare(&s, "INSERT INTO events(uuid, device_id, seq, courier_id, appointment,"
+	                      " type, reason, recorded_ms, received_ms, content_hash, body,"
+	                      " server_flags) VALUES (?, ?, ?, 'c', ?, ?, NULL, ?, ?, ?, ?, 0)", &st) != DS_OK)
+		return 1;
+	for (ci = 0; ci < g->nclients; ci++)
+		for (b = 0; b < g->batches; b++)
+			for (e = 0; e < g->events; e++, k++) {
+				struct lg_row *r = &rows[k];
+				char *canon;
+				lg_event(g, &g->c[ci], ci, b, e, &r->ev);
+				canon = wire_event_canonical(&r->ev);
+				crypto_sha256(canon, strlen(canon), r->hash);
+				r->sealed_len = strlen(canon) + CRYPTO_SEAL_OVERHEAD;
+				r->sealed = malloc(r->sealed_len);
+				if (crypto_seal(s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
+					return 1;
+				free(canon);
+			}
+	t0 = lg_now();
+	for (i = 0; i < total; i++) {
+		struct lg_row *r = &rows[i];
+		char dev[16];
+		if (i % g->events == 0 && store_begin(&s) != DS_OK)
+			return 1;
+		snprintf(dev, sizeof dev, "d%ld", i / ((long)g->batches * g->events));
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, r->ev.uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, dev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, r->ev.seq);
+		sqlite3_bind_text(st, 4, r->ev.appointment, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, model_event_type_name(r->ev.type), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, r->ev.recorded_ms);
+		sqlite3_bind_int64(st, 7, r->ev.recorded_ms);
+		sqlite3_bind_blob(st, 8, r->hash, sizeof r->hash, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 9, r->sealed, (int)r->sealed_len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return 1;
+		if ((i + 1) % g->events == 0 && store_commit(&s) != DS_OK)
+			return 1;
+	}
+	secs = lg_now() - t0;
+	printf("{\"raw_rows\":%ld,\"rows_per_txn\":%d,\"seconds\":%.3f,\"rows_per_s\":%.0f}\n",
+	       total, g->events, secs, (double)total / secs);
+	sqlite3_finalize(st);
+	store_close(&s);
+	return 0;
+}
+
 static int lg_read_creds(struct lg *g, const char *path)
 {
 	char *line = malloc(LG_LINE_MAX), *sp, *tok, *save = NULL;
@@ -297,7 +375,7 @@ static long lg_arg(const char *s, long lo, long hi)
 int main(int argc, char **argv)
 {
 	struct lg *g = calloc(1, sizeof *g);
-	const char *creds = NULL, *ready = NULL;
+	const char *creds = NULL, *ready = NULL, *raw = NULL;
 	int i;
 
 	g->nclients = 1;
@@ -313,18 +391,23 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--creds") == 0) creds = v;
 		else if (strcmp(a, "--acked") == 0) g->acked_path = v;
 		else if (strcmp(a, "--ready") == 0) ready = v;
+		else if (strcmp(a, "--raw") == 0) raw = v;
 		else if (strcmp(a, "--clients") == 0) g->nclients = (int)lg_arg(v, 1, LG_MAX_CLIENTS);
 		else if (strcmp(a, "--batches") == 0) g->batches = (int)lg_arg(v, 1, 100000);
 		else if (strcmp(a, "--events") == 0) g->events = (int)lg_arg(v, 1, WIRE_MAX_BATCH);
-		else if (strcmp(a, "--seed") == 0) g->seed = (unsigned)lg_arg(v, 0, 1000000);
+		else if (strcmp(a, "--seed") == 0) g->seed = (unsigned)lg_arg(v, 1, 1000000);
 		else { fprintf(stderr, "loadgen: unknown option %s\n", a); return 2; }
 		i++;
 	}
-	if (g->url == NULL || g->pin == NULL || creds == NULL || lg_read_creds(g, creds) != 0) {
+	if (raw == NULL && (g->url == NULL || g->pin == NULL)) 
+		creds = NULL;
+	if (creds == NULL || lg_read_creds(g, creds) != 0) {
 		fprintf(stderr, "usage: loadgen --url URL --pin PIN --creds FILE [--clients N]"
 		        " [--batches B] [--events E] [--acked FILE] [--seed S] [--plain]\n");
 		return 2;
 	}
+	if (raw != NULL)
+		return lg_raw(g, raw);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	g->lat_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->lat_ms);
 	for (i = 0; i < g->nclients; i++)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bench/run.sh: `make bench`. Server ingest through HTTPS POST /v1/sync (100-event gzip
+# batches, 16 and 64 concurrent keep-alive clients) beside SQLite's raw batched insert rate
+# of the same rows on this machine, then the agent's figures (bench/agent.sh). One run;
+# figures are medians where stated. Targets: ingest >= 75% of raw; p99 <= 100 ms at 64.
+set -u
+cd "$(dirname "$0")/.."
+export DOORSTEP_ROOT=$PWD
+. tests/integration/lib.sh
+BATCHES=${BENCH_BATCHES:-30}
+
+echo "== server ingest (HTTPS POST /v1/sync, 100-event gzip batches, keep-alive) =="
+setup_server && start_server || { echo "bench: server did not start"; cat "$T/serve.err"; exit 1; }
+setup_load 64 300 || { echo "bench: load set-up failed"; exit 1; }
+"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 --batches 5 --seed 1 >/dev/null
+r16=$("$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 16 --batches "$BATCHES" --seed 2)
+r64=$("$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 64 --batches "$BATCHES" --seed 3)
+stop_server
+mkdir -p "$T/raw"
+raw=$("$BUILD/tools/loadgen" --raw "$T/raw" --creds "$T/creds" --clients 64 --batches "$BATCHES" --events 100 --seed 3)
+python3 - "$r16" "$r64" "$raw" <<'PY'
+import json, sys
+r16, r64, raw = (json.loads(x) for x in sys.argv[1:4])
+rr = raw["rows_per_s"]
+print(f"{'clients':>8} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7} {'errors':>6}")
+for r in (r16, r64):
+    print(f"{r['clients']:>8} {r['events_per_s']:>10.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
+          f" {100*r['events_per_s']/rr:>6.0f}% {r['errors']:>6}")
+print(f"raw SQLite insert of the same rows (WAL, synchronous=FULL, 100 rows/txn): {rr:.0f} rows/s")
+print(f"gzip request body: {r64['bytes_per_event']:.1f} bytes/event")
+ok_ratio = min(r16['events_per_s'], r64['events_per_s']) >= 0.75 * rr
+print(f"target ingest >= 75% of raw: {'met' if ok_ratio else 'NOT met'}; "
+      f"target p99 <= 100 ms at 64 clients: {'met' if r64['p99_ms'] <= 100 else 'NOT met'}")
+PY
+if [ -x bench/agent.sh ]; then
+	echo
+	echo "== agent =="
+	bench/agent.sh
+fi
