@@ -22,6 +22,7 @@
 #include "server/import.h"
 #include "server/log.h"
 #include "server/net.h"
+#include "server/plan.h"
 #include "server/report.h"
 #include "server/solve.h"
 #include "server/store.h"
@@ -153,9 +154,10 @@ static int cmd_init(struct server *sv, int argc, char **argv)
 static int cmd_office(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"id", 1, NULL, 'i'}, {"name", 1, NULL, 'n'},
-		{"lat", 1, NULL, 'a'}, {"lon", 1, NULL, 'o'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
+		{"lat", 1, NULL, 'a'}, {"lon", 1, NULL, 'o'}, {"detour", 1, NULL, 'f'},
+		{"speed-kmh", 1, NULL, 'v'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
 	const char *id = NULL, *name = NULL;
-	double lat = NAN, lon = NAN;
+	double lat = NAN, lon = NAN, detour = PLAN_DEFAULT_DETOUR, speed = PLAN_DEFAULT_SPEED_KMH;
 	int c, bad = 0;
 	enum ds_err rc;
 
@@ -167,16 +169,22 @@ static int cmd_office(struct server *sv, int argc, char **argv)
 		else if (c == 'n') name = optarg;
 		else if (c == 'a') bad |= parse_double(optarg, -90, 90, &lat);
 		else if (c == 'o') bad |= parse_double(optarg, -180, 180, &lon);
+		else if (c == 'f') bad |= parse_double(optarg, 1, 5, &detour);
+		else if (c == 'v') bad |= parse_double(optarg, 3, 120, &speed);
 		else bad = c == 'h' ? 3 : 1;
 	}
 	if (bad || id == NULL || name == NULL || !isfinite(lat) || !isfinite(lon) || optind != argc) {
 		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server office add --id ID --name NAME"
-		        " --lat LAT --lon LON\n  adds or updates an office (position in WGS-84 degrees)\n");
+		        " --lat LAT --lon LON [--detour F] [--speed-kmh V]\n"
+		        "  adds or updates an office (position in WGS-84 degrees); the planner's travel time\n"
+		        "  is straight line x detour (1-5, default 1.4) / speed (3-120 km/h, default 22)\n");
 		return bad == 3 ? 0 : 2;
 	}
 	if (server_open(sv))
 		return 1;
 	rc = admin_office_add(&sv->store, id, name, lat, lon);
+	if (rc == DS_OK)
+		rc = plan_set_travel(&sv->store, id, detour, speed);
 	if (rc != DS_OK) {
 		fprintf(stderr, "doorstep-server: office %s: %s\n", id,
 		        rc == DS_EINVAL ? "id must be ASCII letters, digits, - _ . and name UTF-8" : sv->store.err);
@@ -493,6 +501,47 @@ static int cmd_export(struct server *sv, int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+static int cmd_plan(struct server *sv, int argc, char **argv)
+{
+	static const struct option opts[] = {{"office", 1, NULL, 'o'}, {"date", 1, NULL, 'd'},
+		{"time-limit-ms", 1, NULL, 't'}, {"objective", 1, NULL, 'j'}, {"matrix", 1, NULL, 'm'},
+		{"seed", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
+	struct plan_query q = {.day = -1, .time_limit_ms = PLAN_DEFAULT_TIME_LIMIT_MS, .seed = 1};
+	double v;
+	int c, bad = 0;
+	enum ds_err rc;
+
+	optind = 1;
+	while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'o') q.office = optarg;
+		else if (c == 'd') bad |= parse_day(optarg, &q.day);
+		else if (c == 't' && parse_double(optarg, 10, 600000, &v) == 0) q.time_limit_ms = (long)v;
+		else if (c == 's' && parse_double(optarg, 0, 1e9, &v) == 0) q.seed = (uint64_t)v;
+		else if (c == 'j' && strcmp(optarg, "vehicles") == 0) q.objective_vehicles = 1;
+		else if (c == 'j' && strcmp(optarg, "distance") == 0) q.objective_vehicles = 0;
+		else if (c == 'm') q.matrix_path = optarg;
+		else bad = c == 'h' ? 3 : 1;
+	}
+	if (bad || q.office == NULL || q.day < 0 || optind != argc) {
+		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server plan --office ID --date YYYY-MM-DD"
+		        " [--time-limit-ms N] [--objective distance|vehicles] [--matrix FILE] [--seed N]\n"
+		        "  plans the office's rounds for that local date from its appointments and couriers;\n"
+		        "  stops done or under way stay fixed; devices get their round at the next sync.\n"
+		        "  Travel: straight line x the office's detour factor / its speed (office add\n"
+		        "  --detour --speed-kmh), or the times in a matrix file (docs/ROUTING.md).\n");
+		return bad == 3 ? 0 : 2;
+	}
+	if (server_open(sv))
+		return 1;
+	rc = plan_office(&sv->store, &q, stdout);
+	if (rc != DS_OK) {
+		fprintf(stderr, "doorstep-server: plan: %s\n", rc == DS_ENOTFOUND ? "no such office" :
+		        rc == DS_ENOMEM ? "out of memory" : sv->store.err);
+		return 1;
+	}
+	return 0;
+}
+
 static int dispatch(struct server *sv, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -507,6 +556,7 @@ static int dispatch(struct server *sv, int argc, char **argv)
 	if (strcmp(cmd, "report") == 0) return cmd_report(sv, argc, argv);
 	if (strcmp(cmd, "export") == 0) return cmd_export(sv, argc, argv);
 	if (strcmp(cmd, "solve") == 0) return solve_main(argc, argv);
+	if (strcmp(cmd, "plan") == 0) return cmd_plan(sv, argc, argv);
 	fprintf(stderr, "doorstep-server: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

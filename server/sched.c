@@ -448,11 +448,13 @@ static enum sched_reason diagnose(const struct sched_problem *p, const struct to
 		dg->nodes[j].late_s = m->nodes[j].late_s;
 		return r;
 	}
-	if (any_fits(&dg->m, s, j, 0))
-		return SCHED_REASON_CAPACITY;
+	/* It fits alone, so the others took its room: say so when any of them
+	 * outranks it, else name the constraint that is full. */
 	for (k = 0; k < m->n_jobs; k++)
 		if (s->route_of[k] >= 0 && p->jobs[k].priority > job->priority)
 			return SCHED_REASON_DISPLACED;
+	if (any_fits(&dg->m, s, j, 0))
+		return SCHED_REASON_CAPACITY;
 	return r;
 }
 

@@ -68,7 +68,9 @@ static int parse_opts(int argc, char **argv, struct solve_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->params.time_limit_ms = SOLVE_DEFAULT_TIME_LIMIT_MS;
 	o->params.seed = 1;
-	optind = 1;
+	/* 0, not 1: glibc then forgets the caller's earlier getopt state (its "+"
+	 * mode would otherwise stop us at FILE before the options after it). */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -231,7 +233,6 @@ static int run(const struct solve_opts *o)
 		fprintf(stderr, "solve: %s: cannot build or solve the problem\n", o->path);
 		goto fail;
 	}
-	if (getenv("SOLVE_DEBUG")) fprintf(stderr, "iterations %ld\n", s->iterations);
 	js = solution_json(in, s, ms_since(&t0));
 	if (js == NULL || json_dumpf(js, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0)
 		goto fail;

@@ -86,9 +86,9 @@ static int text_is_space(int c)
 enum ds_err text_fold(const char *in, char *out, size_t out_len)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t len = strlen(in), i = 0, o = 0, n;
+	size_t len = strlen(in), i = 0, o = 0, n, need;
 	unsigned cp;
-	int b, last_space = 1;
+	int b, space = 0;
 
 	if (out_len == 0)
 		return DS_ETOOBIG;
@@ -98,25 +98,25 @@ enum ds_err text_fold(const char *in, char *out, size_t out_len)
 			return DS_EINVAL;
 		b = text_base(cp);
 		if (b > 0 && text_is_space(b)) {
-			b = last_space ? 0 : ' ';
-			last_space = 1;
+			/* Written only before the next kept character: no leading or trailing space,
+			 * and no room needed for one that is never written. */
+			space = o > 0;
 		} else if (b != 0) {
-			last_space = 0;
-		}
-		if (b > 0) {
-			if (o + 1 >= out_len)
+			need = (size_t)space + (b > 0 ? 1 : n);
+			if (o + need >= out_len)
 				return DS_ETOOBIG;
-			out[o++] = (char)b;
-		} else if (b < 0) {
-			if (o + n >= out_len)
-				return DS_ETOOBIG;
-			memcpy(out + o, s + i, n);
-			o += n;
+			if (space)
+				out[o++] = ' ';
+			space = 0;
+			if (b > 0) {
+				out[o++] = (char)b;
+			} else {
+				memcpy(out + o, s + i, n);
+				o += n;
+			}
 		}
 		i += n;
 	}
-	if (o > 0 && out[o - 1] == ' ')
-		o--;
 	out[o] = '\0';
 	return DS_OK;
 }

@@ -95,6 +95,22 @@ START_TEST(fold_refuses_short_output)
 }
 END_TEST
 
+/* Regression: a trailing space was written before being trimmed, so a text whose fold fits
+ * exactly (strlen + 1 bytes) was refused as too big when it ended in white space. */
+START_TEST(regression_fold_fits_exactly_despite_trailing_space)
+{
+	char out[8];
+
+	ck_assert_int_eq(text_fold("abc ", out, 4), DS_OK);
+	ck_assert_str_eq(out, "abc");
+	ck_assert_int_eq(text_fold("Đào \t\n", out, 4), DS_OK);
+	ck_assert_str_eq(out, "dao");
+	ck_assert_int_eq(text_fold("a b", out, 3), DS_ETOOBIG);
+	ck_assert_int_eq(text_fold("a b", out, 4), DS_OK);
+	ck_assert_str_eq(out, "a b");
+}
+END_TEST
+
 START_TEST(fold_every_vowel_with_every_tone_precomposed)
 {
 	const char *const *rows[] = {vowels_lower, vowels_upper};
@@ -230,6 +246,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, fold_keeps_other_characters);
 	tcase_add_test(tc, fold_collapses_white_space);
 	tcase_add_test(tc, fold_refuses_short_output);
+	tcase_add_test(tc, regression_fold_fits_exactly_despite_trailing_space);
 	tcase_add_test(tc, fold_every_vowel_with_every_tone_precomposed);
 	tcase_add_test(tc, fold_every_vowel_with_every_tone_decomposed);
 	tcase_add_test(tc, valid_utf8_accepts_good_text);

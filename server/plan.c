@@ -1,0 +1,592 @@
+/* plan.c: turns an office's day into a scheduling problem and back. Times in the problem
+ * are seconds after the office's local midnight. Stops already done, failed or under way
+ * (arrived) stay fixed at the head of their courier's round, so re-planning during the day
+ * only moves what has not happened yet. Travel is the straight line × the office's detour
+ * factor ÷ its speed, unless a matrix file gives the time for a pair. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geo.h"
+#include "isotime.h"
+#include "model.h"
+#include "server/plan.h"
+#include "server/sched.h"
+
+#define PLAN_MAX_APPTS 4000
+#define PLAN_MAX_COURIERS 200
+#define PLAN_CAPACITY 1000.0   /* dossiers a courier can carry; not binding in practice */
+
+struct plan_courier {
+	char id[MODEL_ID_MAX + 1];
+	int shift_start_min, shift_end_min;
+	int fixed[SCHED_MAX_FIXED];
+	int n_fixed;
+	int64_t break_ms;      /* planned break start, 0 = none */
+	int break_after;       /* the stop number the break follows */
+};
+
+struct plan_appt {
+	char code[DOSSIER_MAX_LEN + 1];
+	double lat, lon;
+	int64_t wstart_ms, wend_ms, due_ms;
+	int service_min, priority;
+	char status[16];
+	char courier[MODEL_ID_MAX + 1];   /* before planning */
+	int old_stop;
+	int64_t old_eta_ms;
+	int64_t done_ms;                   /* order of fixed stops */
+	/* after planning */
+	int new_courier;                   /* index, -1 unplaced */
+	int new_stop;
+	int64_t new_eta_ms;
+	enum sched_reason reason;
+};
+
+struct plan_ctx {
+	struct store *s;
+	const struct plan_query *q;
+	double lat, lon, detour, speed_mps;
+	int offset_min;
+	int64_t midnight_ms;               /* local midnight of the day, in UTC ms */
+	struct plan_courier couriers[PLAN_MAX_COURIERS];
+	int nc;
+	struct plan_appt *appts;
+	int na;
+	json_t *matrix;                    /* optional overrides */
+	int64_t version;
+};
+
+static enum ds_err plan_load_office(struct plan_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	if ((rc = store_prepare(c->s, "SELECT lat, lon, detour, speed_kmh FROM offices WHERE id = ?", &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
+	rc = DS_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->lat = sqlite3_column_double(st, 0);
+		c->lon = sqlite3_column_double(st, 1);
+		c->detour = sqlite3_column_double(st, 2);
+		c->speed_mps = sqlite3_column_double(st, 3) / 3.6;
+		rc = DS_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum ds_err plan_load_couriers(struct plan_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+	struct plan_courier *k;
+
+	if ((rc = store_prepare(c->s, "SELECT id, shift_start_min, shift_end_min FROM couriers"
+	                           " WHERE office_id = ? ORDER BY id", &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW && c->nc < PLAN_MAX_COURIERS) {
+		k = &c->couriers[c->nc++];
+		memset(k, 0, sizeof *k);
+		snprintf(k->id, sizeof k->id, "%s", (const char *)sqlite3_column_text(st, 0));
+		k->shift_start_min = sqlite3_column_int(st, 1);
+		k->shift_end_min = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return DS_OK;
+}
+
+static void plan_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+static void plan_appt_row(sqlite3_stmt *st, struct plan_appt *a)
+{
+	memset(a, 0, sizeof *a);
+	plan_text(st, 0, a->code, sizeof a->code);
+	a->lat = sqlite3_column_double(st, 1);
+	a->lon = sqlite3_column_double(st, 2);
+	a->wstart_ms = sqlite3_column_int64(st, 3);
+	a->wend_ms = sqlite3_column_int64(st, 4);
+	a->due_ms = sqlite3_column_int64(st, 5);
+	a->service_min = sqlite3_column_int(st, 6);
+	a->priority = sqlite3_column_int(st, 7);
+	plan_text(st, 8, a->status, sizeof a->status);
+	plan_text(st, 9, a->courier, sizeof a->courier);
+	a->old_stop = sqlite3_column_int(st, 10);
+	a->old_eta_ms = sqlite3_column_int64(st, 11);
+	a->done_ms = sqlite3_column_int64(st, 12);
+	a->new_courier = -1;
+}
+
+/* The day's appointments of the office: booked windows on that local date. The offset of
+ * the first one fixes local midnight (an office's bookings share one offset). */
+static enum ds_err plan_load_appts(struct plan_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	c->appts = calloc(PLAN_MAX_APPTS, sizeof *c->appts);
+	if (c->appts == NULL)
+		return DS_ENOMEM;
+	if ((rc = store_prepare(c->s, "SELECT a.code, a.lat, a.lon, a.window_start_ms, a.window_end_ms,"
+	        " a.due_ms, a.service_min, a.priority, a.status, a.courier_id, a.stop_no, a.eta_ms,"
+	        " coalesce(a.done_ms, (SELECT max(e.recorded_ms) FROM events e"
+	        " WHERE e.appointment = a.code)), a.offset_min FROM appointments a"
+	        " WHERE a.office_id = ?1 AND (a.window_start_ms + a.offset_min * 60000) / 86400000 = ?2"
+	        " ORDER BY a.code", &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->q->day);
+	c->offset_min = 420;
+	while (sqlite3_step(st) == SQLITE_ROW && c->na < PLAN_MAX_APPTS) {
+		if (c->na == 0)
+			c->offset_min = sqlite3_column_int(st, 13);
+		plan_appt_row(st, &c->appts[c->na++]);
+	}
+	sqlite3_finalize(st);
+	c->midnight_ms = c->q->day * 86400000LL - (int64_t)c->offset_min * 60000;
+	return DS_OK;
+}
+
+/* Fixed = something already happened at the door today: it stays where it is. */
+static int plan_is_fixed(const struct plan_appt *a)
+{
+	return strcmp(a->status, "booked") != 0 && a->courier[0] != '\0';
+}
+
+/* Location 0 is the office; appointment i is location i + 1. */
+static void plan_loc(const struct plan_ctx *c, int loc, double *lat, double *lon, const char **id)
+{
+	if (loc == 0) {
+		*lat = c->lat;
+		*lon = c->lon;
+		*id = "office";
+	} else {
+		*lat = c->appts[loc - 1].lat;
+		*lon = c->appts[loc - 1].lon;
+		*id = c->appts[loc - 1].code;
+	}
+}
+
+/* A pair given by the matrix file, or -1. */
+static double plan_matrix_time(const struct plan_ctx *c, const char *from, const char *to,
+                               double *dist)
+{
+	json_t *row = json_object_get(json_object_get(c->matrix, "seconds"), from);
+	json_t *v = json_object_get(row, to);
+	json_t *m = json_object_get(json_object_get(json_object_get(c->matrix, "metres"), from), to);
+
+	if (!json_is_number(v))
+		return -1;
+	if (json_is_number(m))
+		*dist = json_number_value(m);
+	return json_number_value(v);
+}
+
+static double plan_travel(void *ctx, int from, int to, double *dist)
+{
+	const struct plan_ctx *c = ctx;
+	double la1, lo1, la2, lo2, t;
+	const char *f, *g;
+
+	plan_loc(c, from, &la1, &lo1, &f);
+	plan_loc(c, to, &la2, &lo2, &g);
+	*dist = geo_distance_m(la1, lo1, la2, lo2) * c->detour;
+	if (c->matrix != NULL && (t = plan_matrix_time(c, f, g, dist)) >= 0)
+		return t;
+	return *dist / c->speed_mps;
+}
+
+static double plan_sec(const struct plan_ctx *c, int64_t ms)
+{
+	return (double)(ms - c->midnight_ms) / 1000.0;
+}
+
+static int plan_add_jobs(struct plan_ctx *c, struct sched_problem *p)
+{
+	struct sched_job j;
+	int i;
+
+	for (i = 0; i < c->na; i++) {
+		const struct plan_appt *a = &c->appts[i];
+		memset(&j, 0, sizeof j);
+		j.loc = i + 1;
+		j.ready_s = plan_sec(c, a->wstart_ms);
+		j.due_s = plan_sec(c, a->wend_ms);
+		j.deadline_s = plan_sec(c, a->due_ms);
+		j.service_s = a->service_min * 60.0;
+		j.demand = 1;
+		j.priority = a->priority < 0 ? 0 : a->priority > SCHED_MAX_PRIORITY ? SCHED_MAX_PRIORITY : a->priority;
+		if (j.deadline_s < j.ready_s + j.service_s && plan_is_fixed(a))
+			j.deadline_s = INFINITY; /* it happened; its lateness is the report's business */
+		if (sched_problem_add_job(p, &j) != DS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/* Insertion sort of a courier's fixed stops by when they happened; n <= SCHED_MAX_FIXED. */
+static void plan_sort_fixed(const struct plan_ctx *c, int *v, int n)
+{
+	int i, j, x;
+
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && c->appts[v[j - 1]].done_ms > c->appts[x].done_ms; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Collects each courier's fixed stops, in the order they happened. */
+static void plan_collect_fixed(struct plan_ctx *c)
+{
+	int i, k;
+
+	for (i = 0; i < c->na; i++) {
+		if (!plan_is_fixed(&c->appts[i]))
+			continue;
+		for (k = 0; k < c->nc; k++) {
+			struct plan_courier *pc = &c->couriers[k];
+			if (strcmp(pc->id, c->appts[i].courier) == 0 && pc->n_fixed < SCHED_MAX_FIXED)
+				pc->fixed[pc->n_fixed++] = i;
+		}
+	}
+	for (k = 0; k < c->nc; k++)
+		plan_sort_fixed(c, c->couriers[k].fixed, c->couriers[k].n_fixed);
+}
+
+static int plan_add_couriers(struct plan_ctx *c, struct sched_problem *p)
+{
+	struct sched_courier sc;
+	int k;
+
+	plan_collect_fixed(c);
+	for (k = 0; k < c->nc; k++) {
+		const struct plan_courier *pc = &c->couriers[k];
+		memset(&sc, 0, sizeof sc);
+		sc.start_loc = sc.end_loc = 0;
+		sc.shift_start_s = pc->shift_start_min * 60.0;
+		sc.shift_end_s = pc->shift_end_min * 60.0;
+		sc.max_work_s = INFINITY;
+		sc.capacity = PLAN_CAPACITY;
+		sc.has_break = pc->shift_start_min < PLAN_BREAK_FROM_MIN && pc->shift_end_min > PLAN_BREAK_TO_MIN + PLAN_BREAK_MIN;
+		sc.break_from_s = PLAN_BREAK_FROM_MIN * 60.0;
+		sc.break_to_s = PLAN_BREAK_TO_MIN * 60.0;
+		sc.break_s = PLAN_BREAK_MIN * 60.0;
+		sc.n_fixed = pc->n_fixed;
+		sc.fixed = pc->fixed;
+		if (sched_problem_add_courier(p, &sc) != DS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static void plan_read_solution(struct plan_ctx *c, const struct sched_solution *sol)
+{
+	int r, i, stop;
+
+	for (r = 0; r < sol->n_routes; r++) {
+		const struct sched_route *rt = &sol->routes[r];
+		for (i = 0, stop = 0; i < rt->n_stops; i++) {
+			struct plan_appt *a;
+			if (rt->stops[i].job == SCHED_STOP_BREAK) {
+				c->couriers[rt->courier].break_ms = c->midnight_ms +
+					(int64_t)llround(rt->stops[i].start_s * 1000.0);
+				c->couriers[rt->courier].break_after = stop;
+				continue;
+			}
+			a = &c->appts[rt->stops[i].job];
+			a->new_courier = rt->courier;
+			a->new_stop = ++stop;
+			/* The citizen's ETA is when the courier rings: service start, not an early arrival. */
+			a->new_eta_ms = c->midnight_ms + (int64_t)llround(rt->stops[i].start_s * 1000.0);
+		}
+	}
+	for (i = 0; i < sol->n_unassigned; i++)
+		c->appts[sol->unassigned[i].job].reason = sol->unassigned[i].reason;
+}
+
+static enum ds_err plan_solve(struct plan_ctx *c, struct sched_solution **sol)
+{
+	struct sched_params prm;
+	struct sched_problem *p = sched_problem_new_cb(c->na + 1, plan_travel, c);
+	enum ds_err rc = DS_ENOMEM;
+
+	if (p == NULL)
+		return rc;
+	if (plan_add_jobs(c, p) != 0 || plan_add_couriers(c, p) != 0) {
+		snprintf(c->s->err, sizeof c->s->err, "the day's data does not make a valid problem");
+		rc = DS_EINVAL;
+		goto fail;
+	}
+	memset(&prm, 0, sizeof prm);
+	prm.objective = c->q->objective_vehicles ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE;
+	prm.time_limit_ms = c->q->time_limit_ms;
+	prm.seed = c->q->seed;
+	rc = sched_solve(p, &prm, sol) == DS_OK ? DS_OK : DS_ENOMEM;
+	if (rc == DS_OK)
+		plan_read_solution(c, *sol);
+fail:
+	sched_problem_free(p);
+	return rc;
+}
+
+static enum ds_err plan_next_version(struct plan_ctx *c)
+{
+	char day[16];
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	if ((rc = store_prepare(c->s, "SELECT coalesce(max(version), 0) + 1 FROM rounds"
+	                           " WHERE office_id = ? AND day = ?", &st)) != DS_OK)
+		return rc;
+	snprintf(day, sizeof day, "%lld", (long long)c->q->day);
+	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	c->version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+	sqlite3_finalize(st);
+	return DS_OK;
+}
+
+/* Writes the plan of one appointment; a courier change is recorded as a move so the old
+ * courier's device drops it. Only changed rows get a new rev. */
+static enum ds_err plan_save_appt(struct plan_ctx *c, sqlite3_stmt *up, sqlite3_stmt *mv,
+                                  const struct plan_appt *a, int64_t rev)
+{
+	const char *courier = a->new_courier >= 0 ? c->couriers[a->new_courier].id :
+	                      (a->courier[0] ? a->courier : NULL);
+
+	if (a->courier[0] && courier != NULL && strcmp(a->courier, courier) != 0) {
+		sqlite3_reset(mv);
+		sqlite3_bind_text(mv, 1, a->courier, -1, SQLITE_STATIC);
+		sqlite3_bind_text(mv, 2, a->code, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(mv, 3, rev);
+		if (sqlite3_step(mv) != SQLITE_DONE)
+			return store_fail(c->s, sqlite3_errcode(c->s->db));
+	}
+	sqlite3_reset(up);
+	sqlite3_clear_bindings(up);
+	sqlite3_bind_text(up, 1, a->code, -1, SQLITE_STATIC);
+	if (courier != NULL)
+		sqlite3_bind_text(up, 2, courier, -1, SQLITE_STATIC);
+	if (a->new_courier >= 0) {
+		sqlite3_bind_int(up, 3, a->new_stop);
+		sqlite3_bind_int64(up, 4, a->new_eta_ms);
+	}
+	sqlite3_bind_int64(up, 5, c->version);
+	sqlite3_bind_int64(up, 6, rev);
+	return sqlite3_step(up) == SQLITE_DONE ? DS_OK : store_fail(c->s, sqlite3_errcode(c->s->db));
+}
+
+static enum ds_err plan_save(struct plan_ctx *c, const char *summary)
+{
+	sqlite3_stmt *up = NULL, *mv = NULL, *rd = NULL;
+	char day[16];
+	int64_t rev;
+	enum ds_err rc;
+	int i;
+
+	if ((rc = store_begin(c->s)) != DS_OK)
+		return rc;
+	if ((rc = plan_next_version(c)) != DS_OK || (rc = store_next_rev(c->s, &rev)) != DS_OK ||
+	    (rc = store_prepare(c->s, "UPDATE appointments SET courier_id = ?2, stop_no = ?3,"
+	                           " eta_ms = ?4, round_version = ?5, rev = ?6 WHERE code = ?1", &up)) != DS_OK ||
+	    (rc = store_prepare(c->s, "INSERT INTO appointment_moves(courier_id, code, rev)"
+	                           " VALUES (?, ?, ?) ON CONFLICT(courier_id, code)"
+	                           " DO UPDATE SET rev = excluded.rev", &mv)) != DS_OK ||
+	    (rc = store_prepare(c->s, "INSERT INTO rounds(office_id, day, version, created_ms, summary)"
+	                           " VALUES (?, ?, ?, ?, ?)", &rd)) != DS_OK)
+		goto fail;
+	for (i = 0; i < c->na; i++)
+		if ((rc = plan_save_appt(c, up, mv, &c->appts[i], rev)) != DS_OK)
+			goto fail;
+	snprintf(day, sizeof day, "%lld", (long long)c->q->day);
+	sqlite3_bind_text(rd, 1, c->q->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(rd, 2, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(rd, 3, c->version);
+	sqlite3_bind_int64(rd, 4, isotime_now_ms());
+	sqlite3_bind_text(rd, 5, summary, -1, SQLITE_STATIC);
+	if (sqlite3_step(rd) != SQLITE_DONE) {
+		rc = store_fail(c->s, sqlite3_errcode(c->s->db));
+		goto fail;
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(mv);
+	sqlite3_finalize(rd);
+	return store_commit(c->s);
+fail:
+	sqlite3_finalize(up);
+	sqlite3_finalize(mv);
+	sqlite3_finalize(rd);
+	store_rollback(c->s);
+	return rc;
+}
+
+static void plan_hhmm(const struct plan_ctx *c, int64_t ms, char *out, size_t len)
+{
+	int64_t m = (ms - c->midnight_ms) / 60000;
+
+	snprintf(out, len, "%02d:%02d", (int)(m / 60), (int)(m % 60));
+}
+
+static void plan_print_routes(const struct plan_ctx *c, FILE *out)
+{
+	char eta[8], ws[8], we[8];
+	int k, stop, i, n;
+
+	for (k = 0; k < c->nc; k++) {
+		for (n = 0, i = 0; i < c->na; i++)
+			n += c->appts[i].new_courier == k;
+		fprintf(out, "courier %s: %d stop%s\n", c->couriers[k].id, n, n == 1 ? "" : "s");
+		for (stop = 1; stop <= n + 1; stop++) {
+			if (n > 0 && c->couriers[k].break_ms != 0 && c->couriers[k].break_after == stop - 1) {
+				plan_hhmm(c, c->couriers[k].break_ms, eta, sizeof eta);
+				fprintf(out, "      break %s, %d min\n", eta, PLAN_BREAK_MIN);
+			}
+			for (i = 0; i < c->na; i++) {
+				const struct plan_appt *a = &c->appts[i];
+				if (a->new_courier != k || a->new_stop != stop)
+					continue;
+				plan_hhmm(c, a->new_eta_ms, eta, sizeof eta);
+				plan_hhmm(c, a->wstart_ms, ws, sizeof ws);
+				plan_hhmm(c, a->wend_ms, we, sizeof we);
+				fprintf(out, "  %2d. %s  ETA %s  window %s-%s%s\n", stop, a->code, eta, ws, we,
+				        plan_is_fixed(a) ? "  (done or under way: kept)" : "");
+			}
+		}
+	}
+}
+
+static void plan_print_changes(const struct plan_ctx *c, FILE *out)
+{
+	int i, changes = 0;
+
+	for (i = 0; i < c->na; i++) {
+		const struct plan_appt *a = &c->appts[i];
+		const char *now = a->new_courier >= 0 ? c->couriers[a->new_courier].id : "(unplaced)";
+		if (a->old_stop == 0 && a->old_eta_ms == 0)
+			continue; /* not in an earlier version */
+		if (strcmp(a->courier, now) != 0 || a->old_stop != a->new_stop ||
+		    llabs(a->old_eta_ms - a->new_eta_ms) >= 5 * 60000) {
+			char o[8], n[8];
+			plan_hhmm(c, a->old_eta_ms, o, sizeof o);
+			plan_hhmm(c, a->new_eta_ms, n, sizeof n);
+			fprintf(out, "  %s: %s stop %d ETA %s -> %s stop %d ETA %s\n", a->code, a->courier,
+			        a->old_stop, o, now, a->new_stop, a->new_courier >= 0 ? n : "-");
+			changes++;
+		}
+	}
+	if (changes == 0)
+		fprintf(out, "  nothing changed for stops planned before\n");
+}
+
+static void plan_print_unplaced(const struct plan_ctx *c, FILE *out)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->na; i++) {
+		const struct plan_appt *a = &c->appts[i];
+		if (a->new_courier >= 0)
+			continue;
+		if (n++ == 0)
+			fprintf(out, "could not be placed:\n");
+		fprintf(out, "  %s: %s\n", a->code, sched_reason_text(a->reason));
+	}
+	if (n == 0)
+		fprintf(out, "every appointment is placed\n");
+}
+
+static char *plan_summary(const struct plan_ctx *c, const struct sched_solution *sol)
+{
+	json_t *o = json_pack("{s:i, s:i, s:i, s:f}", "appointments", c->na, "routes", sol->n_routes,
+	                      "unplaced", sol->n_unassigned, "distance_m", sol->dist);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+/* Loads the matrix file: {"seconds": {FROM: {TO: s}}, "metres": {…}} with FROM and TO
+ * dossier codes or "office". */
+static enum ds_err plan_load_matrix(struct plan_ctx *c)
+{
+	json_error_t jerr;
+
+	if (c->q->matrix_path == NULL)
+		return DS_OK;
+	c->matrix = json_load_file(c->q->matrix_path, JSON_REJECT_DUPLICATES, &jerr);
+	if (c->matrix == NULL || !json_is_object(json_object_get(c->matrix, "seconds"))) {
+		snprintf(c->s->err, sizeof c->s->err, "%s: line %d: %s", c->q->matrix_path, jerr.line,
+		         c->matrix ? "needs an object \"seconds\"" : jerr.text);
+		return DS_EINVAL;
+	}
+	return DS_OK;
+}
+
+enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
+{
+	struct plan_ctx *c = calloc(1, sizeof *c);
+	struct sched_solution *sol = NULL;
+	char *summary = NULL, day[ISOTIME_MAX_LEN + 1];
+	enum ds_err rc = DS_ENOMEM;
+
+	if (c == NULL)
+		return rc;
+	c->s = s;
+	c->q = q;
+	if ((rc = plan_load_office(c)) != DS_OK || (rc = plan_load_couriers(c)) != DS_OK ||
+	    (rc = plan_load_appts(c)) != DS_OK || (rc = plan_load_matrix(c)) != DS_OK)
+		goto fail;
+	if ((rc = plan_solve(c, &sol)) != DS_OK)
+		goto fail;
+	summary = plan_summary(c, sol);
+	if ((rc = plan_save(c, summary ? summary : "{}")) != DS_OK)
+		goto fail;
+	if (isotime_format(c->midnight_ms, c->offset_min, day, sizeof day) != DS_OK)
+		day[0] = '\0';
+	fprintf(out, "office %s, %.10s: round version %lld, %d appointments, %d couriers used of %d,"
+	        " %.1f km\n", q->office, day, (long long)c->version, c->na, sol->n_routes, c->nc,
+	        sol->dist / 1000.0);
+	plan_print_routes(c, out);
+	plan_print_unplaced(c, out);
+	if (c->version > 1) {
+		fprintf(out, "changes since version %lld:\n", (long long)c->version - 1);
+		plan_print_changes(c, out);
+	}
+fail:
+	free(summary);
+	sched_solution_free(sol);
+	json_decref(c->matrix);
+	free(c->appts);
+	free(c);
+	return rc;
+}
+
+enum ds_err plan_set_travel(struct store *s, const char *office, double detour, double speed_kmh)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	if (!(detour >= 1.0 && detour <= 5.0) || !(speed_kmh >= 3.0 && speed_kmh <= 120.0))
+		return DS_EINVAL;
+	if ((rc = store_prepare(s, "UPDATE offices SET detour = ?, speed_kmh = ? WHERE id = ?", &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_double(st, 1, detour);
+	sqlite3_bind_double(st, 2, speed_kmh);
+	sqlite3_bind_text(st, 3, office, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, sqlite3_errcode(s->db));
+	else if (sqlite3_changes(s->db) == 0)
+		rc = DS_ENOTFOUND;
+	sqlite3_finalize(st);
+	return rc;
+}
