@@ -35,6 +35,7 @@ struct daemon {
 	struct sync_client *sync;
 	int64_t sync_at, sync_backoff_ms;
 	int poke_fd, lock_fd;
+	int said_unenrolled;       /* "not enrolled" logged once as a warning */
 };
 
 /* ---- gpsd ---- */
@@ -191,6 +192,8 @@ static int daemon_sync_client(struct daemon *d)
 	cred_token(&c, token);
 	if (sync_client_new(&d->ag->cfg, token, &d->sync) != DS_OK)
 		d->sync = NULL;
+	else
+		sync_client_abort_on(d->sync, d->ag->stop);
 	explicit_bzero(token, sizeof token);
 	explicit_bzero(&c, sizeof c);
 	return d->sync != NULL ? 0 : -1;
@@ -205,7 +208,8 @@ static void daemon_sync(struct daemon *d, int64_t now)
 	if (now < d->sync_at)
 		return;
 	if (daemon_sync_client(d) != 0) {
-		log_msg(&d->ag->log, LOG_LEVEL_WARN, "not enrolled: nothing to sync with");
+		log_msg(&d->ag->log, d->said_unenrolled++ ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
+		        "not enrolled: nothing to sync with");
 		d->sync_at = now + c->sync_interval_s * 1000;
 		return;
 	}

@@ -333,6 +333,11 @@ static int main_config(struct agent *ag, const char *gpsd, const char *level)
 	return 0;
 }
 
+static int main_needs_http(const char *cmd)
+{
+	return strcmp(cmd, "enroll") == 0 || strcmp(cmd, "sync") == 0 || strcmp(cmd, "run") == 0;
+}
+
 static void main_signals(void)
 {
 	struct sigaction sa;
@@ -350,7 +355,7 @@ int main(int argc, char **argv)
 {
 	struct agent ag;
 	const char *gpsd = NULL, *level = NULL;
-	int cmd_at = 0, rc;
+	int cmd_at = 0, rc, http;
 
 	umask(077);
 	memset(&ag, 0, sizeof ag);
@@ -364,12 +369,16 @@ int main(int argc, char **argv)
 	now_boot_id(ag.boot_id);
 	main_signals();
 	ag.log.timestamps = strcmp(argv[cmd_at], "run") == 0;
-	if (sync_global_init() != DS_OK) {
+	/* Only the commands that talk to the server pay for TLS library start-up (several ms
+	 * and a few MB on a handheld); an act at the door does not. */
+	http = main_needs_http(argv[cmd_at]);
+	if (http && sync_global_init() != DS_OK) {
 		fprintf(stderr, "doorstep-agent: cannot initialise the HTTP library\n");
 		return AGENT_EXIT_FAIL;
 	}
 	rc = main_dispatch(&ag, argc - cmd_at, argv + cmd_at);
 	store_close(ag.store);
-	sync_global_cleanup();
+	if (http)
+		sync_global_cleanup();
 	return rc < 0 ? AGENT_EXIT_OK : rc;
 }

@@ -27,6 +27,7 @@ struct sync_client {
 	char auth[SYNC_HDR_MAX];
 	long connect_timeout_ms, total_timeout_ms;
 	size_t batch_max;
+	volatile sig_atomic_t *stop;  /* abort requests when set; may be NULL */
 };
 
 /* A growing byte buffer with a hard cap. */
@@ -63,6 +64,22 @@ enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_
 	cl->batch_max = (size_t)c->batch_max;
 	*out = cl;
 	return DS_OK;
+}
+
+void sync_client_abort_on(struct sync_client *cl, volatile sig_atomic_t *stop)
+{
+	cl->stop = stop;
+}
+
+static int sync_on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const struct sync_client *cl = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return cl->stop != NULL && *cl->stop ? 1 : 0;
 }
 
 void sync_client_free(struct sync_client *cl)
@@ -151,6 +168,9 @@ static void sync_curl_opts(struct sync_client *cl, const char *url, struct sync_
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, cl);
 }
 
 static enum sync_status sync_curl_fail(CURLcode cc, char *msg)

@@ -4,6 +4,7 @@
 #ifndef AGENT_SYNC_H
 #define AGENT_SYNC_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -46,6 +47,10 @@ void sync_global_cleanup(void);
  * kept for the client's life so connections are reused. OUT: *CL; caller frees with
  * sync_client_free(). */
 DS_WUR enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_client **cl);
+
+/* Make CL's requests give up (as unreachable) soon after *STOP becomes non-zero, so a daemon
+ * asked to stop does not wait for a slow server. STOP is borrowed for CL's life. */
+void sync_client_abort_on(struct sync_client *cl, volatile sig_atomic_t *stop);
 
 /* Free CL. Accepts NULL. */
 void sync_client_free(struct sync_client *cl);

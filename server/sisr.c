@@ -303,9 +303,10 @@ static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int 
 		 * for C, every later place is too. */
 		if (t->start_s[p] > nc->late_s + TOUR_EPS)
 			break;
-		if (S->blink > 0 && rng_unit(&S->rng) < S->blink)
-			continue;
-		if (tour_can_insert(t, S->m, c, p, &d) && d < *best) {
+		/* Blink only where it matters: skipping a place that would not win
+		 * anyway changes nothing, and saves a random draw per place. */
+		if (tour_can_insert(t, S->m, c, p, &d) && d < *best &&
+		    !(S->blink > 0 && rng_unit(&S->rng) < S->blink)) {
 			*best = d;
 			*bv = v;
 			*bp = p;

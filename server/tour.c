@@ -168,38 +168,6 @@ int tour_update(struct tour *t, const struct tour_model *m)
 	return ok;
 }
 
-int tour_can_insert(const struct tour *t, const struct tour_model *m, int j, int p,
-    double *delta)
-{
-	const struct tour_node *nj = &m->nodes[j];
-	int lx = t->loc[p], lj, y = p + 1, ly;
-	double arr, s, done;
-
-	if (t->load + nj->demand > m->veh[t->veh].capacity + TOUR_EPS)
-		return 0;
-	lj = nj->loc < 0 ? lx : nj->loc;
-	arr = t->start_s[p] + node_service(m, t->node[p]) + mat(m->time_s, m, lx, lj);
-	s = arr > nj->ready_s ? arr : nj->ready_s;
-	if (s > nj->late_s + TOUR_EPS)
-		return 0;
-	done = s + nj->service_s;
-	if (t->node[y] >= m->n_jobs) {
-		/* The break right after P would now be taken at J's place. */
-		const struct tour_node *b = &m->nodes[t->node[y]];
-		double sb = done > b->ready_s ? done : b->ready_s;
-
-		if (sb > b->late_s + TOUR_EPS)
-			return 0;
-		done = sb + b->service_s;
-		y++;
-	}
-	ly = t->loc[y];
-	if (done + mat(m->time_s, m, lj, ly) > t->late_s[y] + TOUR_EPS)
-		return 0;
-	*delta = mat(m->dist, m, lx, lj) + mat(m->dist, m, lj, ly) - mat(m->dist, m, lx, ly);
-	return 1;
-}
-
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p)
 {
 	if (tour_grow(t, t->len + 1) != DS_OK)

@@ -4,6 +4,8 @@
 #ifndef DS_TOUR_H
 #define DS_TOUR_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 /* Slack for floating-point comparisons of times and loads. The independent
@@ -83,10 +85,45 @@ int tour_copy(struct tour *dst, const struct tour *src) DS_WUR;
  * inequality, after a removal). */
 int tour_update(struct tour *t, const struct tour_model *m);
 
+/* Entry FROM, TO of matrix A (time_s or dist) of model M. */
+#define TOUR_MAT(a, m, from, to) ((a)[(size_t)(from) * (size_t)(m)->n_locs + (size_t)(to)])
+
 /* Can node J go right after index P? On success stores the added distance in
- * *DELTA and returns 1. O(1). */
-int tour_can_insert(const struct tour *t, const struct tour_model *m, int j, int p,
-    double *delta);
+ * *DELTA and returns 1. O(1). Inline because the search calls it for every place
+ * of every route, most of its time. */
+static inline int tour_can_insert(const struct tour *t, const struct tour_model *m, int j, int p,
+    double *delta)
+{
+	const struct tour_node *nj = &m->nodes[j];
+	int lx = t->loc[p], lj, y = p + 1, ly;
+	double arr, s, done;
+
+	if (t->load + nj->demand > m->veh[t->veh].capacity + TOUR_EPS)
+		return 0;
+	lj = nj->loc < 0 ? lx : nj->loc;
+	arr = t->start_s[p] + (t->node[p] < 0 ? 0.0 : m->nodes[t->node[p]].service_s) +
+	    TOUR_MAT(m->time_s, m, lx, lj);
+	s = arr > nj->ready_s ? arr : nj->ready_s;
+	if (s > nj->late_s + TOUR_EPS)
+		return 0;
+	done = s + nj->service_s;
+	if (t->node[y] >= m->n_jobs) {
+		/* The break right after P would now be taken at J's place. */
+		const struct tour_node *b = &m->nodes[t->node[y]];
+		double sb = done > b->ready_s ? done : b->ready_s;
+
+		if (sb > b->late_s + TOUR_EPS)
+			return 0;
+		done = sb + b->service_s;
+		y++;
+	}
+	ly = t->loc[y];
+	if (done + TOUR_MAT(m->time_s, m, lj, ly) > t->late_s[y] + TOUR_EPS)
+		return 0;
+	*delta = TOUR_MAT(m->dist, m, lx, lj) + TOUR_MAT(m->dist, m, lj, ly) -
+	    TOUR_MAT(m->dist, m, lx, ly);
+	return 1;
+}
 
 /* Insert node J after index P and update. Returns DS_OK or DS_ENOMEM. */
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p) DS_WUR;

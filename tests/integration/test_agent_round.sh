@@ -11,7 +11,10 @@ server_wait_built 1 || skip_all "no doorstep-server"
 round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 check "agent enrolled over pinned TLS" agent_enroll
-check "first sync pulls the round" agent sync
+check "first sync pulls the round" eval 'agent sync >/dev/null'
+agent config --set crumb_interval_s=1 >/dev/null   # breadcrumbs every second, 100 m grid
+old_ms=$(( ($(date +%s) - 25 * 3600) * 1000 ))
+sqlite3 "$T/agent/agent.db" "INSERT INTO crumb(at_ms, lat, lon) VALUES ($old_ms, 10.4, 105.6)"
 check "gpsd started" gpsd_start
 check "daemon started" daemon_start
 wait_status 5 gpsd !unreachable
@@ -39,6 +42,16 @@ check "delivery at house 3 is live within 30 m" near d3.json 3
 check "delivery near its address is not flagged far" \
 	test "$(event_field "$T/d3.json" '"far" in e.get("flags", [])')" = False
 
+crumbs() { sqlite3 "$T/agent/agent.db" "SELECT $1 FROM crumb"; }
+check "breadcrumbs older than the retention were purged" test "$(crumbs "count(*)" | head -1)" != 0
+check "and none is older than 24 h" \
+	test "$(sqlite3 "$T/agent/agent.db" "SELECT count(*) FROM crumb WHERE at_ms < $old_ms + 3600000")" = 0
+check "breadcrumbs are coarse: on a 100 m grid, to the minute" \
+	python3 -c 'import sys
+rows = [l.split("|") for l in sys.stdin.read().split()]
+ok = rows and all(abs(float(a) * 1113.2 - round(float(a) * 1113.2)) < 1e-6 and int(t) % 60000 == 0 for t, a, _ in rows)
+sys.exit(0 if ok else 1)' <<<"$(crumbs "at_ms, lat, lon")"
+
 # Under the market roof: replay from the start into the no-fix window (180..214).
 replay $LOG 0 200
 act arrive 1 nofix.json
@@ -59,7 +72,7 @@ check "without the daemon an act is live within 30 m of house 3" near nd.json 3
 check "and took about one receiver cycle (${ms} ms)" test "$ms" -lt 1500
 kill $REPLAY_PID 2>/dev/null; wait $REPLAY_PID 2>/dev/null
 
-check "sync pushes every act" agent sync
+check "sync pushes every act" eval 'agent sync >/dev/null'
 check "server holds 6 events, once each, in order" export_check 6
 check "the GPS stamp reached the server" \
 	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]; sys.exit(0 if e["gps"]["source"]=="live" and "lat" in e["gps"] else 1)' "$T/export.json"
