@@ -13,6 +13,7 @@
 #include "agent/store.h"
 
 #define STORE_SCHEMA_VERSION 1
+#define STORE_CACHE_KIB "256"   /* SQLite page cache per connection, KiB */
 
 struct store {
 	sqlite3 *db;
@@ -81,8 +82,11 @@ static enum ds_err store_pragmas(struct store *s, long max_pages)
 	enum ds_err rc;
 
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	/* A small page cache: a courier's store is a few hundred rows, and the handheld's
+	 * memory is better spent elsewhere. */
 	if ((rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                        " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) != DS_OK)
+	                        " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+	                        " PRAGMA cache_size=-" STORE_CACHE_KIB ";")) != DS_OK)
 		return rc;
 	if (max_pages > 0) {
 		snprintf(sql, sizeof sql, "PRAGMA max_page_count=%ld;", max_pages);

@@ -231,18 +231,17 @@ static enum sync_status sync_http_fail(long http, const struct sync_buf *reply, 
 		snprintf(msg, SYNC_MSG_MAX, "this device was revoked or is not enrolled: ask the office");
 	else if (http == 409)
 		snprintf(msg, SYNC_MSG_MAX, "the server holds an event with the same identity but "
-		         "different content (conflict: %.120s): events kept, ask the office", m);
+		         "different content (conflict: %.120s): ask the office", m);
 	else if (http == 413)
-		snprintf(msg, SYNC_MSG_MAX, "the server says the batch is too large: events kept");
+		snprintf(msg, SYNC_MSG_MAX, "the server says the batch is too large");
 	else if (http == 403)
 		snprintf(msg, SYNC_MSG_MAX, "the server refused the batch: an appointment is not "
-		         "this courier's (%.120s): events kept, ask the office", m);
+		         "this courier's (%.120s): ask the office", m);
 	else if (http == 422)
 		snprintf(msg, SYNC_MSG_MAX, "the server does not know an appointment (%.120s): "
-		         "events kept, ask the office", m);
+		         "ask the office", m);
 	else if (http == 400)
-		snprintf(msg, SYNC_MSG_MAX, "the server refused the batch as invalid (%.150s): "
-		         "events kept", m);
+		snprintf(msg, SYNC_MSG_MAX, "the server refused the batch as invalid (%.150s)", m);
 	else if (http == 410)
 		snprintf(msg, SYNC_MSG_MAX, "the enrolment code expired or was already used: "
 		         "ask the office for a new one");
@@ -383,12 +382,12 @@ static enum sync_status sync_apply(struct store *st, const struct sync_buf *repl
 	cursor = json_integer_value(json_object_get(j, "cursor"));
 	if (!json_is_integer(json_object_get(j, "acked")) ||
 	    !json_is_integer(json_object_get(j, "cursor")) || cursor < 0) {
-		snprintf(r->message, SYNC_MSG_MAX, "the server's reply is not understood: events kept");
+		snprintf(r->message, SYNC_MSG_MAX, "the server's reply is not understood");
 		goto out;
 	}
 	if (acked != (json_int_t)n) {
-		snprintf(r->message, SYNC_MSG_MAX, "the server acknowledged %lld of %zu events: "
-		         "events kept", (long long)acked, n);
+		snprintf(r->message, SYNC_MSG_MAX, "the server acknowledged %lld of %zu events",
+		         (long long)acked, n);
 		goto out;
 	}
 	if ((rc = sync_appts(json_object_get(j, "appointments"), &a, &na, r->message)) != SYNC_OK)

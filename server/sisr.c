@@ -65,6 +65,7 @@ struct search {
 	double mean_nb;       /* mean distance to the nearest neighbours */
 	int lower_bound;      /* vehicles needed by load alone */
 	double blink;         /* chance to skip an insertion place */
+	int in_fleet;         /* in fleet minimisation */
 	int allow_new;        /* annealing may open empty vehicles */
 	double veh_cost;      /* annealing cost of a used vehicle */
 	double open_cost;     /* insertion cost of opening an empty vehicle */
@@ -268,7 +269,7 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
 	double avg = s->used ? (double)assigned / s->used : 1.0;
 	double ls_max = fmin(SISR_L_MAX, avg);
-	double ks_max = 4.0 * SISR_C_BAR / (1.0 + ls_max) - 1.0;
+	double ks_max = 4.0 * (S->in_fleet ? getenv("CB") ? atof(getenv("CB")) : SISR_C_BAR : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
 	int seed = rng_below(&S->rng, m->n_jobs);
 
 	ks = 1 + (int)(rng_unit(&S->rng) * ks_max);
@@ -400,7 +401,9 @@ static void order_unassigned(struct search *S, struct sisr_sol *s)
 		int j = s->unas[i];
 		double k;
 
-		if (r < 4)
+		if (S->in_fleet && r < 4)
+			k = -(double)S->absent[j] - rng_unit(&S->rng);  /* often-left-out first */
+		else if (r < 4)
 			k = rng_unit(&S->rng);
 		else if (r < 8)
 			k = -m->nodes[j].demand;
@@ -430,19 +433,26 @@ static int recreate(struct search *S, struct sisr_sol *s, int allow_new)
 	return DS_OK;
 }
 
-/* Empty a random used vehicle without fixed stops into the left-out list. */
+/* Empty the used vehicle without fixed stops that serves the fewest jobs (ties:
+ * at random) into the left-out list: its jobs are the easiest to place elsewhere. */
 static void drop_route(struct search *S, struct sisr_sol *s)
 {
-	int cand[64], nc = 0, v, k;
+	int v, k, best = -1, ties = 0;
 
-	for (v = 0; v < s->n_veh && nc < 64; v++)
-		if (s->t[v].n_jobs > 0 && s->t[v].first_free == 1)
-			cand[nc++] = v;
-	if (nc == 0)
+	for (v = 0; v < s->n_veh; v++) {
+		if (s->t[v].n_jobs == 0 || s->t[v].first_free != 1)
+			continue;
+		if (best < 0 || s->t[v].n_jobs < s->t[best].n_jobs) {
+			best = v;
+			ties = 1;
+		} else if (s->t[v].n_jobs == s->t[best].n_jobs && rng_below(&S->rng, ++ties) == 0) {
+			best = v;
+		}
+	}
+	if (best < 0)
 		return;
-	v = cand[rng_below(&S->rng, nc)];
-	k = removable(S, &s->t[v]);
-	remove_positions(s, S->m, v, S->rpos, k);
+	k = removable(S, &s->t[best]);
+	remove_positions(s, S->m, best, S->rpos, k);
 	sol_totals(s, S->m);
 }
 
@@ -473,6 +483,7 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 	if (sol_copy(best, cur, S->m) != DS_OK)
 		return DS_ENOMEM;
 	drop_route(S, cur);
+	S->in_fleet = 1;
 	/* Reductions come early or not at all: stop after a long dry spell. */
 	while (best->used > S->lower_bound && (now = progress(S)) < SISR_FLEET_SHARE &&
 	    now - last < SISR_FLEET_STALL) {
@@ -496,6 +507,7 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 		for (i = 0; i < work->n_unas; i++)
 			S->absent[work->unas[i]]++;
 	}
+	S->in_fleet = 0;
 	return sol_copy(cur, best, S->m);
 }
 

@@ -168,14 +168,75 @@ int tour_update(struct tour *t, const struct tour_model *m)
 	return ok;
 }
 
+static void shift_up(struct tour *t, int i)
+{
+	size_t n = (size_t)(t->len - i);
+
+	memmove(&t->node[i + 1], &t->node[i], n * sizeof(*t->node));
+	memmove(&t->loc[i + 1], &t->loc[i], n * sizeof(*t->loc));
+	memmove(&t->start_s[i + 1], &t->start_s[i], n * sizeof(*t->start_s));
+	memmove(&t->late_s[i + 1], &t->late_s[i], n * sizeof(*t->late_s));
+	t->len++;
+}
+
+/* Earliest starts from index I on; stops once a stop past I starts as before at
+ * the same place, since nothing after it can change then. */
+static void forward_from(struct tour *t, const struct tour_model *m, int i)
+{
+	double ready, late, arr;
+	int k;
+
+	for (k = i; k < t->len; k++) {
+		double old = t->start_s[k];
+		int old_loc = t->loc[k];
+
+		stop_info(t, m, k, &t->loc[k], &ready, &late);
+		arr = t->start_s[k - 1] + node_service(m, t->node[k - 1]) +
+		    mat(m->time_s, m, t->loc[k - 1], t->loc[k]);
+		t->start_s[k] = arr > ready ? arr : ready;
+		if (k > i && t->start_s[k] == old && t->loc[k] == old_loc)
+			break;
+	}
+}
+
+/* Latest starts from index HI down; stops once one below LO comes out as before. */
+static void backward_from(struct tour *t, const struct tour_model *m, int hi, int lo)
+{
+	double ready, late, lim;
+	int k, loc;
+
+	for (k = hi; k >= 0; k--) {
+		double old = t->late_s[k];
+
+		lim = t->late_s[k + 1] - mat(m->time_s, m, t->loc[k], t->loc[k + 1]) -
+		    node_service(m, t->node[k]);
+		stop_info(t, m, k, &loc, &ready, &late);
+		t->late_s[k] = lim < late ? lim : late;
+		if (k < lo && t->late_s[k] == old)
+			break;
+	}
+}
+
+/* Insertion updates only what can change: earliest starts after the new stop,
+ * latest starts before it (and at a break right after it, which moved with it).
+ * The distance is summed again: matrix reads only, and breaks make a delta subtle. */
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p)
 {
+	int i = p + 1, k;
+
 	if (tour_grow(t, t->len + 1) != DS_OK)
 		return DS_ENOMEM;
-	memmove(&t->node[p + 2], &t->node[p + 1], (size_t)(t->len - p - 1) * sizeof(int));
-	t->node[p + 1] = j;
-	t->len++;
-	tour_update(t, m);
+	shift_up(t, i);
+	t->node[i] = j;
+	forward_from(t, m, i);
+	backward_from(t, m, t->node[i + 1] >= m->n_jobs ? i + 1 : i, i);
+	if (j < m->n_jobs) {
+		t->load += m->nodes[j].demand;
+		t->n_jobs++;
+	}
+	t->dist = 0;
+	for (k = 1; k < t->len; k++)
+		t->dist += mat(m->dist, m, t->loc[k - 1], t->loc[k]);
 	return DS_OK;
 }
 

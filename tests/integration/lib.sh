@@ -51,13 +51,13 @@ start_server() {
 	"$SERVER" --data "$T/data" serve --listen "127.0.0.1:$port" >"$T/serve.out" 2>>"$T/serve.err" &
 	SRV_PID=$!
 	PIDS="$PIDS $SRV_PID"
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q "^listening on" "$T/serve.out" 2>/dev/null && break
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	URL="https://127.0.0.1:$port"
-	grep -q "^listening on" "$T/serve.out"
+	grep -q "^listening on" "$T/serve.out" || { echo "# server did not start:"; sed 's/^/# /' "$T/serve.err"; return 1; }
 }
 
 stop_server() { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }

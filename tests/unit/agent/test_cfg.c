@@ -99,6 +99,24 @@ START_TEST(save_then_load_round_trips)
 }
 END_TEST
 
+START_TEST(defaults_are_within_bounds)
+{
+	struct cfg c, d;
+	char err[CFG_ERR_MAX], path[128];
+	FILE *f;
+
+	/* The sample, uncommented, must load: every default passes its own row's checks. */
+	cfg_defaults(&c);
+	snprintf(path, sizeof path, "%s/%s", dir, CFG_FILE);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	cfg_print(f, &c, 0);
+	fclose(f);
+	ck_assert_int_eq(cfg_load(dir, &d, err), DS_OK);
+	ck_assert_int_eq(memcmp(&c, &d, sizeof c), 0);
+}
+END_TEST
+
 START_TEST(hostport)
 {
 	char host[64], port[8];
@@ -122,6 +140,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, values_comments_and_spaces);
 	tcase_add_test(tc, bad_lines_are_named);
 	tcase_add_test(tc, save_then_load_round_trips);
+	tcase_add_test(tc, defaults_are_within_bounds);
 	tcase_add_test(tc, hostport);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,300 @@
+/* test_store.c: unit tests for server/store.c: the schema made by migrations, refusing a
+ * database newer than the code, the data key file, the change counter and the mapping of
+ * SQLite failures (busy, full, constraint) to the shared error, with real failures injected
+ * where SQLite lets a test cause them. */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server/store.h"
+
+/* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
+ * own process, so the fixture below is per test). */
+static char tdir[512];
+static struct store S;
+
+static void rm_dir(const char *dir)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(dir);
+}
+
+static void make_tdir(char *out, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void setup(void)
+{
+	make_tdir(tdir, sizeof tdir);
+	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
+}
+
+/* The first column of the first row of SQL as an integer; -1 when there is no row. */
+static int64_t q_int(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(S.db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(test_new_dir_migrates_to_schema_version)
+{
+	ck_assert_int_ge(store_schema_version(), 1);
+	ck_assert_int_eq(q_int("PRAGMA user_version"), store_schema_version());
+	/* Every table of docs/STORAGE.md exists. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+	                       " ('offices','couriers','enroll_codes','devices','appointments',"
+	                       "'appointment_moves','events','counters','rounds')"), 9);
+	ck_assert_int_eq(q_int("SELECT value FROM counters WHERE name = 'rev'"), 0);
+	ck_assert_int_eq(q_int("PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(q_int("PRAGMA synchronous"), 2); /* FULL */
+}
+END_TEST
+
+START_TEST(test_reopen_is_idempotent_and_keeps_data_and_key)
+{
+	uint8_t key[CRYPTO_KEY_LEN];
+	int64_t rev;
+
+	memcpy(key, S.key, sizeof key);
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon)"
+	                                " VALUES ('o1', 'Office', 10.4, 105.6)"), DS_OK);
+	ck_assert_int_eq(store_begin(&S), DS_OK);
+	ck_assert_int_eq(store_next_rev(&S, &rev), DS_OK);
+	ck_assert_int_eq(store_commit(&S), DS_OK);
+	store_close(&S);
+	ck_assert_int_eq(store_open(&S, tdir, 0), DS_OK);
+	ck_assert_int_eq(q_int("PRAGMA user_version"), store_schema_version());
+	ck_assert_int_eq(q_int("SELECT count(*) FROM offices"), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM counters"), 1);
+	ck_assert_int_eq(q_int("SELECT value FROM counters WHERE name = 'rev'"), 1);
+	ck_assert_mem_eq(S.key, key, sizeof key);
+	store_close(&S);
+	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK); /* create again: nothing remade */
+	ck_assert_mem_eq(S.key, key, sizeof key);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM offices"), 1);
+}
+END_TEST
+
+START_TEST(test_newer_schema_refuses_to_open_with_message)
+{
+	char path[1024];
+	sqlite3 *db = NULL;
+
+	store_close(&S);
+	snprintf(path, sizeof path, "%s/%s", tdir, STORE_DB_NAME);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_ne(store_open(&S, tdir, 0), DS_OK);
+	ck_assert_ptr_nonnull(strstr(S.err, "newer"));
+	ck_assert_ptr_nonnull(strstr(S.err, "99"));
+	store_close(&S);
+	/* Nothing was migrated over it. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *st = NULL;
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int(st, 0), 99);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_data_key_is_0600_and_32_bytes)
+{
+	char path[1024];
+	struct stat sb;
+	uint8_t zero[CRYPTO_KEY_LEN] = {0};
+
+	snprintf(path, sizeof path, "%s/%s", tdir, STORE_KEY_NAME);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(sb.st_size, 32);
+	ck_assert(memcmp(S.key, zero, sizeof zero) != 0);
+	snprintf(path, sizeof path, "%s/%s", tdir, STORE_DB_NAME);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0077, 0);
+}
+END_TEST
+
+START_TEST(test_short_data_key_is_refused)
+{
+	char path[1024];
+	int fd;
+
+	store_close(&S);
+	snprintf(path, sizeof path, "%s/%s", tdir, STORE_KEY_NAME);
+	ck_assert_int_eq(truncate(path, 16), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_ne(store_open(&S, tdir, 0), DS_OK);
+	ck_assert_ptr_nonnull(strstr(S.err, "data key"));
+}
+END_TEST
+
+START_TEST(test_missing_dir_without_create_fails)
+{
+	struct store s2;
+	char dir[1024];
+
+	snprintf(dir, sizeof dir, "%s/no-such-dir", tdir);
+	ck_assert_int_ne(store_open(&s2, dir, 0), DS_OK);
+	ck_assert_ptr_null(s2.db);
+	ck_assert_int_ne(s2.err[0], '\0');
+	store_close(&s2);
+	/* An empty directory without create: no key, no database, nothing made. */
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_ne(store_open(&s2, dir, 0), DS_OK);
+	store_close(&s2);
+	snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s", STORE_DB_NAME);
+	ck_assert_int_ne(access(dir, F_OK), 0);
+	dir[strlen(dir) - strlen(STORE_DB_NAME) - 1] = '\0';
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_next_rev_increments)
+{
+	int64_t a = -1, b = -1, c = -1;
+
+	ck_assert_int_eq(store_current_rev(&S, &c), DS_OK);
+	ck_assert_int_eq(c, 0);
+	ck_assert_int_eq(store_begin(&S), DS_OK);
+	ck_assert_int_eq(store_next_rev(&S, &a), DS_OK);
+	ck_assert_int_eq(store_next_rev(&S, &b), DS_OK);
+	ck_assert_int_eq(store_commit(&S), DS_OK);
+	ck_assert_int_eq(a, 1);
+	ck_assert_int_eq(b, 2);
+	ck_assert_int_eq(store_current_rev(&S, &c), DS_OK);
+	ck_assert_int_eq(c, 2);
+	/* A rolled-back increment is not kept. */
+	ck_assert_int_eq(store_begin(&S), DS_OK);
+	ck_assert_int_eq(store_next_rev(&S, &a), DS_OK);
+	store_rollback(&S);
+	ck_assert_int_eq(store_current_rev(&S, &c), DS_OK);
+	ck_assert_int_eq(c, 2);
+}
+END_TEST
+
+START_TEST(test_fail_maps_busy_full_constraint)
+{
+	ck_assert_int_eq(store_fail(&S, SQLITE_BUSY), DS_EBUSY);
+	ck_assert_int_eq(store_fail(&S, SQLITE_BUSY_SNAPSHOT), DS_EBUSY);
+	ck_assert_int_eq(store_fail(&S, SQLITE_LOCKED), DS_EBUSY);
+	ck_assert_int_eq(store_fail(&S, SQLITE_FULL), DS_EFULL);
+	ck_assert_int_eq(store_fail(&S, SQLITE_CONSTRAINT), DS_ECONFLICT);
+	ck_assert_int_eq(store_fail(&S, SQLITE_CONSTRAINT_UNIQUE), DS_ECONFLICT);
+	ck_assert_int_eq(store_fail(&S, SQLITE_NOMEM), DS_ENOMEM);
+	ck_assert_int_eq(store_fail(&S, SQLITE_ERROR), DS_EDB);
+	ck_assert_ptr_nonnull(strstr(S.err, "database"));
+}
+END_TEST
+
+START_TEST(test_real_busy_database_is_ebusy)
+{
+	struct store s2;
+
+	ck_assert_int_eq(store_open(&s2, tdir, 0), DS_OK);
+	sqlite3_busy_timeout(s2.db, 0);
+	ck_assert_int_eq(store_begin(&S), DS_OK);
+	ck_assert_int_eq(store_begin(&s2), DS_EBUSY);
+	store_rollback(&S);
+	ck_assert_int_eq(store_begin(&s2), DS_OK);
+	store_rollback(&s2);
+	store_close(&s2);
+}
+END_TEST
+
+START_TEST(test_real_constraint_is_econflict)
+{
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES ('o1','O',1,1)"), DS_OK);
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES ('o1','O',1,1)"),
+	                 DS_ECONFLICT);
+	/* A courier at an office that does not exist: a foreign key, also a constraint. */
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO couriers(id, name, office_id) VALUES ('c','C','nope')"),
+	                 DS_ECONFLICT);
+}
+END_TEST
+
+START_TEST(test_real_full_database_is_efull)
+{
+	char sql[128];
+	int64_t pages = q_int("PRAGMA page_count");
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages + 1);
+	ck_assert_int_eq(store_exec(&S, sql), DS_OK);
+	ck_assert_int_eq(store_exec(&S, "CREATE TABLE filler(x BLOB);"
+	                                "INSERT INTO filler VALUES (zeroblob(1000000))"), DS_EFULL);
+	ck_assert_ptr_nonnull(strstr(S.err, "full"));
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_new_dir_migrates_to_schema_version);
+	tcase_add_test(tc, test_reopen_is_idempotent_and_keeps_data_and_key);
+	tcase_add_test(tc, test_newer_schema_refuses_to_open_with_message);
+	tcase_add_test(tc, test_data_key_is_0600_and_32_bytes);
+	tcase_add_test(tc, test_short_data_key_is_refused);
+	tcase_add_test(tc, test_missing_dir_without_create_fails);
+	tcase_add_test(tc, test_next_rev_increments);
+	tcase_add_test(tc, test_fail_maps_busy_full_constraint);
+	tcase_add_test(tc, test_real_busy_database_is_ebusy);
+	tcase_add_test(tc, test_real_constraint_is_econflict);
+	tcase_add_test(tc, test_real_full_database_is_efull);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
