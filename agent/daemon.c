@@ -46,6 +46,7 @@ static void daemon_gps_drop(struct daemon *d, enum view_gpsd why, int64_t now)
 	d->link = NULL;
 	d->view.gpsd = why;
 	d->view.lost_since = 1;
+	d->view_at = 0; /* acts must learn at once that gpsd is gone */
 	d->gps_retry_at = now + d->gps_backoff_ms;
 	d->gps_backoff_ms = d->gps_backoff_ms * 2 > DAEMON_GPS_BACKOFF_MAX_MS
 	                    ? DAEMON_GPS_BACKOFF_MAX_MS : d->gps_backoff_ms * 2;
@@ -70,8 +71,14 @@ static void daemon_gps_connect(struct daemon *d, int64_t now)
 		d->view.gpsd = VIEW_GPSD_SILENT; /* until the first report */
 }
 
-static void daemon_gps_report(struct daemon *d, const struct gpslink_tpv *t)
+/* Take a TPV into the view. Returns 1 when it says something new: gpsd may send two or
+ * three TPVs for one epoch, so news is a new fix time, mode or loss, not a new report. */
+static int daemon_gps_report(struct daemon *d, const struct gpslink_tpv *t)
 {
+	int news = t->mode != d->view.last_mode || (t->fix.valid && (d->view.lost_since ||
+	           t->fix.gps_time_ms != d->view.fix.gps_time_ms || t->fix.gps_time_ms == 0)) ||
+	           (!t->fix.valid && !d->view.lost_since);
+
 	d->view.last_mode = t->mode;
 	d->view.last_tpv_ms = now_boot_ms();
 	d->view.gpsd = VIEW_GPSD_OK;
@@ -82,6 +89,7 @@ static void daemon_gps_report(struct daemon *d, const struct gpslink_tpv *t)
 	} else {
 		d->view.lost_since = 1; /* never relabel: the old fix stays, marked as lost */
 	}
+	return news;
 }
 
 static void daemon_gps_read(struct daemon *d, int64_t now)
@@ -89,6 +97,7 @@ static void daemon_gps_read(struct daemon *d, int64_t now)
 	struct gpslink_tpv t;
 	enum gpslink_got got;
 	int budget = 64; /* reports per wake-up, so a flood cannot starve the rest */
+	int news = 0;
 
 	do {
 		got = gpslink_read(d->link, &t);
@@ -99,9 +108,10 @@ static void daemon_gps_read(struct daemon *d, int64_t now)
 		}
 		d->gps_heard_at = now;
 		if (got == GPSLINK_TPV)
-			daemon_gps_report(d, &t);
+			news |= daemon_gps_report(d, &t);
 	} while (--budget > 0 && gpslink_pending(d->link));
-	d->view_at = 0; /* rewrite the view now */
+	if (news)
+		d->view_at = 0; /* rewrite the view now; otherwise the heartbeat will */
 }
 
 static void daemon_gps_check(struct daemon *d, int64_t now)

@@ -25,6 +25,7 @@ struct api_job {
 	enum api_job_kind kind;
 	char auth[API_AUTH_MAX + 1];
 	struct wire_batch batch;     /* JOB_SYNC */
+	struct ingest_prep *prep;    /* JOB_SYNC: hashed and sealed on the loop thread */
 	json_t *req;                 /* JOB_ENROLL: the request object */
 	int status;                  /* the reply, filled by the worker */
 	char *body;                  /* malloc'd JSON */
@@ -67,6 +68,7 @@ static void api_job_error(struct api_job *j, int status, const char *code, const
 
 static void api_job_free(struct api_job *j)
 {
+	ingest_prep_free(j->prep, j->batch.count);
 	wire_batch_free(&j->batch);
 	json_decref(j->req);
 	free(j->body);
@@ -129,7 +131,7 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 	}
 	if (rc != DS_OK || (rc = store_exec(a->s, "SAVEPOINT job")) != DS_OK)
 		return rc;
-	if ((rc = ingest_batch(a->in, &dev, &j->batch, now_ms, &res)) != DS_OK)
+	if ((rc = ingest_batch(a->in, &dev, &j->batch, j->prep, now_ms, &res)) != DS_OK)
 		return rc;
 	if (res.refusal != INGEST_OK) {
 		const char *code = api_refusal_code(res.refusal, &status);
@@ -297,6 +299,12 @@ static void api_sync(struct api *a, struct net_exchange *x, const struct net_req
 			api_reply_error(x, 400, "malformed_json", err);
 		else
 			api_reply_error(x, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
+		return;
+	}
+	/* Hashing and sealing happen here, beside the worker, which then only does SQL. */
+	if (ingest_prepare(a->s->key, &j->batch, &j->prep) != DS_OK) {
+		api_job_free(j);
+		api_reply_error(x, 413, "too_large", "an event is larger than the server stores");
 		return;
 	}
 	api_enqueue(a, j);

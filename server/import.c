@@ -32,6 +32,7 @@ struct import_row {
 	double lat, lon;
 	int64_t wstart_ms, wend_ms, due_ms;
 	int offset_min, service_min;
+	int bad;                      /* a problem was reported for it (count it once) */
 };
 
 struct import_ctx {
@@ -211,7 +212,7 @@ static void import_check_numbers(struct import_ctx *c, struct import_row *r)
 static void import_record_cb(int term, void *ctx)
 {
 	struct import_ctx *c = ctx;
-	struct import_row *r;
+	struct import_row *r = NULL;
 	int i;
 
 	(void)term;
@@ -250,6 +251,8 @@ static void import_record_cb(int term, void *ctx)
 	import_check_text(c, r);
 	import_check_numbers(c, r);
 done:
+	if (r != NULL)
+		r->bad = c->row_bad;
 	import_free_cur(c);
 	c->row_bad = 0;
 }
@@ -326,7 +329,8 @@ static int import_exists(struct store *s, const char *sql, const char *a, const 
 static int import_cmp_code(const void *a, const void *b)
 {
 	const struct import_row *x = a, *y = b;
-	int d = strcmp(x->f[C_CODE], y->f[C_CODE]);
+	/* A row with the wrong number of fields has no columns: it sorts first. */
+	int d = strcmp(x->f[C_CODE] ? x->f[C_CODE] : "", y->f[C_CODE] ? y->f[C_CODE] : "");
 
 	return d ? d : (x->line > y->line) - (x->line < y->line);
 }
@@ -341,6 +345,7 @@ static void import_check_refs(struct import_ctx *c)
 		r = &c->rows[i];
 		if (r->f[C_OFFICE] == NULL)
 			continue;
+		c->row_bad = r->bad;
 		if (import_exists(c->s, "SELECT 1 FROM offices WHERE id = ?", r->f[C_OFFICE], NULL) != 1)
 			import_problem(c, r->line, "office \"%s\" does not exist", r->f[C_OFFICE]);
 		else if (r->f[C_COURIER] != NULL && r->f[C_COURIER][0] != '\0' &&
@@ -348,14 +353,18 @@ static void import_check_refs(struct import_ctx *c)
 		                       r->f[C_COURIER], r->f[C_OFFICE]) != 1)
 			import_problem(c, r->line, "courier \"%s\" does not exist at that office",
 			               r->f[C_COURIER]);
+		r->bad = c->row_bad;
 		c->row_bad = 0;
 	}
 	qsort(c->rows, (size_t)c->nrows, sizeof *c->rows, import_cmp_code);
 	for (i = 1; i < c->nrows; i++)
 		if (c->rows[i].f[C_CODE] && c->rows[i - 1].f[C_CODE] &&
-		    strcmp(c->rows[i].f[C_CODE], c->rows[i - 1].f[C_CODE]) == 0)
+		    strcmp(c->rows[i].f[C_CODE], c->rows[i - 1].f[C_CODE]) == 0) {
+			c->row_bad = c->rows[i].bad;
 			import_problem(c, c->rows[i].line, "code %s appears twice in the file",
 			               c->rows[i].f[C_CODE]);
+			c->rows[i].bad = 1;
+		}
 	c->row_bad = 0;
 }
 

@@ -24,7 +24,7 @@ static const char *const ingest_sql[ST_COUNT] = {
 	[ST_MOVED] = "SELECT 1 FROM appointment_moves WHERE courier_id = ? AND code = ?",
 	[ST_INSERT] = "INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
 	              " reason, recorded_ms, received_ms, content_hash, body, server_flags)"
-	              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 	[ST_DEVICE] = "UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?",
 	[ST_EVENTS_OF] = "SELECT e.id, e.type, e.recorded_ms, e.reason, e.server_flags, a.kind,"
 	                 " a.window_end_ms, a.due_ms FROM events e JOIN appointments a"
@@ -68,6 +68,50 @@ void ingest_free(struct ingest *in)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(in->st[i]);
 	free(in);
+}
+
+void ingest_prep_free(struct ingest_prep *prep, size_t n)
+{
+	size_t i;
+
+	if (prep == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(prep[i].sealed);
+	free(prep);
+}
+
+enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_batch *b,
+                           struct ingest_prep **out)
+{
+	struct ingest_prep *p = calloc(b->count ? b->count : 1, sizeof *p);
+	enum ds_err rc = DS_ENOMEM;
+	size_t i, len;
+	char *canon;
+
+	if (p == NULL)
+		return rc;
+	for (i = 0; i < b->count; i++) {
+		const struct model_event *e = &b->events[i];
+		canon = wire_event_canonical(e);
+		if (canon == NULL)
+			goto fail;
+		len = strlen(canon);
+		crypto_sha256(canon, len, p[i].hash);
+		p[i].sealed_len = len + CRYPTO_SEAL_OVERHEAD;
+		p[i].sealed = len <= INGEST_BODY_MAX ? malloc(p[i].sealed_len) : NULL;
+		/* The UUID is the associated data: a sealed body cannot be moved to another row. */
+		rc = p[i].sealed == NULL ? DS_ETOOBIG :
+		     crypto_seal(key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
+		free(canon);
+		if (rc != DS_OK)
+			goto fail;
+	}
+	*out = p;
+	return DS_OK;
+fail:
+	ingest_prep_free(p, b->count);
+	return rc;
 }
 
 static sqlite3_stmt *ingest_stmt(struct ingest *in, int which)
@@ -162,19 +206,11 @@ static enum ds_err ingest_allowed(struct ingest *in, const struct auth_device *d
 }
 
 static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *dev,
-                                 const struct model_event *e, const char *canon, size_t len,
-                                 const uint8_t *hash, unsigned flags, int64_t now_ms)
+                                 const struct model_event *e, const struct ingest_prep *p,
+                                 unsigned flags, int64_t now_ms)
 {
-	uint8_t sealed[INGEST_BODY_MAX + CRYPTO_SEAL_OVERHEAD];
-	sqlite3_stmt *st;
-	enum ds_err rc;
+	sqlite3_stmt *st = ingest_stmt(in, ST_INSERT);
 
-	if (len > INGEST_BODY_MAX)
-		return DS_ETOOBIG;
-	/* The UUID is the associated data: a sealed body cannot be moved to another row. */
-	if ((rc = crypto_seal(in->s->key, e->uuid, strlen(e->uuid), canon, len, sealed)) != DS_OK)
-		return rc;
-	st = ingest_stmt(in, ST_INSERT);
 	sqlite3_bind_text(st, 1, e->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, dev->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, e->seq);
@@ -185,43 +221,47 @@ static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *de
 		sqlite3_bind_text(st, 7, model_reason_name(e->reason), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, e->recorded_ms);
 	sqlite3_bind_int64(st, 9, now_ms);
-	sqlite3_bind_blob(st, 10, hash, CRYPTO_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 11, sealed, (int)(len + CRYPTO_SEAL_OVERHEAD), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, p->hash, CRYPTO_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, p->sealed, (int)p->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 12, (int)flags);
 	return ingest_step_done(in, st);
 }
 
-/* Handles one event: duplicate, refusal, or stored. Adds its appointment to TOUCHED. */
+/* Handles one event: stored, duplicate, or refused. The insert comes first because new
+ * events are the common case; only when it hits a uniqueness constraint do the lookups run
+ * to tell a harmless re-send from a conflict. LAST_APPT caches the appointment check, since
+ * a batch holds several acts at the same door in a row. */
 static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
-                              const struct model_event *e, int64_t now_ms, int64_t *last_seq,
+                              const struct model_event *e, const struct ingest_prep *p,
+                              int64_t now_ms, int64_t *last_seq, const char **last_appt,
                               struct ingest_result *res)
 {
-	uint8_t hash[CRYPTO_SHA256_LEN];
-	char *canon = wire_event_canonical(e);
-	unsigned flags = 0;
+	unsigned flags = e->seq != *last_seq + 1 ? INGEST_FLAG_SEQ_GAP : 0;
 	int dup = 0;
-	enum ds_err rc = DS_ENOMEM;
+	enum ds_err rc;
 
-	if (canon == NULL)
-		goto fail;
-	crypto_sha256(canon, strlen(canon), hash);
-	if ((rc = ingest_known(in, dev, e, hash, &dup, res)) != DS_OK || dup ||
-	    res->refusal != INGEST_OK) {
-		res->duplicates += dup;
-		goto fail;
+	if (*last_appt == NULL || strcmp(*last_appt, e->appointment) != 0) {
+		if ((rc = ingest_allowed(in, dev, e, res)) != DS_OK || res->refusal != INGEST_OK)
+			return rc;
+		*last_appt = e->appointment;
 	}
-	if ((rc = ingest_allowed(in, dev, e, res)) != DS_OK || res->refusal != INGEST_OK)
-		goto fail;
-	if (e->seq != *last_seq + 1)
-		flags |= INGEST_FLAG_SEQ_GAP;
-	if ((rc = ingest_insert(in, dev, e, canon, strlen(canon), hash, flags, now_ms)) != DS_OK)
-		goto fail;
-	if (e->seq > *last_seq)
-		*last_seq = e->seq;
-	res->stored++;
-fail:
-	free(canon);
-	return rc;
+	if ((rc = ingest_insert(in, dev, e, p, flags, now_ms)) != DS_OK)
+		return rc;
+	if (sqlite3_changes(in->s->db) == 1) {
+		if (e->seq > *last_seq)
+			*last_seq = e->seq;
+		res->stored++;
+		return DS_OK;
+	}
+	if ((rc = ingest_known(in, dev, e, p->hash, &dup, res)) != DS_OK)
+		return rc;
+	if (!dup && res->refusal == INGEST_OK) {
+		/* Not stored, yet neither a duplicate nor a known conflict: never drop silently. */
+		res->refusal = INGEST_CONFLICT;
+		snprintf(res->detail, sizeof res->detail, "event %s could not be stored", e->uuid);
+	}
+	res->duplicates += dup;
+	return DS_OK;
 }
 
 static int ingest_cmp_str(const void *a, const void *b)
@@ -230,9 +270,10 @@ static int ingest_cmp_str(const void *a, const void *b)
 }
 
 enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
-                         const struct wire_batch *b, int64_t now_ms, struct ingest_result *res)
+                         const struct wire_batch *b, const struct ingest_prep *prep,
+                         int64_t now_ms, struct ingest_result *res)
 {
-	const char *touched[INGEST_TOUCHED_MAX];
+	const char *touched[INGEST_TOUCHED_MAX], *last_appt = NULL;
 	size_t i, n = 0;
 	int64_t last_seq = dev->last_seq, rev;
 	sqlite3_stmt *st;
@@ -241,7 +282,8 @@ enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
 	memset(res, 0, sizeof *res);
 	for (i = 0; i < b->count && i < INGEST_TOUCHED_MAX; i++) {
 		int before = res->stored;
-		if ((rc = ingest_one(in, dev, &b->events[i], now_ms, &last_seq, res)) != DS_OK ||
+		if ((rc = ingest_one(in, dev, &b->events[i], &prep[i], now_ms, &last_seq, &last_appt,
+		                     res)) != DS_OK ||
 		    res->refusal != INGEST_OK)
 			return rc;
 		if (res->stored > before)

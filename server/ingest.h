@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "crypto.h"
 #include "server/auth.h"
 #include "server/store.h"
 #include "wire.h"
@@ -25,15 +26,30 @@ struct ingest_result {
 
 struct ingest; /* prepared statements kept across batches; opaque */
 
+/* The CPU work for one event, done before the database is touched (on any thread): its
+ * canonical text's hash and its body sealed with the data key. */
+struct ingest_prep {
+	uint8_t hash[CRYPTO_SHA256_LEN];
+	uint8_t *sealed;        /* canonical JSON sealed with crypto_seal(); owned */
+	size_t sealed_len;
+};
+
+/* Prepare every event of B with KEY into OUT: *PREP (B->count entries). Thread-safe; no
+ * database access. Caller frees with ingest_prep_free(*PREP, B->count). */
+DS_WUR enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_batch *b,
+                                  struct ingest_prep **prep);
+void ingest_prep_free(struct ingest_prep *prep, size_t n);
+
 /* Prepare the statements on S. Caller frees with ingest_free(). NULL on failure (S->err). */
 struct ingest *ingest_new(struct store *s);
 void ingest_free(struct ingest *in);
 
-/* Store batch B from DEV inside the caller's open transaction. On a refusal nothing was
- * meant to be kept: the caller rolls back. Returns an error only when the database failed. */
+/* Store batch B (prepared as PREP) from DEV inside the caller's open transaction. On a
+ * refusal nothing was meant to be kept: the caller rolls back. Returns an error only when
+ * the database failed. */
 DS_WUR enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
-                                const struct wire_batch *b, int64_t now_ms,
-                                struct ingest_result *res);
+                                const struct wire_batch *b, const struct ingest_prep *prep,
+                                int64_t now_ms, struct ingest_result *res);
 
 /* Recompute the state of appointment CODE and its events' flags from all its events,
  * ordered by (recorded_at, uuid). Deterministic; inside the caller's transaction. */

@@ -15,6 +15,7 @@
 #include "server/sisr.h"
 
 #define SISR_C_BAR       10.0   /* mean jobs removed per ruin (paper: 10) */
+#define SISR_C_BAR_FLEET 5.0    /* ... in fleet minimisation: smaller, more tries */
 #define SISR_L_MAX       10.0   /* longest string removed (paper: 10) */
 #define SISR_SPLIT_RATE  0.5    /* share of ruins that keep a substring */
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
@@ -269,7 +270,7 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
 	double avg = s->used ? (double)assigned / s->used : 1.0;
 	double ls_max = fmin(SISR_L_MAX, avg);
-	double ks_max = 4.0 * (S->in_fleet ? getenv("CB") ? atof(getenv("CB")) : SISR_C_BAR : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
+	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
 	int seed = rng_below(&S->rng, m->n_jobs);
 
 	ks = 1 + (int)(rng_unit(&S->rng) * ks_max);
@@ -306,7 +307,8 @@ static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int 
 			break;
 		/* Blink only where it matters: skipping a place that would not win
 		 * anyway changes nothing, and saves a random draw per place. */
-		if (tour_can_insert(t, S->m, c, p, &d) && d < *best &&
+		d = tour_insert_dist(t, S->m, c, p);
+		if (d < *best && tour_fits(t, S->m, c, p) &&
 		    !(S->blink > 0 && rng_unit(&S->rng) < S->blink)) {
 			*best = d;
 			*bv = v;

@@ -3,7 +3,7 @@
 #ifndef DS_SOLVE_H
 #define DS_SOLVE_H
 
-#define SOLVE_DEFAULT_TIME_LIMIT_MS 1000L
+#define SOLVE_DEFAULT_TIME_LIMIT_MS 950L
 
 /* Run `solve FILE [--objective vehicles|distance] [--time-limit-ms N] [--seed N]
  * [--iterations N]`; argv[0] is "solve". Prints JSON on stdout, errors on stderr.

@@ -88,14 +88,24 @@ int tour_update(struct tour *t, const struct tour_model *m);
 /* Entry FROM, TO of matrix A (time_s or dist) of model M. */
 #define TOUR_MAT(a, m, from, to) ((a)[(size_t)(from) * (size_t)(m)->n_locs + (size_t)(to)])
 
-/* Can node J go right after index P? On success stores the added distance in
- * *DELTA and returns 1. O(1). Inline because the search calls it for every place
- * of every route, most of its time. */
-static inline int tour_can_insert(const struct tour *t, const struct tour_model *m, int j, int p,
-    double *delta)
+/* Distance added by putting node J right after index P. O(1). A break has no
+ * place of its own, so the stop after P is the first one that is not a break. */
+static inline double tour_insert_dist(const struct tour *t, const struct tour_model *m,
+    int j, int p)
+{
+	int lx = t->loc[p], y = t->node[p + 1] >= m->n_jobs ? p + 2 : p + 1;
+	int lj = m->nodes[j].loc < 0 ? lx : m->nodes[j].loc, ly = t->loc[y];
+
+	return TOUR_MAT(m->dist, m, lx, lj) + TOUR_MAT(m->dist, m, lj, ly) -
+	    TOUR_MAT(m->dist, m, lx, ly);
+}
+
+/* Does node J fit, by time and load, right after index P? O(1). Inline because
+ * the search asks it for every place of every route, most of its time. */
+static inline int tour_fits(const struct tour *t, const struct tour_model *m, int j, int p)
 {
 	const struct tour_node *nj = &m->nodes[j];
-	int lx = t->loc[p], lj, y = p + 1, ly;
+	int lx = t->loc[p], lj, y = p + 1;
 	double arr, s, done;
 
 	if (t->load + nj->demand > m->veh[t->veh].capacity + TOUR_EPS)
@@ -117,11 +127,17 @@ static inline int tour_can_insert(const struct tour *t, const struct tour_model 
 		done = sb + b->service_s;
 		y++;
 	}
-	ly = t->loc[y];
-	if (done + TOUR_MAT(m->time_s, m, lj, ly) > t->late_s[y] + TOUR_EPS)
+	return done + TOUR_MAT(m->time_s, m, lj, t->loc[y]) <= t->late_s[y] + TOUR_EPS;
+}
+
+/* Can node J go right after index P? On success stores the added distance in
+ * *DELTA and returns 1. O(1). */
+static inline int tour_can_insert(const struct tour *t, const struct tour_model *m, int j,
+    int p, double *delta)
+{
+	if (!tour_fits(t, m, j, p))
 		return 0;
-	*delta = TOUR_MAT(m->dist, m, lx, lj) + TOUR_MAT(m->dist, m, lj, ly) -
-	    TOUR_MAT(m->dist, m, lx, ly);
+	*delta = tour_insert_dist(t, m, j, p);
 	return 1;
 }
 

@@ -1,0 +1,463 @@
+/* test_import.c: unit tests for server/import.c: a good file as spreadsheets write it
+ * (BOM, CRLF, quoted fields), every kind of bad row reported with its line and nothing
+ * written, repeated codes, re-import counting updates, courier changes recorded as moves,
+ * and whole-file problems (header, empty, not UTF-8). */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isotime.h"
+#include "server/admin.h"
+#include "server/import.h"
+
+/* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
+ * own process, so the fixture below is per test). */
+static char tdir[512];
+static struct store S;
+
+static void rm_dir(const char *dir)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(dir);
+}
+
+static void make_tdir(char *out, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void setup(void)
+{
+	make_tdir(tdir, sizeof tdir);
+	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
+}
+
+/* The first column of the first row of SQL as an integer; -1 when there is no row. */
+static int64_t q_int(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(S.db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+#define HEADER "code,kind,citizen,phone,address,lat,lon,window_start,window_end,service_min,office,due,courier"
+#define ROW1 "H15.50.05.13-261126-0001,deliver,Nguyễn Văn An,0912345678,\"12 Lý Thường Kiệt, P.1\"," \
+	"10.4748,105.6412,2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1," \
+	"2026-11-26T17:00:00+07:00,c1"
+#define ROW2 "H15.50.05.13-261126-0002,collect,Lê Thị Đào,0912 345 679,5 Nguyễn Huệ,10.4695," \
+	"105.6456,2026-11-26T09:00:00+07:00,2026-11-26T10:00:00+07:00,15,o1," \
+	"2026-12-03T17:00:00+07:00,"
+#define MAX_PROBLEMS 64
+
+struct problems {
+	int n;
+	long line[MAX_PROBLEMS];
+	char msg[MAX_PROBLEMS][256];
+};
+
+static struct problems P;
+
+static void collect(void *ctx, long line, const char *msg)
+{
+	struct problems *p = ctx;
+
+	if (p->n < MAX_PROBLEMS) {
+		p->line[p->n] = line;
+		snprintf(p->msg[p->n], sizeof p->msg[p->n], "%s", msg);
+		p->n++;
+	}
+}
+
+/* Is there a problem on LINE whose message contains WHAT? */
+static int has_problem(long line, const char *what)
+{
+	int i;
+
+	for (i = 0; i < P.n; i++)
+		if (P.line[i] == line && strstr(P.msg[i], what) != NULL)
+			return 1;
+	return 0;
+}
+
+static void print_problems(void)
+{
+	int i;
+
+	for (i = 0; i < P.n; i++)
+		fprintf(stderr, "  line %ld: %s\n", P.line[i], P.msg[i]);
+}
+
+static void import_setup(void)
+{
+	setup();
+	memset(&P, 0, sizeof P);
+	ck_assert_int_eq(admin_office_add(&S, "o1", "Cao Lãnh", 10.46, 105.63), DS_OK);
+	ck_assert_int_eq(admin_office_add(&S, "o2", "Sa Đéc", 10.29, 105.76), DS_OK);
+	ck_assert_int_eq(admin_courier_add(&S, "c1", "Bình", "o1", 450, 1020), DS_OK);
+	ck_assert_int_eq(admin_courier_add(&S, "c2", "Châu", "o1", 450, 1020), DS_OK);
+	ck_assert_int_eq(admin_courier_add(&S, "c9", "Sơn", "o2", 450, 1020), DS_OK);
+}
+
+/* Writes LEN bytes of TEXT to a file in the test's directory and imports it. */
+static enum ds_err import_bytes(const char *text, size_t len, struct import_result *res)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/in.csv", tdir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	memset(&P, 0, sizeof P);
+	return import_csv(&S, path, 1795000000000LL, collect, &P, res);
+}
+
+static enum ds_err import_text(const char *text, struct import_result *res)
+{
+	return import_bytes(text, strlen(text), res);
+}
+
+START_TEST(test_good_file_with_bom_crlf_and_quotes)
+{
+	static const char text[] = "\xEF\xBB\xBF" HEADER "\r\n"
+		"H15.50.05.13-261126-0001,deliver,Nguyễn Văn An,0912345678,"
+		"\"12 \"\"Lý\"\" Thường Kiệt, P.1\",10.4748,105.6412,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\r\n" ROW2 "\r\n";
+	struct import_result res;
+	int64_t ws;
+
+	ck_assert_int_eq(import_text(text, &res), DS_OK);
+	print_problems();
+	ck_assert_int_eq(P.n, 0);
+	ck_assert_int_eq(res.rows, 2);
+	ck_assert_int_eq(res.inserted, 2);
+	ck_assert_int_eq(res.updated, 0);
+	ck_assert_int_eq(res.bad_rows, 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code = 'H15.50.05.13-261126-0001'"
+	                       " AND address = '12 \"Lý\" Thường Kiệt, P.1' AND courier_id = 'c1'"
+	                       " AND kind = 'deliver' AND status = 'booked' AND service_min = 10"
+	                       " AND offset_min = 420 AND citizen = 'Nguyễn Văn An'"), 1);
+	ck_assert_int_eq(isotime_parse("2026-11-26T08:00:00+07:00", &ws, NULL), DS_OK);
+	ck_assert_int_eq(q_int("SELECT window_start_ms FROM appointments WHERE code ="
+	                       " 'H15.50.05.13-261126-0001'"), ws);
+	ck_assert_int_eq(q_int("SELECT window_end_ms - window_start_ms FROM appointments WHERE code ="
+	                       " 'H15.50.05.13-261126-0001'"), 3600000);
+	/* An empty courier is an unassigned appointment; the BOM is not part of the first code. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code = 'H15.50.05.13-261126-0002'"
+	                       " AND courier_id IS NULL AND phone = '0912 345 679'"), 1);
+	ck_assert_int_eq(q_int("SELECT count(DISTINCT rev) FROM appointments"), 1);
+	ck_assert_int_eq(q_int("SELECT imported_ms FROM appointments LIMIT 1"), 1795000000000LL);
+}
+END_TEST
+
+START_TEST(test_courier_column_is_optional)
+{
+	static const char text[] = "code,kind,citizen,phone,address,lat,lon,window_start,window_end,"
+		"service_min,office,due\n"
+		"H15.50.05.13-261126-0001,deliver,An,0912345678,Addr,10.4748,105.6412,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_OK);
+	ck_assert_int_eq(res.inserted, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE courier_id IS NULL"), 1);
+}
+END_TEST
+
+START_TEST(test_each_bad_row_reported_with_its_line_nothing_written)
+{
+	static const char text[] = HEADER "\n"                                    /* 1 */
+		ROW1 "\n"                                                               /* 2: good */
+		"H15-bad,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 3: code */
+		"H15.50.05.13-261126-0003,pickup,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 4: kind */
+		"H15.50.05.13-261126-0004,deliver,An,call me,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 5: phone */
+		"H15.50.05.13-261126-0005,deliver,An,0912345678,A,91.5,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 6: lat */
+		"H15.50.05.13-261126-0006,deliver,An,0912345678,A,10.47,105.64,2026-11-26T09:00:00+07:00,"
+		"2026-11-26T08:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 7: window */
+		"H15.50.05.13-261126-0007,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 8: no offset */
+		"H15.50.05.13-261126-0008,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o7,2026-11-26T17:00:00+07:00,c1\n"      /* 9: office */
+		"H15.50.05.13-261126-0009,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c9\n"      /* 10: courier elsewhere */
+		"H15.50.05.13-261126-0010,deliver,An,0912345678\n"                      /* 11: fields */
+		"H15.50.05.13-261126-0011,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,ten,o1,2026-11-26T17:00:00+07:00,c1\n"     /* 12: service */
+		"H15.50.05.13-261126-0012,deliver,An,0912345678,\"two\nline address\",10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,"
+		"2026-11-26T17:00:00+07:00,c1\n"                                        /* 13-14: good */
+		"H15.50.05.13-261126-0013,deliver,,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"      /* 15: citizen */
+		"H15.50.05.13-261126-0014,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,tomorrow,c1\n";                        /* 16: due */
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "code"));
+	ck_assert(has_problem(4, "kind"));
+	ck_assert(has_problem(5, "phone"));
+	ck_assert(has_problem(6, "lat/lon"));
+	ck_assert(has_problem(7, "window_end is not after"));
+	ck_assert(has_problem(8, "window_start"));
+	ck_assert(has_problem(9, "office \"o7\""));
+	ck_assert(has_problem(10, "courier \"c9\""));
+	ck_assert(has_problem(11, "fields"));
+	ck_assert(has_problem(12, "service_min"));
+	ck_assert(has_problem(15, "citizen"));
+	ck_assert(has_problem(16, "due"));
+	ck_assert(!has_problem(2, ""));
+	ck_assert(!has_problem(13, ""));
+	ck_assert(!has_problem(14, ""));
+	ck_assert_int_eq(res.rows, 14);
+	ck_assert_int_eq(res.bad_rows, 12);
+	ck_assert_int_eq(res.inserted, 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+	ck_assert_int_eq(q_int("SELECT value FROM counters WHERE name = 'rev'"), 0);
+}
+END_TEST
+
+START_TEST(test_short_row_among_others_does_not_crash)
+{
+	/* Regression: a row with the wrong number of fields keeps no code, and sorting the rows
+	 * to find repeated codes compared its NULL code (a crash under ASan). */
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0010,deliver\n" ROW2 "\n" "x\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "fields"));
+	ck_assert(has_problem(5, "fields"));
+	ck_assert_int_eq(res.bad_rows, 2);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_row_with_two_problems_counts_once)
+{
+	/* Regression: a row bad in itself and also naming an unknown office was counted twice. */
+	static const char text[] = HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,An,call me,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o7,2026-11-26T17:00:00+07:00,c1\n" ROW2 "\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(2, "phone"));
+	ck_assert(has_problem(2, "office"));
+	ck_assert_int_eq(res.rows, 2);
+	ck_assert_int_eq(res.bad_rows, 1);
+}
+END_TEST
+
+START_TEST(test_duplicate_codes_in_file)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n" ROW2 "\n" ROW1 "\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(4, "appears twice"));
+	ck_assert(!has_problem(2, ""));
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_reimport_updates_and_counts)
+{
+	static const char first[] = HEADER "\n" ROW1 "\n" ROW2 "\n";
+	static const char second[] = HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,Nguyễn Văn An,0912345678,New address,"
+		"10.4748,105.6412,2026-11-26T10:00:00+07:00,2026-11-26T11:00:00+07:00,10,o1,"
+		"2026-11-26T17:00:00+07:00,c1\n" ROW2 "\n"
+		"H15.50.05.13-261126-0003,deliver,Võ Minh Đức,0987654321,Ấp 3,10.4638,105.6465,"
+		"2026-11-26T10:00:00+07:00,2026-11-26T11:00:00+07:00,15,o1,2026-11-26T17:00:00+07:00,c2\n";
+	struct import_result res;
+	int64_t rev1;
+
+	ck_assert_int_eq(import_text(first, &res), DS_OK);
+	ck_assert_int_eq(res.inserted, 2);
+	rev1 = q_int("SELECT max(rev) FROM appointments");
+	ck_assert_int_eq(import_text(second, &res), DS_OK);
+	print_problems();
+	ck_assert_int_eq(res.rows, 3);
+	ck_assert_int_eq(res.inserted, 1);
+	ck_assert_int_eq(res.updated, 2);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 3);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE address = 'New address'"), 1);
+	ck_assert_int_gt(q_int("SELECT min(rev) FROM appointments"), rev1);
+	/* Derived state is not touched by a re-import. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE status = 'booked'"), 3);
+}
+END_TEST
+
+START_TEST(test_courier_change_records_move)
+{
+	static const char first[] = HEADER "\n" ROW1 "\n";
+	static const char second[] = HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,Nguyễn Văn An,0912345678,\"12 Lý Thường Kiệt, P.1\","
+		"10.4748,105.6412,2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,"
+		"2026-11-26T17:00:00+07:00,c2\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(first, &res), DS_OK);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointment_moves"), 0);
+	ck_assert_int_eq(import_text(first, &res), DS_OK); /* same courier: no move */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointment_moves"), 0);
+	ck_assert_int_eq(import_text(second, &res), DS_OK);
+	ck_assert_int_eq(res.updated, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointment_moves WHERE courier_id = 'c1'"
+	                       " AND code = 'H15.50.05.13-261126-0001'"
+	                       " AND rev = (SELECT rev FROM appointments)"), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE courier_id = 'c2'"), 1);
+}
+END_TEST
+
+START_TEST(test_header_missing_column)
+{
+	static const char text[] = "code,kind,citizen,phone,address,lat,lon,window_start,window_end,"
+		"service_min,due,courier\n"
+		"H15.50.05.13-261126-0001,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(1, "\"office\""));
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_header_extra_unknown_column_refused)
+{
+	static const char text[] = HEADER ",notes\n" ROW1 ",call first\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(1, "unknown column \"notes\""));
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	struct import_result res;
+
+	ck_assert_int_eq(import_text("", &res), DS_EINVAL);
+	ck_assert(has_problem(0, "empty"));
+	ck_assert_int_eq(import_text("\xEF\xBB\xBF", &res), DS_EINVAL);
+	ck_assert(has_problem(0, "empty"));
+	/* A header and no rows is a valid file with nothing in it. */
+	ck_assert_int_eq(import_text(HEADER "\n", &res), DS_OK);
+	ck_assert_int_eq(res.rows, 0);
+}
+END_TEST
+
+START_TEST(test_not_utf8)
+{
+	static const char text[] = HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,Nguy\xe1n,0912345678,A,10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	ck_assert(has_problem(0, "UTF-8"));
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_csv_syntax_error_reported)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0002,deliver,\"An\"x,0912345678\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "CSV"));
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct import_result res;
+
+	memset(&P, 0, sizeof P);
+	ck_assert_int_eq(import_csv(&S, "/nonexistent/x.csv", 0, collect, &P, &res), DS_EIO);
+	ck_assert(has_problem(0, "cannot read"));
+}
+END_TEST
+
+static Suite *import_suite(void)
+{
+	Suite *s = suite_create("import");
+	TCase *tc = tcase_create("import");
+
+	tcase_add_checked_fixture(tc, import_setup, teardown);
+	tcase_add_test(tc, test_good_file_with_bom_crlf_and_quotes);
+	tcase_add_test(tc, test_courier_column_is_optional);
+	tcase_add_test(tc, test_each_bad_row_reported_with_its_line_nothing_written);
+	tcase_add_test(tc, test_short_row_among_others_does_not_crash);
+	tcase_add_test(tc, test_row_with_two_problems_counts_once);
+	tcase_add_test(tc, test_duplicate_codes_in_file);
+	tcase_add_test(tc, test_reimport_updates_and_counts);
+	tcase_add_test(tc, test_courier_change_records_move);
+	tcase_add_test(tc, test_header_missing_column);
+	tcase_add_test(tc, test_header_extra_unknown_column_refused);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_not_utf8);
+	tcase_add_test(tc, test_csv_syntax_error_reported);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(import_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
