@@ -12,7 +12,7 @@ $(BUILD)/fuzz-replay/%: $(call obj,tests/fuzz/%.c) $(call obj,tests/fuzz/replay.
 test-build: $(FUZZ_REPLAY)
 
 build-fuzz/%: tests/fuzz/%.c
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -Wno-unknown-warning-option" \
 		build-fuzz/libserver.a build-fuzz/libshared.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 		build-fuzz/libserver.a build-fuzz/libshared.a $(LIBS_SERVER)

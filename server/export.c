@@ -39,9 +39,10 @@ static json_t *export_row(struct store *s, sqlite3_stmt *st)
 	return o;
 }
 
+/* The gps members flattened as docs/PROTOCOL.md names them: gps_lat, gps_lon, … */
 static const char *const export_csv_cols[] = {"uuid", "device", "courier", "appointment", "type",
-	"seq", "recorded_at", "received_at", "gps.source", "gps.lat", "gps.lon", "gps.accuracy_m",
-	"gps.mode", "gps.sats", "gps.fix_age_s", "gps.gps_time", "gps.dist_m", "flags", "documents",
+	"seq", "recorded_at", "received_at", "gps_source", "gps_lat", "gps_lon", "gps_accuracy_m",
+	"gps_mode", "gps_sats", "gps_fix_age_s", "gps_gps_time", "gps_dist_m", "flags", "documents",
 	"fee_vnd", "reason", "note", "recipient", "relation", "id_last4", "signature_sha256",
 	"photo_sha256", NULL};
 
@@ -81,7 +82,7 @@ static void export_csv_row(FILE *out, const json_t *o)
 		const char *c = export_csv_cols[i];
 		if (i > 0)
 			fputc(',', out);
-		if (strncmp(c, "gps.", 4) == 0)
+		if (strncmp(c, "gps_", 4) == 0)
 			v = json_object_get(json_object_get(o, "gps"), c + 4);
 		else
 			v = json_object_get(o, c);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dossier.h"
 #include "geo.h"
@@ -262,20 +263,23 @@ static enum ds_err import_read(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	enum ds_err rc = DS_EIO;
+	struct stat st;
 	size_t n;
 
 	*buf = NULL;
 	if (f == NULL)
 		return DS_EIO;
-	*buf = malloc(IMPORT_MAX_BYTES + 1);
-	if (*buf == NULL) {
-		rc = DS_ENOMEM;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
 		goto fail;
-	}
-	n = fread(*buf, 1, IMPORT_MAX_BYTES + 1, f);
-	if (ferror(f))
+	rc = DS_ETOOBIG;
+	if ((uint64_t)st.st_size > IMPORT_MAX_BYTES)
 		goto fail;
-	rc = n > IMPORT_MAX_BYTES ? DS_ETOOBIG : DS_OK;
+	rc = DS_ENOMEM;
+	*buf = malloc((size_t)st.st_size + 1);
+	if (*buf == NULL)
+		goto fail;
+	n = fread(*buf, 1, (size_t)st.st_size + 1, f);
+	rc = ferror(f) ? DS_EIO : n > (size_t)st.st_size ? DS_EIO : DS_OK;
 	*len = n;
 fail:
 	fclose(f);
@@ -356,7 +360,8 @@ static void import_check_refs(struct import_ctx *c)
 		r->bad = c->row_bad;
 		c->row_bad = 0;
 	}
-	qsort(c->rows, (size_t)c->nrows, sizeof *c->rows, import_cmp_code);
+	if (c->nrows > 1)
+		qsort(c->rows, (size_t)c->nrows, sizeof *c->rows, import_cmp_code);
 	for (i = 1; i < c->nrows; i++)
 		if (c->rows[i].f[C_CODE] && c->rows[i - 1].f[C_CODE] &&
 		    strcmp(c->rows[i].f[C_CODE], c->rows[i - 1].f[C_CODE]) == 0) {

@@ -78,6 +78,13 @@ replay() { # replay LOG FIRST_EPOCH COUNT [RATE]: play epochs FIRST..FIRST+COUNT
 		--count "$3" "$NMEA/$1" 2>/dev/null
 }
 
+replay_bg() { # like replay, in the background; sets REPLAY_PID (python's own pid)
+	python3 "$REPLAY" --udp "127.0.0.1:$GPSD_UPORT" --rate "${4:-200}" --skip "$2" \
+		--count "$3" "$NMEA/$1" 2>/dev/null &
+	REPLAY_PID=$!
+	track $REPLAY_PID
+}
+
 # ---- the agent ----
 agent() { "$AGENT" --data "$T/agent" --gpsd "127.0.0.1:${GPSD_PORT:-1}" "$@"; }
 

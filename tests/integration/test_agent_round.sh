@@ -62,8 +62,7 @@ check "it keeps the last fix's age, not a new one" \
 
 # Without the daemon: the act asks gpsd itself and waits for one fresh report.
 daemon_stop
-replay $LOG 1150 60 2 &
-REPLAY_PID=$!; track $REPLAY_PID
+replay_bg $LOG 1150 60 2
 sleep 1.5
 start=$(date +%s%N)
 act deliver 3 nd.json --recipient "Phạm Đức Minh" --relation family
