@@ -48,6 +48,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: doorstep-server [--data DIR] COMMAND [ARGS]\n"
 	        "commands:\n"
 	        "  init                      create DIR: database, config, TLS key and certificate\n"
+	        "  check                     validate config, database and certificate\n"
 	        "  office add --id ID --name NAME --lat LAT --lon LON\n"
 	        "  courier add --id ID --name NAME --office ID [--shift HH:MM-HH:MM]\n"
 	        "  enroll --courier ID       print a one-time enrolment code (15 minutes)\n"
@@ -542,11 +543,34 @@ static int cmd_plan(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_check(struct server *sv, int argc, char **argv)
+{
+	char cert[SERVER_PATH_MAX], pin[TLS_PIN_MAX];
+
+	if (argc != 1) {
+		fprintf(wants_help(argc, argv) ? stdout : stderr, "usage: doorstep-server [--data DIR] check\n"
+		        "  validates the config file, the database schema and the certificate; exits 0 when\n"
+		        "  `serve` would start, 1 otherwise\n");
+		return wants_help(argc, argv) ? 0 : 2;
+	}
+	if (server_open(sv))
+		return 1;
+	server_path(sv, "cert.pem", cert);
+	if (tls_pin(cert, pin, sizeof pin) != DS_OK) {
+		fprintf(stderr, "doorstep-server: %s: not a readable certificate\n", cert);
+		return 1;
+	}
+	printf("config ok (listen %s)\ndatabase ok (schema %d)\npin: %s\n", sv->cfg.listen,
+	       store_schema_version(), pin);
+	return 0;
+}
+
 static int dispatch(struct server *sv, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
 	if (strcmp(cmd, "init") == 0) return cmd_init(sv, argc, argv);
+	if (strcmp(cmd, "check") == 0) return cmd_check(sv, argc, argv);
 	if (strcmp(cmd, "office") == 0) return cmd_office(sv, argc, argv);
 	if (strcmp(cmd, "courier") == 0) return cmd_courier(sv, argc, argv);
 	if (strcmp(cmd, "enroll") == 0) return cmd_enroll(sv, argc, argv);

@@ -438,6 +438,8 @@ static enum sched_reason diagnose(const struct sched_problem *p, const struct to
 		overlap |= m->veh[k].start_s <= m->nodes[j].late_s && job->ready_s <= m->veh[k].end_s;
 		heavier &= job->demand > m->veh[k].capacity + TOUR_EPS;
 	}
+	if (m->n_veh == 0)
+		return SCHED_REASON_NO_SHIFT;
 	if (heavier)
 		return SCHED_REASON_CAPACITY;
 	if (!overlap)

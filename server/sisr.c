@@ -20,6 +20,7 @@
 #define SISR_SPLIT_RATE  0.5    /* share of ruins that keep a substring */
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
 #define SISR_BLINK       0.01   /* chance to skip an insertion place */
+#define SISR_REPAIR_PASSES 4    /* priority swap passes after the search */
 #define SISR_FLEET_SHARE 0.6    /* most of the budget fleet minimisation may take */
 #define SISR_FLEET_STALL 0.35   /* ... and how long it may go without a reduction */
 /* Temperatures per mean distance to the nearest neighbours, tuned on Solomon with
@@ -110,7 +111,7 @@ static int sol_init(struct sisr_sol *s, const struct tour_model *m)
 	int v, j;
 
 	memset(s, 0, sizeof(*s));
-	s->t = calloc((size_t)m->n_veh, sizeof(*s->t));
+	s->t = calloc((size_t)m->n_veh + 1, sizeof(*s->t));
 	s->route_of = malloc((size_t)m->n_nodes * sizeof(int));
 	s->unas = malloc((size_t)(m->n_jobs + 1) * sizeof(int));
 	if (s->t == NULL || s->route_of == NULL || s->unas == NULL)
@@ -616,7 +617,7 @@ static int priority_repair(struct search *S, struct sisr_sol *s)
 	int pass, i, rc, changed = 1;
 
 	S->blink = 0;
-	for (pass = 0; changed && pass < S->m->n_jobs; pass++) {
+	for (pass = 0; changed && pass < SISR_REPAIR_PASSES; pass++) {
 		changed = 0;
 		if (recreate(S, s, 1) != DS_OK)
 			return DS_ENOMEM;
@@ -657,7 +658,7 @@ static int search_init(struct search *S, const struct tour_model *m, const struc
 	S->rng.s = par->seed;
 	S->blink = SISR_BLINK;
 	clock_gettime(CLOCK_MONOTONIC, &S->t0);
-	S->stamp = malloc((size_t)m->n_veh * sizeof(int));
+	S->stamp = malloc(((size_t)m->n_veh + 1) * sizeof(int));
 	S->rpos = malloc((size_t)(m->n_nodes + 2) * sizeof(int));
 	S->key = calloc((size_t)m->n_nodes, sizeof(double));
 	S->absent = calloc((size_t)m->n_nodes, sizeof(long));
@@ -673,7 +674,7 @@ static int search_init(struct search *S, const struct tour_model *m, const struc
 	if (S->lower_bound < 1)
 		S->lower_bound = 1;
 	S->mean_nb = mean_neighbour_dist(m);
-	return tour_init(&S->scratch, m, 0);
+	return m->n_veh > 0 ? tour_init(&S->scratch, m, 0) : DS_OK;
 }
 
 static void search_fini(struct search *S)
