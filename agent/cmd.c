@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/cmd.h"
 #include "agent/cred.h"
+#include "agent/daemon.h"
 #include "agent/sync.h"
 
 #define CMD_TIME_MAX (ISOTIME_MAX_LEN + 1)
@@ -140,6 +141,7 @@ struct cmd_state {
 	int64_t waiting, last_sync_ms, last_error_ms;
 	char last_error[STORE_META_MAX];
 	int enrolled;
+	int daemon;                /* a daemon holds the lock (its view may be stale) */
 	struct act_gpsinfo gps;
 	struct model_gps next;     /* the stamp an act would get now (no appointment) */
 	char why[ACT_WHY_MAX];
@@ -167,6 +169,7 @@ static int cmd_state_read(struct agent *ag, struct cmd_state *s)
 	s->enrolled = cred_load(ag->dir, &c) == DS_OK;
 	explicit_bzero(&c, sizeof c);
 	act_gps(ag, NAN, NAN, &in, &live, s->why, &s->gps);
+	s->daemon = daemon_running(ag);
 	stamp_make(&in, &s->next, &flags);
 	return 0;
 }
@@ -189,6 +192,8 @@ static void cmd_status_text(const struct cmd_state *s)
 		printf("last error: %s\n", s->last_error);
 	if (s->gps.daemon)
 		printf("daemon: running (pid %ld)\n", s->gps.daemon_pid);
+	else if (s->daemon)
+		printf("daemon: running, busy (GPS read from gpsd directly)\n");
 	else
 		printf("daemon: not running\n");
 	printf("gpsd: %s\n", view_gpsd_name(s->gps.gpsd));
@@ -213,7 +218,7 @@ static void cmd_status_json(const struct cmd_state *s)
 	json_object_set_new(o, "last_sync", s->last_sync_ms ? json_string(t) : json_null());
 	json_object_set_new(o, "last_error", s->last_error[0] ? json_string(s->last_error)
 	                                                       : json_null());
-	json_object_set_new(o, "daemon", json_boolean(s->gps.daemon));
+	json_object_set_new(o, "daemon", json_boolean(s->daemon));
 	json_object_set_new(o, "gpsd", json_string(view_gpsd_name(s->gps.gpsd)));
 	json_object_set_new(o, "fix_mode", json_integer(s->gps.last_mode));
 	if (s->next.source != MODEL_GPS_NONE)

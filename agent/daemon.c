@@ -358,6 +358,20 @@ static void daemon_teardown(struct daemon *d)
 		close(d->lock_fd);
 }
 
+int daemon_running(struct agent *ag)
+{
+	char path[AGENT_FILE_PATH_MAX];
+	int fd, held;
+
+	agent_path(ag, DAEMON_LOCK_FILE, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
 int daemon_run(struct agent *ag)
 {
 	struct daemon d;

@@ -15,6 +15,9 @@
 
 struct agent;
 
+/* True when a daemon holds DIR's lock (it may be busy syncing and its view stale). */
+int daemon_running(struct agent *ag);
+
 /* Run until SIGTERM/SIGINT sets *ag->stop. Returns an agent exit code (0 on a clean stop). */
 int daemon_run(struct agent *ag);
 

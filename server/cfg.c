@@ -105,6 +105,11 @@ enum ds_err cfg_load(struct cfg *c, const char *path, char *err, size_t err_len)
 		return DS_OK;
 	while (rc == DS_OK && fgets(buf, sizeof buf, f) != NULL) {
 		n++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			snprintf(err, err_len, "line %ld: longer than %d bytes", n, CFG_LINE_MAX - 2);
+			rc = DS_EINVAL;
+			break;
+		}
 		line = cfg_trim(buf);
 		if (line[0] == '#' || line[0] == '\0')
 			continue;

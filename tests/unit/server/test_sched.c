@@ -354,6 +354,61 @@ START_TEST(test_bad_input_rejected)
 }
 END_TEST
 
+START_TEST(test_empty_problems)
+{
+	struct world w;
+	struct sched_solution *s;
+	int i;
+
+	grid_world(&w, 0);             /* jobs, no couriers */
+	s = solve(&w, SCHED_VEHICLES_FIRST, 19);
+	check_solution(&w, s);
+	ck_assert_int_eq(s->n_routes, 0);
+	ck_assert_int_eq(s->n_unassigned, w.n_jobs);
+	for (i = 0; i < s->n_unassigned; i++)
+		ck_assert_int_eq(s->unassigned[i].reason, SCHED_REASON_NO_SHIFT);
+	sched_solution_free(s);
+	grid_world(&w, 3);             /* couriers, no jobs */
+	w.n_jobs = 0;
+	s = solve(&w, SCHED_DISTANCE, 19);
+	ck_assert_int_eq(s->n_routes, 0);
+	ck_assert_int_eq(s->n_unassigned, 0);
+	sched_solution_free(s);
+}
+END_TEST
+
+/* The matrix constructor, an asymmetric matrix, and ETAs read off the stops. */
+START_TEST(test_matrix_and_etas)
+{
+	double t[9] = { 0, 10, 20, 15, 0, 10, 25, 12, 0 };
+	struct sched_problem *p = sched_problem_new(3, t, NULL);
+	struct sched_job a = { .loc = 1, .ready_s = 0, .due_s = 100, .deadline_s = INFINITY,
+	    .service_s = 5, .demand = 1 };
+	struct sched_job b = { .loc = 2, .ready_s = 40, .due_s = 100, .deadline_s = INFINITY,
+	    .service_s = 5, .demand = 1 };
+	struct sched_courier c = courier(0, 0, 0, 200, 5);
+	struct sched_params par = { SCHED_DISTANCE, 1000, 500, 1 };
+	struct sched_solution *s = NULL;
+	const struct sched_route *r;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sched_problem_add_job(p, &a), DS_OK);
+	ck_assert_int_eq(sched_problem_add_job(p, &b), DS_OK);
+	ck_assert_int_eq(sched_problem_add_courier(p, &c), DS_OK);
+	ck_assert_int_eq(sched_solve(p, &par, &s), DS_OK);
+	ck_assert_int_eq(s->n_routes, 1);
+	r = &s->routes[0];
+	ck_assert_int_eq(r->n_stops, 2);
+	/* 0 -> 1 -> 2 -> 0 costs 10 + 10 + 25 = 45; 0 -> 2 -> 1 -> 0 costs 20 + 12 + 15 = 47. */
+	ck_assert_int_eq(r->stops[0].job, 0);
+	ck_assert(r->stops[0].arrival_s == 10 && r->stops[0].start_s == 10 && r->stops[0].end_s == 15);
+	ck_assert(r->stops[1].arrival_s == 25 && r->stops[1].start_s == 40 && r->stops[1].end_s == 45);
+	ck_assert(r->return_s == 70 && r->dist == 45 && s->dist == 45);
+	sched_solution_free(s);
+	sched_problem_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("sched");
@@ -371,6 +426,8 @@ int main(void)
 	tcase_add_test(tc, test_unfit_reasons);
 	tcase_add_test(tc, test_own_start_end_and_max_work);
 	tcase_add_test(tc, test_bad_input_rejected);
+	tcase_add_test(tc, test_empty_problems);
+	tcase_add_test(tc, test_matrix_and_etas);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
