@@ -18,4 +18,6 @@ build-fuzz/%: tests/fuzz/%.c
 		build-fuzz/libserver.a build-fuzz/libshared.a $(LIBS_SERVER)
 
 # Builds every fuzzer; run one with e.g. build-fuzz/fuzz_wire tests/fuzz/corpus/wire -max_total_time=60
-fuzz: $(FUZZ_BIN)
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)

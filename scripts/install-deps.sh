@@ -4,7 +4,11 @@
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libmbedtls-dev libjansson-dev libuv1-dev
 libhttp-parser-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev libgps-dev gpsd curl
-python3 clang libclang-rt-14-dev iproute2 procps libcsv-dev"
+python3 iproute2 procps libcsv-dev bsdextrautils"
+# `make fuzz` also needs libFuzzer: install-deps.sh --fuzz adds clang and its runtime.
+if [ "${1:-}" = "--fuzz" ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev"
+fi
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
