@@ -44,7 +44,7 @@ static void act_gps_view(const struct view *v, struct stamp_input *in, char *why
 static void act_gps_probe(struct agent *ag, struct stamp_input *in, struct stamp_fix *live,
                           char *why, struct act_gpsinfo *info)
 {
-	char host[CFG_STR_MAX + 1], port[16];
+	char host[CFG_STR_MAX + 1], port[CFG_PORT_MAX];
 	struct gpslink_tpv t;
 	enum gpslink_got got;
 

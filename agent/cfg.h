@@ -11,6 +11,7 @@
 #define CFG_STR_MAX 256        /* longest string value (URL, pin, host:port) */
 #define CFG_LINE_MAX 512       /* longest line in the file */
 #define CFG_ERR_MAX 200        /* room for a parse error message */
+#define CFG_PORT_MAX 8         /* a TCP port as text, with the NUL */
 
 /* Effective configuration. Every field has a default in the table in cfg.c. */
 struct cfg {

@@ -13,6 +13,7 @@
 #include "agent/cmd.h"
 #include "agent/cred.h"
 #include "agent/daemon.h"
+#include "agent/stamp.h"
 #include "agent/sync.h"
 
 #define CMD_TIME_MAX (ISOTIME_MAX_LEN + 1)
@@ -61,6 +62,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 	struct cfg c = ag->cfg;
 	struct cred cr;
 	enum sync_status st;
+	int64_t server_ms = 0, skew_ms;
 	int rc;
 
 	if ((rc = cmd_enroll_check(ag, url, pin)) != 0)
@@ -69,7 +71,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 	snprintf(c.pin, sizeof c.pin, "%s", pin);
 	if (sync_client_new(&c, NULL, &cl) != DS_OK)
 		return AGENT_EXIT_FAIL;
-	st = sync_enroll(cl, code, device_name, &cr, msg);
+	st = sync_enroll(cl, code, device_name, &cr, &server_ms, msg);
 	sync_client_free(cl);
 	if (st != SYNC_OK) {
 		fprintf(stderr, "doorstep-agent: enrolment failed: %s\n", msg);
@@ -85,6 +87,10 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 		printf("enrolled: device %s, courier %s, office %s\n", cr.device, cr.courier,
 		       cr.office);
 	}
+	skew_ms = server_ms ? now_wall_ms() - server_ms : 0;
+	if (skew_ms > STAMP_CLOCK_SKEW_MS || skew_ms < -STAMP_CLOCK_SKEW_MS)
+		printf("warning: clock_skew: this device's clock differs from the server's by %lld "
+		       "minutes: set the clock\n", (long long)(skew_ms / 60000));
 	explicit_bzero(&cr, sizeof cr);
 	return rc;
 }

@@ -24,10 +24,11 @@
 
 #define DAEMON_M_PER_DEG 111320.0
 #define DAEMON_MAX_POLL_MS 1000
+#define DAEMON_POKE_DRAIN 64      /* bytes read from the poke FIFO at a time */
 
 struct daemon {
 	struct agent *ag;
-	char host[CFG_STR_MAX + 1], port[16];
+	char host[CFG_STR_MAX + 1], port[CFG_PORT_MAX];
 	struct gpslink *link;
 	int64_t gps_retry_at, gps_backoff_ms, gps_heard_at;
 	struct view view;
@@ -250,7 +251,7 @@ static void daemon_sync(struct daemon *d, int64_t now)
 
 static void daemon_poked(struct daemon *d, int64_t now)
 {
-	char buf[64];
+	char buf[DAEMON_POKE_DRAIN];
 
 	while (read(d->poke_fd, buf, sizeof buf) > 0)
 		continue;
@@ -367,6 +368,8 @@ int daemon_running(struct agent *ag)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	/* flock() has no "test" operation: take a shared lock for an instant. A daemon starting
+	 * in that instant fails its own lock and says so; rare, and it is simply restarted. */
 	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return held;

@@ -13,6 +13,8 @@
 #include "agent/store.h"
 
 #define STORE_SCHEMA_VERSION 1
+#define STORE_SQL_MAX 96        /* the one PRAGMA built at run time */
+#define STORE_KIND_MAX 16       /* "collect" or "deliver" */
 #define STORE_CACHE_KIB "256"   /* SQLite page cache per connection, KiB */
 
 struct store {
@@ -78,7 +80,7 @@ static enum ds_err store_step_done(struct store *s, sqlite3_stmt *st)
 
 static enum ds_err store_pragmas(struct store *s, long max_pages)
 {
-	char sql[96];
+	char sql[STORE_SQL_MAX];
 	enum ds_err rc;
 
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
@@ -460,7 +462,7 @@ static void store_col_text(sqlite3_stmt *st, int i, char *out, size_t len)
 
 static void store_appt_row(sqlite3_stmt *st, struct model_appointment *a)
 {
-	char kind[16];
+	char kind[STORE_KIND_MAX];
 
 	memset(a, 0, sizeof *a);
 	store_col_text(st, 0, a->code, sizeof a->code);

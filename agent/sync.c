@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "isotime.h"
 #include "wire.h"
 #include "agent/now.h"
 #include "agent/sync.h"
@@ -263,7 +264,7 @@ static const char *sync_str(const json_t *o, const char *k)
 }
 
 enum sync_status sync_enroll(struct sync_client *cl, const char *code, const char *device_name,
-                             struct cred *c, char *msg)
+                             struct cred *c, int64_t *server_ms, char *msg)
 {
 	struct sync_buf reply = {NULL, 0, 0, SYNC_REPLY_MAX};
 	json_t *req = json_pack("{s:s}", "code", code), *rep = NULL;
@@ -272,6 +273,7 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	long http = 0;
 
 	memset(c, 0, sizeof *c);
+	*server_ms = 0;
 	snprintf(msg, SYNC_MSG_MAX, "out of memory");
 	if (req == NULL || (device_name != NULL && device_name[0] &&
 	                    json_object_set_new(req, "device_name", json_string(device_name)) != 0) ||
@@ -297,6 +299,8 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	         json_string_value(json_object_get(rep, "credential")));
 	snprintf(c->courier, sizeof c->courier, "%.64s", sync_str(rep, "courier"));
 	snprintf(c->office, sizeof c->office, "%.64s", sync_str(rep, "office"));
+	if (isotime_parse(sync_str(rep, "server_time"), server_ms, NULL) != DS_OK)
+		*server_ms = 0;
 	msg[0] = '\0';
 	rc = SYNC_OK;
 out:

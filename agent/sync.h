@@ -55,9 +55,10 @@ void sync_client_abort_on(struct sync_client *cl, volatile sig_atomic_t *stop);
 /* Free CL. Accepts NULL. */
 void sync_client_free(struct sync_client *cl);
 
-/* Exchange the one-time CODE for a credential (OUT: C). MSG (SYNC_MSG_MAX) says what failed. */
+/* Exchange the one-time CODE for a credential (OUT: C) and OUT: *SERVER_MS, the server's
+ * clock (0 when not given). MSG (SYNC_MSG_MAX) says what failed. */
 enum sync_status sync_enroll(struct sync_client *cl, const char *code, const char *device_name,
-                             struct cred *c, char *msg);
+                             struct cred *c, int64_t *server_ms, char *msg);
 
 /* Push the outbox in batches and pull appointment changes until the outbox is empty or a
  * request fails. Acked events are deleted, and the cursor and appointments saved, in one

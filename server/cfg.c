@@ -132,13 +132,14 @@ void cfg_write_sample(FILE *f)
 
 	fprintf(f, "# Doorstep server settings. Lines are \"name = value\"; '#' starts a comment.\n"
 	           "# Every setting is shown at its default.\n");
+	/* The bounds go on the help line, so uncommenting a setting's line gives a valid one. */
 	for (i = 0; i < CFG_N; i++) {
-		fprintf(f, "\n# %s\n", cfg_items[i].help);
 		if (cfg_items[i].is_text)
-			fprintf(f, "# %s = %s\n", cfg_items[i].name, cfg_items[i].text_def);
+			fprintf(f, "\n# %s\n# %s = %s\n", cfg_items[i].help, cfg_items[i].name,
+			        cfg_items[i].text_def);
 		else
-			fprintf(f, "# %s = %ld  (%ld-%ld)\n", cfg_items[i].name, cfg_items[i].def,
-			        cfg_items[i].lo, cfg_items[i].hi);
+			fprintf(f, "\n# %s (%ld-%ld)\n# %s = %ld\n", cfg_items[i].help, cfg_items[i].lo,
+			        cfg_items[i].hi, cfg_items[i].name, cfg_items[i].def);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "isotime.h"
 #include "model.h"
 #include "server/import.h"
+#include "server/ingest.h"
 #include "text.h"
 
 enum { C_CODE, C_KIND, C_CITIZEN, C_PHONE, C_ADDRESS, C_LAT, C_LON, C_WSTART, C_WEND,
@@ -425,6 +426,7 @@ static enum ds_err import_upsert(struct store *s, sqlite3_stmt *st, const struct
 static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct import_result *res)
 {
 	sqlite3_stmt *st = NULL;
+	struct ingest *in = NULL;
 	int64_t rev;
 	enum ds_err rc;
 	long i;
@@ -432,6 +434,12 @@ static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct imp
 
 	if ((rc = store_begin(c->s)) != DS_OK)
 		return rc;
+	/* An update may move a window, a due time or the kind: the state derived from the
+	 * appointment's events is derived again, in the same transaction. */
+	if ((in = ingest_new(c->s)) == NULL) {
+		rc = DS_EDB;
+		goto fail;
+	}
 	if ((rc = store_next_rev(c->s, &rev)) != DS_OK ||
 	    (rc = store_prepare(c->s, "INSERT INTO appointments(code, kind, citizen, phone, address,"
 	        " lat, lon, window_start_ms, window_end_ms, offset_min, service_min, office_id,"
@@ -445,6 +453,8 @@ static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct imp
 		                        c->rows[i].f[C_CODE], NULL);
 		if ((rc = import_upsert(c->s, st, &c->rows[i], rev, now_ms)) != DS_OK)
 			goto fail;
+		if (existed == 1 && (rc = ingest_derive(in, c->rows[i].f[C_CODE])) != DS_OK)
+			goto fail;
 		if (existed == 1)
 			res->updated++;
 		else
@@ -452,11 +462,14 @@ static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct imp
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	ingest_free(in);
+	in = NULL;
 	if ((rc = store_commit(c->s)) != DS_OK)
 		goto fail;
 	return DS_OK;
 fail:
 	sqlite3_finalize(st);
+	ingest_free(in);
 	store_rollback(c->s);
 	res->inserted = res->updated = 0;
 	return rc;

@@ -14,7 +14,7 @@
 
 enum {
 	ST_BY_UUID, ST_BY_SEQ, ST_APPT, ST_MOVED, ST_INSERT, ST_DEVICE, ST_EVENTS_OF, ST_SET_FLAGS,
-	ST_SET_STATE, ST_COUNT
+	ST_SET_STATE, ST_CLEAR_GAP, ST_COUNT
 };
 
 static const char *const ingest_sql[ST_COUNT] = {
@@ -31,6 +31,8 @@ static const char *const ingest_sql[ST_COUNT] = {
 	                 " ON a.code = e.appointment WHERE e.appointment = ?"
 	                 " ORDER BY e.recorded_ms, e.uuid",
 	[ST_SET_FLAGS] = "UPDATE events SET server_flags = ? WHERE id = ?",
+	[ST_CLEAR_GAP] = "UPDATE events SET server_flags = server_flags & ~?3"
+	                 " WHERE device_id = ?1 AND seq = ?2",
 	[ST_SET_STATE] = "UPDATE appointments SET status = ?2, done_ms = ?3, fail_reason = ?4,"
 	                 " rev = (SELECT value FROM counters WHERE name = 'rev')"
 	                 " WHERE code = ?1 AND (status IS NOT ?2 OR done_ms IS NOT ?3"
@@ -227,6 +229,42 @@ static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *de
 	return ingest_step_done(in, st);
 }
 
+static enum ds_err ingest_clear_gap(struct ingest *in, const char *device, int64_t seq)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_CLEAR_GAP);
+
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, (int)INGEST_FLAG_SEQ_GAP);
+	return ingest_step_done(in, st);
+}
+
+/* An event stored out of the device's order (rare: a batch sent again after a later one)
+ * was flagged as a gap on a guess. Settle it from what is stored, so the flags end the same
+ * whatever order the events arrived in: no gap when its predecessor is here (or it is the
+ * first), and its successor's gap, if any, is closed now. */
+static enum ds_err ingest_settle_gap(struct ingest *in, const struct auth_device *dev,
+                                     int64_t seq, int64_t last_seq)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_BY_SEQ);
+	enum ds_err rc = DS_OK;
+	int step = SQLITE_DONE;
+
+	if (seq > 1) {
+		sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq - 1);
+		step = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return store_fail(in->s, step);
+	}
+	if (seq == 1 || step == SQLITE_ROW)
+		rc = ingest_clear_gap(in, dev->id, seq);
+	if (rc == DS_OK && seq < last_seq)
+		rc = ingest_clear_gap(in, dev->id, seq + 1);
+	return rc;
+}
+
 /* Handles one event: stored, duplicate, or refused. The insert comes first because new
  * events are the common case; only when it hits a uniqueness constraint do the lookups run
  * to tell a harmless re-send from a conflict. LAST_APPT caches the appointment check, since
@@ -248,6 +286,9 @@ static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
 	if ((rc = ingest_insert(in, dev, e, p, flags, now_ms)) != DS_OK)
 		return rc;
 	if (sqlite3_changes(in->s->db) == 1) {
+		if ((flags & INGEST_FLAG_SEQ_GAP) &&
+		    (rc = ingest_settle_gap(in, dev, e->seq, *last_seq)) != DS_OK)
+			return rc;
 		if (e->seq > *last_seq)
 			*last_seq = e->seq;
 		res->stored++;

@@ -141,7 +141,8 @@ static int valid_courier(const struct sched_problem *p, const struct sched_couri
 	    (c->n_fixed > 0 && c->fixed == NULL))
 		return 0;
 	if (c->has_break && (!isfinite(c->break_from_s) || !isfinite(c->break_to_s) ||
-	    c->break_to_s < c->break_from_s || !isfinite(c->break_s) || c->break_s < 0))
+	    c->break_to_s < c->break_from_s || !isfinite(c->break_s) || c->break_s < 0 ||
+	    c->break_from_s > c->shift_end_s || c->break_to_s < c->shift_start_s))
 		return 0;
 	for (i = 0; i < c->n_fixed; i++)
 		if (c->fixed[i] < 0 || c->fixed[i] >= p->n_jobs)
@@ -292,6 +293,21 @@ static void model_neighbours(struct tour_model *m, int j, double *d)
 	}
 }
 
+/* Distance from the nearest courier start to job J (the SISR "far"/"close" order). */
+static double start_dist(const struct sched_problem *p, int j)
+{
+	double best = INFINITY;
+	int k;
+
+	for (k = 0; k < p->n_cour; k++) {
+		double x = p->dist[(size_t)p->cour[k].start_loc * (size_t)p->n_locs +
+		    (size_t)p->jobs[j].loc];
+
+		best = x < best ? x : best;
+	}
+	return best;
+}
+
 static int model_build(struct model_buf *b, const struct sched_problem *p)
 {
 	struct tour_model *m = &b->m;
@@ -331,13 +347,7 @@ static int model_build(struct model_buf *b, const struct sched_problem *p)
 		model_vehicle(m, p, k);
 	for (j = 0; j < p->n_jobs; j++) {
 		model_neighbours(m, j, d);
-		m->depot_dist[j] = INFINITY;
-		for (k = 0; k < p->n_cour; k++) {
-			double x = p->dist[(size_t)p->cour[k].start_loc * (size_t)p->n_locs +
-			    (size_t)p->jobs[j].loc];
-
-			m->depot_dist[j] = x < m->depot_dist[j] ? x : m->depot_dist[j];
-		}
+		m->depot_dist[j] = start_dist(p, j);
 	}
 	free(d);
 	return DS_OK;

@@ -37,7 +37,9 @@ struct sched_job {
  * [break_from_s, break_to_s], wherever it is at that moment. fixed[] lists jobs
  * (indices in the order they were added) already done or under way, in order: they
  * stay the first stops of this courier's route, and their windows are not checked
- * (they happened). A break already taken is left out by clearing has_break. */
+ * (they happened). A break already taken is left out by clearing has_break; a break
+ * that cannot be taken inside the shift after the fixed stops is left out too (the
+ * route then has no SCHED_STOP_BREAK stop). The break window must overlap the shift. */
 struct sched_courier {
 	int start_loc, end_loc;
 	double shift_start_s, shift_end_s;

@@ -49,7 +49,7 @@ static const char *const store_migrations[] = {
 	" type TEXT NOT NULL, reason TEXT, recorded_ms INTEGER NOT NULL,"
 	" received_ms INTEGER NOT NULL, content_hash BLOB NOT NULL, body BLOB NOT NULL,"
 	" server_flags INTEGER NOT NULL DEFAULT 0, UNIQUE (device_id, seq));"
-	"CREATE INDEX events_appointment ON events(appointment, recorded_ms, uuid);"
+	"CREATE INDEX events_appointment ON events(appointment, recorded_ms);"
 	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"INSERT INTO counters VALUES ('rev', 0);"
 	"CREATE TABLE rounds("

@@ -70,7 +70,10 @@ int tour_init(struct tour *t, const struct tour_model *m, int v)
 	t->node[t->len++] = TOUR_END;
 	t->first_free = veh->n_fixed + 1;
 	tour_update(t, m);
-	if (veh->brk >= 0 && tour_insert(t, m, veh->brk, t->len - 2) != DS_OK)
+	/* A break that cannot follow the fixed stops (the shift is already past its
+	 * window) is left out rather than returned late. */
+	if (veh->brk >= 0 && tour_fits(t, m, veh->brk, t->len - 2) &&
+	    tour_insert(t, m, veh->brk, t->len - 2) != DS_OK)
 		return DS_ENOMEM;
 	return DS_OK;
 }

@@ -23,6 +23,9 @@ check "no gpsd: status says gpsd unreachable" test "$(status_field gpsd)" = unre
 # 2. daemon first, gpsd later
 check "daemon starts without gpsd" daemon_start
 check "daemon status: gpsd unreachable" wait_status 5 gpsd unreachable
+check "status says the daemon runs" test "$(status_field daemon)" = True
+check "a second daemon on the same data dir is refused" \
+	eval '! "$AGENT" --data "$T/agent" --gpsd 127.0.0.1:1 run 2>/dev/null'
 check "gpsd started late" gpsd_start
 check "daemon reconnects (backoff <= 5 s)" wait_status 8 gpsd '!unreachable'
 replay $LOG 430 60

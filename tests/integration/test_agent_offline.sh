@@ -45,4 +45,5 @@ check "daemon logged the failures without personal data" \
 daemon_stop
 rc=$?
 check "daemon exits 0 on SIGTERM (exit $rc)" test $rc -eq 0
+check "status says the daemon is gone" test "$(status_field daemon)" = False
 finish

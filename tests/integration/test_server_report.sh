@@ -60,6 +60,15 @@ g=json.load(sys.stdin); assert g["type"]=="FeatureCollection" and len(g["feature
 assert all(f["geometry"]["type"]=="Point" and len(f["geometry"]["coordinates"])==2 for f in g["features"])' < <(srv export events --format geojson)
 check_eq "export --since the future: none" 0 "$(srv export events --since 2100-01-01T00:00:00Z | python3 -c 'import json,sys;print(len(json.load(sys.stdin)))')"
 
+# Regression: re-importing an appointment with a later due time derives its flags again.
+sed "s/2026-11-26T10:30:00+07:00,c1/2026-11-26T11:00:00+07:00,c1/" "$ROOT/tests/data/appointments.csv" >"$T/later-due.csv"
+srv import "$T/later-due.csv" >/dev/null
+check "re-import with a later due time clears late_due (re-derived)" python3 -c '
+import json,sys
+ev={(e["appointment"],e["type"]):e for e in json.load(sys.stdin)}
+assert "late_due" not in ev[("'$A3'","deliver")]["flags"]' < <(srv export events)
+srv import "$ROOT/tests/data/appointments.csv" >/dev/null
+
 # Determinism: the same acts sent in another order to a fresh server give the same state.
 state1=$(sql 'SELECT code, status, done_ms, fail_reason FROM appointments ORDER BY code')
 stop_server

@@ -12,7 +12,7 @@
 
 /* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
  * own process, so the fixture below is per test). */
-static char tdir[512];
+static char base[512], tdir[768];
 static struct store S;
 
 static void rm_dir(const char *dir)
@@ -35,12 +35,19 @@ static void rm_dir(const char *dir)
 
 static void make_tdir(char *out, size_t len)
 {
-	const char *base = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	if (base[0] != '\0')
+		snprintf(out, len, "%s/t-XXXXXX", base);
+	else
+		snprintf(out, len, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
 }
 
 static void setup(void)
@@ -49,10 +56,34 @@ static void setup(void)
 	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
 }
 
-static void teardown(void)
+/* The suite's base directory, made and removed in the runner's own process (an unchecked
+ * fixture), so a test that fails, and so skips its own teardown, leaves nothing behind. */
+static void suite_setup(void)
 {
-	store_close(&S);
-	rm_dir(tdir);
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(base, sizeof base, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(base) == NULL)
+		base[0] = '\0';
+}
+
+static void suite_teardown(void)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = base[0] ? opendir(base) : NULL;
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", base, d->d_name);
+		rm_dir(path);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(base);
 }
 
 /* The first column of the first row of SQL as an integer; -1 when there is no row. */
@@ -167,6 +198,7 @@ static Suite *admin_suite(void)
 	TCase *tc = tcase_create("admin");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_office_add_then_update);
 	tcase_add_test(tc, test_office_bad_ids_names_positions);
 	tcase_add_test(tc, test_courier_add_update_and_unknown_office);

@@ -20,7 +20,7 @@
 
 /* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
  * own process, so the fixture below is per test). */
-static char tdir[512];
+static char base[512], tdir[768];
 static struct store S;
 
 static void rm_dir(const char *dir)
@@ -43,12 +43,19 @@ static void rm_dir(const char *dir)
 
 static void make_tdir(char *out, size_t len)
 {
-	const char *base = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	if (base[0] != '\0')
+		snprintf(out, len, "%s/t-XXXXXX", base);
+	else
+		snprintf(out, len, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
 }
 
 static void setup(void)
@@ -57,10 +64,34 @@ static void setup(void)
 	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
 }
 
-static void teardown(void)
+/* The suite's base directory, made and removed in the runner's own process (an unchecked
+ * fixture), so a test that fails, and so skips its own teardown, leaves nothing behind. */
+static void suite_setup(void)
 {
-	store_close(&S);
-	rm_dir(tdir);
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(base, sizeof base, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(base) == NULL)
+		base[0] = '\0';
+}
+
+static void suite_teardown(void)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = base[0] ? opendir(base) : NULL;
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", base, d->d_name);
+		rm_dir(path);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(base);
 }
 
 /* The first column of the first row of SQL as an integer; -1 when there is no row. */
@@ -433,12 +464,36 @@ START_TEST(test_body_moved_to_another_row_is_ecrypto)
 }
 END_TEST
 
+START_TEST(test_nothing_to_export_is_still_valid_documents)
+{
+	char *text = run(EXPORT_JSON, T2 + 1, DS_OK);
+	json_t *o = load(text);
+	struct csv_rows r;
+
+	ck_assert(json_is_array(o));
+	ck_assert_int_eq(json_array_size(o), 0);
+	json_decref(o);
+	free(text);
+	text = run(EXPORT_GEOJSON, T2 + 1, DS_OK);
+	o = load(text);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "type")), "FeatureCollection");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "features")), 0);
+	json_decref(o);
+	free(text);
+	text = run(EXPORT_CSV, T2 + 1, DS_OK);
+	parse_csv(text, &r);
+	ck_assert_int_eq(r.nrec, 1); /* the header alone */
+	free(text);
+}
+END_TEST
+
 static Suite *export_suite(void)
 {
 	Suite *s = suite_create("export");
 	TCase *tc = tcase_create("export");
 
 	tcase_add_checked_fixture(tc, export_setup, teardown);
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_json_has_protocol_members);
 	tcase_add_test(tc, test_csv_header_one_row_per_event_rfc4180);
 	tcase_add_test(tc, test_csv_gps_columns_named_as_protocol);
@@ -446,6 +501,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, test_since_filters_by_received_time);
 	tcase_add_test(tc, test_body_sealed_with_another_key_is_ecrypto);
 	tcase_add_test(tc, test_body_moved_to_another_row_is_ecrypto);
+	tcase_add_test(tc, test_nothing_to_export_is_still_valid_documents);
 	suite_add_tcase(s, tc);
 	return s;
 }

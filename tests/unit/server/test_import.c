@@ -15,7 +15,7 @@
 
 /* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
  * own process, so the fixture below is per test). */
-static char tdir[512];
+static char base[512], tdir[768];
 static struct store S;
 
 static void rm_dir(const char *dir)
@@ -38,12 +38,19 @@ static void rm_dir(const char *dir)
 
 static void make_tdir(char *out, size_t len)
 {
-	const char *base = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	if (base[0] != '\0')
+		snprintf(out, len, "%s/t-XXXXXX", base);
+	else
+		snprintf(out, len, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
 }
 
 static void setup(void)
@@ -52,10 +59,34 @@ static void setup(void)
 	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
 }
 
-static void teardown(void)
+/* The suite's base directory, made and removed in the runner's own process (an unchecked
+ * fixture), so a test that fails, and so skips its own teardown, leaves nothing behind. */
+static void suite_setup(void)
 {
-	store_close(&S);
-	rm_dir(tdir);
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(base, sizeof base, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(base) == NULL)
+		base[0] = '\0';
+}
+
+static void suite_teardown(void)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = base[0] ? opendir(base) : NULL;
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", base, d->d_name);
+		rm_dir(path);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(base);
 }
 
 /* The first column of the first row of SQL as an integer; -1 when there is no row. */
@@ -253,6 +284,37 @@ START_TEST(test_each_bad_row_reported_with_its_line_nothing_written)
 }
 END_TEST
 
+START_TEST(test_more_bad_field_kinds)
+{
+	char text[4096], big[1100];
+	struct import_result res;
+
+	memset(big, 'a', 1030);
+	big[1030] = '\0';
+	snprintf(text, sizeof text, HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,An,0912345678,A,0,0,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"        /* 2: 0,0 */
+		"H15.50.05.13-261126-0002,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-27T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"        /* 3: window */
+		"H15.50.05.13-261126-0003,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,481,o1,2026-11-26T17:00:00+07:00,c1\n"       /* 4: service */
+		"H15.50.05.13-261126-0004,deliver,An,0912345678,%s,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"        /* 5: long */
+		"H15.50.05.13-261126-0005,deliver,An,0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,"
+		"2026-11-26T09:00:00+07:00,10,,2026-11-26T17:00:00+07:00,c1\n",          /* 6: office */
+		big);
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(2, "lat/lon"));
+	ck_assert(has_problem(3, "longer than a day"));
+	ck_assert(has_problem(4, "service_min"));
+	ck_assert(has_problem(5, "1024 bytes"));
+	ck_assert(has_problem(6, "office"));
+	ck_assert_int_eq(res.bad_rows, 5); /* row 5 has two problems, counted once */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
 START_TEST(test_short_row_among_others_does_not_crash)
 {
 	/* Regression: a row with the wrong number of fields keeps no code, and sorting the rows
@@ -433,9 +495,11 @@ static Suite *import_suite(void)
 	TCase *tc = tcase_create("import");
 
 	tcase_add_checked_fixture(tc, import_setup, teardown);
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_good_file_with_bom_crlf_and_quotes);
 	tcase_add_test(tc, test_courier_column_is_optional);
 	tcase_add_test(tc, test_each_bad_row_reported_with_its_line_nothing_written);
+	tcase_add_test(tc, test_more_bad_field_kinds);
 	tcase_add_test(tc, test_short_row_among_others_does_not_crash);
 	tcase_add_test(tc, test_row_with_two_problems_counts_once);
 	tcase_add_test(tc, test_duplicate_codes_in_file);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "isotime.h"
@@ -17,7 +18,7 @@
 
 /* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
  * own process, so the fixture below is per test). */
-static char tdir[512];
+static char base[512], tdir[768];
 static struct store S;
 
 static void rm_dir(const char *dir)
@@ -40,12 +41,19 @@ static void rm_dir(const char *dir)
 
 static void make_tdir(char *out, size_t len)
 {
-	const char *base = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(out, len, "%s/ds-unit-XXXXXX", base);
+	if (base[0] != '\0')
+		snprintf(out, len, "%s/t-XXXXXX", base);
+	else
+		snprintf(out, len, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static void teardown(void)
+{
+	store_close(&S);
+	rm_dir(tdir);
 }
 
 static void setup(void)
@@ -54,10 +62,34 @@ static void setup(void)
 	ck_assert_int_eq(store_open(&S, tdir, 1), DS_OK);
 }
 
-static void teardown(void)
+/* The suite's base directory, made and removed in the runner's own process (an unchecked
+ * fixture), so a test that fails, and so skips its own teardown, leaves nothing behind. */
+static void suite_setup(void)
 {
-	store_close(&S);
-	rm_dir(tdir);
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(base, sizeof base, "%s/ds-unit-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(base) == NULL)
+		base[0] = '\0';
+}
+
+static void suite_teardown(void)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp = base[0] ? opendir(base) : NULL;
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", base, d->d_name);
+		rm_dir(path);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(base);
 }
 
 /* The first column of the first row of SQL as an integer; -1 when there is no row. */
@@ -647,7 +679,7 @@ START_TEST(test_determinism_same_events_any_order_any_batches)
 	const struct { const struct det_step *s; int n; } orders[] = {{one, 2}, {two, 6}, {three, 2}, {four, 11}};
 	static char appts[4][4096], flags[4][4096];
 	struct store s2;
-	char dir2[512];
+	char dir2[768];
 	int k;
 	char status[16], reason[32];
 	int64_t done;
@@ -707,6 +739,70 @@ START_TEST(test_late_arriving_earlier_event_clears_old_flags)
 	ck_assert_uint_eq(flags_of(2), 0);
 	state_of(A1, status, &done, reason);
 	ck_assert_int_eq(done, T(8, 30));
+}
+END_TEST
+
+/* Sends device a's events with the given seqs, one batch per group (0 ends a group, -1
+ * the list), into a fresh store; OUT gets the uuid|server_flags dump. */
+static void gap_run(const int *seqs, char *out, size_t len)
+{
+	struct model_event e[8];
+	struct auth_device d;
+	struct ingest_result r;
+	struct store s2;
+	char dir2[768];
+	size_t n = 0;
+	int i;
+
+	make_tdir(dir2, sizeof dir2);
+	ck_assert_int_eq(store_open(&s2, dir2, 1), DS_OK);
+	world(&s2);
+	d = dev_a;
+	d.last_seq = 0;
+	for (i = 0; seqs[i] >= 0; i++) {
+		if (seqs[i] > 0) {
+			e[n] = ev(seqs[i], seqs[i], MODEL_ARRIVE, A1, T(8, seqs[i]));
+			n++;
+			continue;
+		}
+		ck_assert_int_eq(sync_on(&s2, &d, e, n, T(18, i), &r), DS_OK);
+		ck_assert_msg(r.refusal == INGEST_OK, "%s", r.detail);
+		ck_assert_int_eq(r.stored, (int)n);
+		n = 0;
+	}
+	dump_on(&s2, FLAGS_SQL, out, len);
+	store_close(&s2);
+	rm_dir(dir2);
+}
+
+START_TEST(test_seq_gap_flags_same_whatever_order_batches_arrive)
+{
+	/* Regression: a batch arriving after a later one had all its events flagged seq_gap
+	 * (even seq 1), and the later batch's first event kept its flag once the gap was
+	 * filled, so the flags depended on arrival order. */
+	static const int in_order[] = {1, 2, 0, 3, 4, 0, -1};
+	static const int swapped[] = {3, 4, 0, 1, 2, 0, -1};
+	static const int scattered[] = {2, 0, 4, 0, 1, 0, 3, 0, -1};
+	static const int reversed_in_batch[] = {4, 3, 2, 1, 0, -1};
+	static const int real_gap[] = {1, 2, 0, 4, 0, -1};
+	static const int real_gap_late[] = {4, 0, 1, 2, 0, -1};
+	static char a[4096], b[4096];
+
+	gap_run(in_order, a, sizeof a);
+	ck_assert_ptr_null(strstr(a, "|256"));
+	gap_run(swapped, b, sizeof b);
+	ck_assert_str_eq(a, b);
+	gap_run(scattered, b, sizeof b);
+	ck_assert_str_eq(a, b);
+	gap_run(reversed_in_batch, b, sizeof b);
+	ck_assert_str_eq(a, b);
+	/* A gap that is still open stays flagged, on the event after it, in either order. */
+	gap_run(real_gap, a, sizeof a);
+	ck_assert_ptr_nonnull(strstr(a, "000000000004|256\n"));
+	ck_assert_ptr_nonnull(strstr(a, "000000000001|0\n"));
+	ck_assert_ptr_nonnull(strstr(a, "000000000002|0\n"));
+	gap_run(real_gap_late, b, sizeof b);
+	ck_assert_str_eq(a, b);
 }
 END_TEST
 
@@ -803,13 +899,141 @@ START_TEST(test_flag_names)
 }
 END_TEST
 
+/* ---- failure injection: nothing lost, nothing doubled ---- */
+
+#define BIG_N 200
+
+/* BIG_N failed visits with long notes on A1: far more than one database page. */
+static struct model_event *big_batch(void)
+{
+	struct model_event *e = calloc(BIG_N, sizeof *e);
+	int i;
+
+	ck_assert_ptr_nonnull(e);
+	for (i = 0; i < BIG_N; i++) {
+		e[i] = ev(100 + i, i + 1, MODEL_FAIL, A1, T(8, 0) + i * 1000);
+		memset(e[i].note, 'x', 400);
+		e[i].note[400] = '\0';
+	}
+	return e;
+}
+
+START_TEST(test_disk_full_mid_batch_keeps_nothing_then_retry_stores_once)
+{
+	struct model_event *e = big_batch();
+	struct ingest_result r;
+	char sql[96];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)q_int("PRAGMA page_count"));
+	ck_assert_int_eq(store_exec(&S, sql), DS_OK);
+	ck_assert_int_eq(sync_on(&S, &dev_a, e, BIG_N, T(18, 0), &r), DS_EFULL);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), 0);
+	ck_assert_int_eq(q_int("SELECT last_seq FROM devices WHERE id = 'dev-a'"), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE status <> 'booked'"), 0);
+	ck_assert_int_eq(dev_a.last_seq, 0);
+	ck_assert_int_eq(store_exec(&S, "PRAGMA max_page_count = 1073741823"), DS_OK);
+	sync_ok(&dev_a, e, BIG_N, &r);
+	ck_assert_int_eq(r.stored, BIG_N);
+	ck_assert_int_eq(r.duplicates, 0);
+	sync_ok(&dev_a, e, BIG_N, &r);
+	ck_assert_int_eq(r.stored, 0);
+	ck_assert_int_eq(r.duplicates, BIG_N);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), BIG_N);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events WHERE server_flags & 256"), 0);
+	free(e);
+}
+END_TEST
+
+START_TEST(test_busy_database_refuses_batch_then_retry_stores)
+{
+	struct model_event e[1] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20))};
+	struct ingest_result r;
+	struct store other;
+
+	/* Another writer (an import, say) holds the write lock. */
+	ck_assert_int_eq(store_open(&other, tdir, 0), DS_OK);
+	ck_assert_int_eq(store_begin(&other), DS_OK);
+	sqlite3_busy_timeout(S.db, 0);
+	ck_assert_int_eq(store_begin(&S), DS_EBUSY);
+	store_rollback(&other);
+	store_close(&other);
+	sync_ok(&dev_a, e, 1, &r);
+	ck_assert_int_eq(r.stored, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), 1);
+}
+END_TEST
+
+/* A child process ingests the batch and dies: before its commit (COMMITTED 0) or right
+ * after it, before any reply could reach the device (COMMITTED 1). */
+static void die_while_ingesting(struct model_event *e, size_t n, int committed)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store s;
+		struct wire_batch b = {.cursor = 0, .count = n, .events = e};
+		struct ingest_prep *prep = NULL;
+		struct ingest *in;
+		struct ingest_result r;
+
+		if (store_open(&s, tdir, 0) != DS_OK || (in = ingest_new(&s)) == NULL ||
+		    ingest_prepare(s.key, &b, &prep) != DS_OK || store_begin(&s) != DS_OK ||
+		    ingest_batch(in, &dev_a, &b, prep, T(18, 0), &r) != DS_OK || r.refusal != INGEST_OK)
+			_exit(2);
+		if (committed && store_commit(&s) != DS_OK)
+			_exit(3);
+		_exit(0); /* killed: nothing closed, nothing rolled back */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
+START_TEST(test_killed_before_commit_loses_nothing_on_resend)
+{
+	struct model_event *e = big_batch();
+	struct ingest_result r;
+
+	die_while_ingesting(e, BIG_N, 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE status <> 'booked'"), 0);
+	sync_ok(&dev_a, e, BIG_N, &r); /* the device never got a reply: it sends again */
+	ck_assert_int_eq(r.stored, BIG_N);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), BIG_N);
+	free(e);
+}
+END_TEST
+
+START_TEST(test_killed_after_commit_resend_is_all_duplicates)
+{
+	struct model_event *e = big_batch();
+	struct ingest_result r;
+
+	die_while_ingesting(e, BIG_N, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), BIG_N);
+	ck_assert_int_eq(q_int("SELECT last_seq FROM devices WHERE id = 'dev-a'"), BIG_N);
+	dev_a.last_seq = BIG_N; /* what auth_check() reads */
+	sync_ok(&dev_a, e, BIG_N, &r);
+	ck_assert_int_eq(r.stored, 0);
+	ck_assert_int_eq(r.duplicates, BIG_N);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), BIG_N);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code = '" A1 "'"
+	                       " AND status = 'failed' AND fail_reason = 'not-home'"), 1);
+	free(e);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
 	Suite *s = suite_create("ingest");
 	TCase *once = tcase_create("exactly_once"), *state = tcase_create("state");
 	TCase *det = tcase_create("determinism"), *seal = tcase_create("sealed");
+	TCase *fail = tcase_create("failure");
 
 	tcase_add_checked_fixture(once, ingest_setup, teardown);
+	tcase_add_unchecked_fixture(once, suite_setup, suite_teardown);
 	tcase_add_test(once, test_new_events_stored);
 	tcase_add_test(once, test_same_batch_again_is_all_duplicates_tables_unchanged);
 	tcase_add_test(once, test_duplicate_within_one_batch_stored_once);
@@ -823,6 +1047,7 @@ static Suite *ingest_suite(void)
 	tcase_add_test(once, test_seq_gap_flagged);
 	suite_add_tcase(s, once);
 	tcase_add_checked_fixture(state, ingest_setup, teardown);
+	tcase_add_unchecked_fixture(state, suite_setup, suite_teardown);
 	tcase_add_test(state, test_arrive_sets_arrived);
 	tcase_add_test(state, test_collect_on_collect_kind_sets_collected_and_done);
 	tcase_add_test(state, test_deliver_on_collect_kind_is_contradictory_state_unchanged);
@@ -833,14 +1058,25 @@ static Suite *ingest_suite(void)
 	tcase_add_test(state, test_fail_then_deliver_is_delivered);
 	suite_add_tcase(s, state);
 	tcase_add_checked_fixture(det, ingest_setup, teardown);
+	tcase_add_unchecked_fixture(det, suite_setup, suite_teardown);
 	tcase_add_test(det, test_determinism_same_events_any_order_any_batches);
 	tcase_add_test(det, test_late_arriving_earlier_event_clears_old_flags);
 	tcase_add_test(det, test_derive_is_idempotent);
+	tcase_add_test(det, test_seq_gap_flags_same_whatever_order_batches_arrive);
 	suite_add_tcase(s, det);
 	tcase_add_checked_fixture(seal, ingest_setup, teardown);
+	tcase_add_unchecked_fixture(seal, suite_setup, suite_teardown);
 	tcase_add_test(seal, test_bodies_sealed_and_open_with_uuid_to_canonical_text);
 	tcase_add_test(seal, test_flag_names);
 	suite_add_tcase(s, seal);
+	tcase_add_checked_fixture(fail, ingest_setup, teardown);
+	tcase_add_unchecked_fixture(fail, suite_setup, suite_teardown);
+	tcase_set_timeout(fail, 30);
+	tcase_add_test(fail, test_disk_full_mid_batch_keeps_nothing_then_retry_stores_once);
+	tcase_add_test(fail, test_busy_database_refuses_batch_then_retry_stores);
+	tcase_add_test(fail, test_killed_before_commit_loses_nothing_on_resend);
+	tcase_add_test(fail, test_killed_after_commit_resend_is_all_duplicates);
+	suite_add_tcase(s, fail);
 	return s;
 }
 

@@ -212,6 +212,34 @@ START_TEST(test_fixed_stops_stay_first)
 }
 END_TEST
 
+/* Fixed stops that run past the break window: the break is left out, the route
+ * keeps its fixed stops, and nothing in it is late. */
+START_TEST(test_break_after_fixed_stops_left_out)
+{
+	struct world w;
+	struct sched_solution *s;
+	static const int fixed[] = { 0, 1, 2, 3 };
+	int i, k;
+
+	grid_world(&w, 1);
+	w.cour[0].has_break = 1;
+	w.cour[0].break_from_s = 0;
+	w.cour[0].break_to_s = 20;
+	w.cour[0].break_s = 10;
+	w.cour[0].fixed = fixed;
+	w.cour[0].n_fixed = 4;
+	s = solve(&w, SCHED_DISTANCE, 23);
+	ck_assert_int_eq(s->n_routes, 1);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(s->routes[0].stops[i].job, fixed[i]);
+	for (k = 0; k < s->routes[0].n_stops; k++)
+		ck_assert_int_ne(s->routes[0].stops[k].job, SCHED_STOP_BREAK);
+	w.cour[0].has_break = 0;       /* what the walker should expect now */
+	check_solution(&w, s);
+	sched_solution_free(s);
+}
+END_TEST
+
 START_TEST(test_breaks_inside_windows)
 {
 	struct world w;
@@ -409,6 +437,51 @@ START_TEST(test_matrix_and_etas)
 }
 END_TEST
 
+/* Random days with every feature at once; the walker re-checks each solution. */
+START_TEST(test_random_days_feasible)
+{
+	static const int fixed0[] = { 0, 1 }, fixed2[] = { 5 };
+	struct world w;
+	struct sched_solution *s;
+	uint64_t r = 12345u + (uint64_t)_i;
+	int i;
+
+	memset(&w, 0, sizeof(w));
+	add_loc(&w, 50, 50);
+	add_loc(&w, 10, 90);
+	for (i = 0; i < 40; i++) {
+		double x, y, ready;
+
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		x = (double)(r >> 33 & 127) * 100.0 / 128;
+		y = (double)(r >> 40 & 127) * 100.0 / 128;
+		ready = (double)(r >> 20 & 255);
+		add_job(&w, x, y, ready, ready + 60 + (double)(r >> 50 & 127), (int)(r >> 60 & 3));
+		w.jobs[i].service_s = 5;
+		w.jobs[i].demand = (double)(1 + (r >> 10 & 3));
+		if ((r >> 5 & 7) == 0)
+			w.jobs[i].deadline_s = w.jobs[i].ready_s + 70;
+	}
+	for (i = 0; i < 4; i++) {
+		struct sched_courier *c = &w.cour[w.n_cour++];
+
+		*c = courier(i % 2, (i / 2) % 2, 10.0 * i, 500, 25);
+		c->max_work_s = 420;
+		c->has_break = i != 3;
+		c->break_from_s = 150;
+		c->break_to_s = 220;
+		c->break_s = 20;
+	}
+	w.cour[0].fixed = fixed0;
+	w.cour[0].n_fixed = 2;
+	w.cour[2].fixed = fixed2;
+	w.cour[2].n_fixed = 1;
+	s = solve(&w, _i % 2 ? SCHED_DISTANCE : SCHED_VEHICLES_FIRST, (uint64_t)_i);
+	check_solution(&w, s);
+	sched_solution_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("sched");
@@ -421,6 +494,7 @@ int main(void)
 	tcase_add_test(tc, test_same_seed_same_solution);
 	tcase_add_test(tc, test_fixed_stops_stay_first);
 	tcase_add_test(tc, test_breaks_inside_windows);
+	tcase_add_test(tc, test_break_after_fixed_stops_left_out);
 	tcase_add_test(tc, test_due_times_respected);
 	tcase_add_test(tc, test_priority_order_and_reasons);
 	tcase_add_test(tc, test_unfit_reasons);
@@ -428,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_input_rejected);
 	tcase_add_test(tc, test_empty_problems);
 	tcase_add_test(tc, test_matrix_and_etas);
+	tcase_add_loop_test(tc, test_random_days_feasible, 0, 6);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
