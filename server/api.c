@@ -25,7 +25,11 @@ struct api_job {
 	enum api_job_kind kind;
 	char auth[API_AUTH_MAX + 1];
 	struct wire_batch batch;     /* JOB_SYNC */
-	struct ingest_prep *prep;    /* JOB_SYNC: hashed and sealed on the loop thread */
+	struct ingest_prep *prep;    /* JOB_SYNC: hashed and sealed before the writer runs */
+	const char *text;            /* JOB_SYNC: the request body, borrowed until the reply */
+	size_t text_len;
+	struct api *api;             /* for the decode step's callbacks */
+	uv_work_t decode;            /* JOB_SYNC: JSON decode, hashing and sealing */
 	json_t *req;                 /* JOB_ENROLL: the request object */
 	int status;                  /* the reply, filled by the worker */
 	char *body;                  /* malloc'd JSON */
@@ -272,11 +276,41 @@ static void api_enqueue(struct api *a, struct api_job *j)
 	api_start(a);
 }
 
+/* On a pool thread: decode, validate, hash and seal, so the loop thread keeps serving TLS
+ * and the writer only does SQL. Two cores are used even with one writer. */
+static void api_decode_work(uv_work_t *w)
+{
+	struct api_job *j = w->data;
+	char err[WIRE_ERR_MAX];
+	enum ds_err rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
+
+	if (rc == DS_ETOOBIG)
+		api_job_error(j, 413, "too_large", err);
+	else if (rc != DS_OK && strncmp(err, "malformed JSON", 14) == 0)
+		api_job_error(j, 400, "malformed_json", err);
+	else if (rc != DS_OK)
+		api_job_error(j, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
+	else if (ingest_prepare(j->api->s->key, &j->batch, &j->prep) != DS_OK)
+		api_job_error(j, 413, "too_large", "an event is larger than the server stores");
+}
+
+static void api_decode_done(uv_work_t *w, int status)
+{
+	struct api_job *j = w->data;
+
+	if (status != 0 && j->body == NULL)
+		api_job_error(j, 500, "internal", "the request could not be processed");
+	if (j->body != NULL) {
+		net_reply(j->x, j->status, "application/json", j->body, strlen(j->body));
+		api_job_free(j);
+		return;
+	}
+	api_enqueue(j->api, j);
+}
+
 static void api_sync(struct api *a, struct net_exchange *x, const struct net_request *req)
 {
 	struct api_job *j = calloc(1, sizeof *j);
-	char err[WIRE_ERR_MAX];
-	enum ds_err rc;
 
 	if (j == NULL) {
 		api_reply_error(x, 500, "internal", "out of memory");
@@ -284,30 +318,20 @@ static void api_sync(struct api *a, struct net_exchange *x, const struct net_req
 	}
 	j->x = x;
 	j->kind = JOB_SYNC;
+	j->api = a;
 	if (req->authorization == NULL || strlen(req->authorization) > API_AUTH_MAX) {
 		api_job_free(j);
 		api_reply_error(x, 401, "unauthorized", "an Authorization: Bearer credential is required");
 		return;
 	}
 	snprintf(j->auth, sizeof j->auth, "%s", req->authorization);
-	rc = wire_batch_decode((const char *)req->body, req->body_len, &j->batch, err);
-	if (rc != DS_OK) {
+	j->text = (const char *)req->body;
+	j->text_len = req->body_len;
+	j->decode.data = j;
+	if (uv_queue_work(a->loop, &j->decode, api_decode_work, api_decode_done) != 0) {
 		api_job_free(j);
-		if (rc == DS_ETOOBIG)
-			api_reply_error(x, 413, "too_large", err);
-		else if (strncmp(err, "malformed JSON", 14) == 0)
-			api_reply_error(x, 400, "malformed_json", err);
-		else
-			api_reply_error(x, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
-		return;
+		api_reply_error(x, 503, "busy", "the server cannot take the request now");
 	}
-	/* Hashing and sealing happen here, beside the worker, which then only does SQL. */
-	if (ingest_prepare(a->s->key, &j->batch, &j->prep) != DS_OK) {
-		api_job_free(j);
-		api_reply_error(x, 413, "too_large", "an event is larger than the server stores");
-		return;
-	}
-	api_enqueue(a, j);
 }
 
 static void api_enroll(struct api *a, struct net_exchange *x, const struct net_request *req)

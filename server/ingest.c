@@ -2,6 +2,7 @@
  * seq); its content is the SHA-256 of its canonical encoding, so a re-sent batch matches
  * byte for byte whatever JSON formatting the device used. Bodies are sealed with the data key
  * before they touch the disk because they hold a citizen's position at hand-over. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,10 @@ enum {
 static const char *const ingest_sql[ST_COUNT] = {
 	[ST_BY_UUID] = "SELECT content_hash, device_id FROM events WHERE uuid = ?",
 	[ST_BY_SEQ] = "SELECT uuid FROM events WHERE device_id = ? AND seq = ?",
-	[ST_APPT] = "SELECT courier_id FROM appointments WHERE code = ?",
+	[ST_APPT] = "SELECT a.courier_id, a.kind, a.window_end_ms, a.due_ms, a.status, a.done_ms,"
+	            " a.fail_reason, l.recorded_ms, l.uuid FROM appointments a LEFT JOIN"
+	            " (SELECT recorded_ms, uuid FROM events WHERE appointment = ?1"
+	            " ORDER BY recorded_ms DESC, uuid DESC LIMIT 1) l WHERE a.code = ?1",
 	[ST_MOVED] = "SELECT 1 FROM appointment_moves WHERE courier_id = ? AND code = ?",
 	[ST_INSERT] = "INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
 	              " reason, recorded_ms, received_ms, content_hash, body, server_flags)"
@@ -39,9 +43,61 @@ static const char *const ingest_sql[ST_COUNT] = {
 	                 " OR fail_reason IS NOT ?4)",
 };
 
+/* The state machine of one appointment, applied to its events in order. */
+struct ingest_state {
+	const char *kind;       /* "collect" or "deliver" */
+	int64_t window_end_ms, due_ms;
+	const char *status;     /* booked, arrived, failed, collected, delivered */
+	int64_t done_ms;        /* 0 until a final act */
+	char reason[32];
+};
+
+static unsigned ingest_apply(struct ingest_state *a, const char *type, int64_t at_ms,
+                             const char *reason)
+{
+	unsigned flags = 0;
+	int final = a->done_ms != 0;
+
+	if (at_ms > a->window_end_ms && strcmp(type, "arrive") != 0)
+		flags |= INGEST_FLAG_LATE_WINDOW;
+	if (at_ms > a->due_ms && strcmp(type, "arrive") != 0)
+		flags |= INGEST_FLAG_LATE_DUE;
+	if (final || ((strcmp(type, "collect") == 0 || strcmp(type, "deliver") == 0) &&
+	              strcmp(type, a->kind) != 0))
+		return flags | INGEST_FLAG_CONTRADICTORY;
+	if (strcmp(type, "arrive") == 0) {
+		a->status = "arrived";
+	} else if (strcmp(type, "fail") == 0) {
+		a->status = "failed";
+		snprintf(a->reason, sizeof a->reason, "%s", reason ? reason : "other");
+	} else {
+		a->status = strcmp(type, "collect") == 0 ? "collected" : "delivered";
+		a->done_ms = at_ms;
+		a->reason[0] = '\0';
+	}
+	return flags;
+}
+
+
+/* One appointment touched by the batch. Events later than every stored one (the usual case:
+ * a device sends its acts in order) are applied to the stored state at once; any other
+ * order marks the appointment for a full derivation at the end of the batch. Both give the
+ * same state and flags (ingest_derive is the reference). */
+struct ingest_appt {
+	const char *code;                /* borrowed from the batch */
+	char courier[MODEL_ID_MAX + 1];
+	char kind[16];
+	struct ingest_state st;
+	int64_t last_ms;                 /* latest stored event, by (recorded_ms, uuid) */
+	char last_uuid[MODEL_UUID_LEN + 1];
+	int full, dirty;
+};
+
 struct ingest {
 	struct store *s;
 	sqlite3_stmt *st[ST_COUNT];
+	struct ingest_appt appts[INGEST_TOUCHED_MAX]; /* this batch's appointments */
+	size_t n_appts;
 };
 
 struct ingest *ingest_new(struct store *s)
@@ -171,19 +227,66 @@ static enum ds_err ingest_known(struct ingest *in, const struct auth_device *dev
 	return DS_OK;
 }
 
-/* May DEV's courier record an act on this appointment? Its own, or one moved away from it. */
-static enum ds_err ingest_allowed(struct ingest *in, const struct auth_device *dev,
-                                  const struct model_event *e, struct ingest_result *res)
-{
-	sqlite3_stmt *st = ingest_stmt(in, ST_APPT);
-	int rc, mine = 0;
+static enum ds_err ingest_save_state(struct ingest *in, const char *code,
+                                     const struct ingest_state *a);
 
+static const char *ingest_status_literal(const char *s)
+{
+	static const char *const names[] = {"booked", "arrived", "failed", "collected", "delivered"};
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return names[i];
+	return names[0];
+}
+
+static void ingest_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+/* Loads the row read by ST_APPT into slot A. */
+static void ingest_appt_row(sqlite3_stmt *st, struct ingest_appt *a)
+{
+	ingest_text(st, 0, a->courier, sizeof a->courier);
+	ingest_text(st, 1, a->kind, sizeof a->kind);
+	a->st.kind = a->kind;
+	a->st.window_end_ms = sqlite3_column_int64(st, 2);
+	a->st.due_ms = sqlite3_column_int64(st, 3);
+	a->st.status = ingest_status_literal((const char *)sqlite3_column_text(st, 4));
+	a->st.done_ms = sqlite3_column_int64(st, 5);
+	ingest_text(st, 6, a->st.reason, sizeof a->st.reason);
+	a->last_ms = sqlite3_column_type(st, 7) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 7);
+	ingest_text(st, 8, a->last_uuid, sizeof a->last_uuid);
+}
+
+/* The batch's slot for E's appointment, loaded on first use; refuses an unknown one or one
+ * DEV's courier may not act on (its own, or one moved away from it). */
+static enum ds_err ingest_appt_get(struct ingest *in, const struct auth_device *dev,
+                                   const struct model_event *e, struct ingest_result *res,
+                                   struct ingest_appt **out)
+{
+	struct ingest_appt *a;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = in->n_appts; i > 0; i--)
+		if (strcmp(in->appts[i - 1].code, e->appointment) == 0) {
+			*out = &in->appts[i - 1];
+			return DS_OK;
+		}
+	a = &in->appts[in->n_appts];
+	memset(a, 0, sizeof *a);
+	a->code = e->appointment;
+	st = ingest_stmt(in, ST_APPT);
 	sqlite3_bind_text(st, 1, e->appointment, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *c = sqlite3_column_text(st, 0);
-		mine = c != NULL && strcmp((const char *)c, dev->courier) == 0;
-	}
+	if (rc == SQLITE_ROW)
+		ingest_appt_row(st, a);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
 		res->refusal = INGEST_UNKNOWN_APPT;
@@ -193,18 +296,39 @@ static enum ds_err ingest_allowed(struct ingest *in, const struct auth_device *d
 	}
 	if (rc != SQLITE_ROW)
 		return store_fail(in->s, rc);
-	if (mine)
-		return DS_OK;
-	st = ingest_stmt(in, ST_MOVED);
-	sqlite3_bind_text(st, 1, dev->courier, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->appointment, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		res->refusal = INGEST_FORBIDDEN;
-		snprintf(res->detail, sizeof res->detail,
-		         "event %s: appointment %s is not this courier's", e->uuid, e->appointment);
+	if (strcmp(a->courier, dev->courier) != 0) {
+		st = ingest_stmt(in, ST_MOVED);
+		sqlite3_bind_text(st, 1, dev->courier, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, e->appointment, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			res->refusal = INGEST_FORBIDDEN;
+			snprintf(res->detail, sizeof res->detail,
+			         "event %s: appointment %s is not this courier's", e->uuid, e->appointment);
+			return DS_OK;
+		}
 	}
-	sqlite3_reset(st);
+	in->n_appts++;
+	*out = a;
 	return DS_OK;
+}
+
+/* The server flags E gets if stored now; OUT: NEXT, the appointment's state after it, when
+ * E comes after every stored event (otherwise the slot is left for a full derivation). */
+static unsigned ingest_flags_for(struct ingest_appt *a, const struct model_event *e,
+                                 struct ingest_state *next)
+{
+	int later = e->recorded_ms > a->last_ms ||
+	            (e->recorded_ms == a->last_ms && strcmp(e->uuid, a->last_uuid) > 0);
+
+	*next = a->st;
+	if (a->full || !later) {
+		a->full = 1;
+		return 0;
+	}
+	return ingest_apply(next, model_event_type_name(e->type), e->recorded_ms,
+	                    e->reason != MODEL_REASON_NONE ? model_reason_name(e->reason) : NULL);
 }
 
 static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *dev,
@@ -271,21 +395,26 @@ static enum ds_err ingest_settle_gap(struct ingest *in, const struct auth_device
  * a batch holds several acts at the same door in a row. */
 static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
                               const struct model_event *e, const struct ingest_prep *p,
-                              int64_t now_ms, int64_t *last_seq, const char **last_appt,
-                              struct ingest_result *res)
+                              int64_t now_ms, int64_t *last_seq, struct ingest_result *res)
 {
 	unsigned flags = e->seq != *last_seq + 1 ? INGEST_FLAG_SEQ_GAP : 0;
+	struct ingest_appt *a = NULL;
+	struct ingest_state next;
 	int dup = 0;
 	enum ds_err rc;
 
-	if (*last_appt == NULL || strcmp(*last_appt, e->appointment) != 0) {
-		if ((rc = ingest_allowed(in, dev, e, res)) != DS_OK || res->refusal != INGEST_OK)
-			return rc;
-		*last_appt = e->appointment;
-	}
+	if ((rc = ingest_appt_get(in, dev, e, res, &a)) != DS_OK || res->refusal != INGEST_OK)
+		return rc;
+	flags |= ingest_flags_for(a, e, &next);
 	if ((rc = ingest_insert(in, dev, e, p, flags, now_ms)) != DS_OK)
 		return rc;
 	if (sqlite3_changes(in->s->db) == 1) {
+		a->dirty = 1;
+		if (!a->full) {
+			a->st = next;
+			a->last_ms = e->recorded_ms;
+			snprintf(a->last_uuid, sizeof a->last_uuid, "%s", e->uuid);
+		}
 		if ((flags & INGEST_FLAG_SEQ_GAP) &&
 		    (rc = ingest_settle_gap(in, dev, e->seq, *last_seq)) != DS_OK)
 			return rc;
@@ -305,81 +434,39 @@ static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
 	return DS_OK;
 }
 
-static int ingest_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
                          const struct wire_batch *b, const struct ingest_prep *prep,
                          int64_t now_ms, struct ingest_result *res)
 {
-	const char *touched[INGEST_TOUCHED_MAX], *last_appt = NULL;
-	size_t i, n = 0;
 	int64_t last_seq = dev->last_seq, rev;
 	sqlite3_stmt *st;
 	enum ds_err rc = DS_OK;
+	size_t i;
 
 	memset(res, 0, sizeof *res);
-	for (i = 0; i < b->count && i < INGEST_TOUCHED_MAX; i++) {
-		int before = res->stored;
-		if ((rc = ingest_one(in, dev, &b->events[i], &prep[i], now_ms, &last_seq, &last_appt,
-		                     res)) != DS_OK ||
+	in->n_appts = 0;
+	for (i = 0; i < b->count && i < INGEST_TOUCHED_MAX; i++)
+		if ((rc = ingest_one(in, dev, &b->events[i], &prep[i], now_ms, &last_seq, res)) != DS_OK ||
 		    res->refusal != INGEST_OK)
 			return rc;
-		if (res->stored > before)
-			touched[n++] = b->events[i].appointment;
-	}
 	res->last_seq = last_seq;
 	st = ingest_stmt(in, ST_DEVICE);
 	sqlite3_bind_int64(st, 1, last_seq);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_text(st, 3, dev->id, -1, SQLITE_STATIC);
-	if ((rc = ingest_step_done(in, st)) != DS_OK || n == 0)
+	if ((rc = ingest_step_done(in, st)) != DS_OK || res->stored == 0)
 		return rc;
-	/* One new revision for the whole batch; derive each touched appointment once. */
+	/* One new revision for the whole batch; each touched appointment saved once. */
 	if ((rc = store_next_rev(in->s, &rev)) != DS_OK)
 		return rc;
-	qsort(touched, n, sizeof touched[0], ingest_cmp_str);
-	for (i = 0; i < n && rc == DS_OK; i++)
-		if (i == 0 || strcmp(touched[i], touched[i - 1]) != 0)
-			rc = ingest_derive(in, touched[i]);
-	return rc;
-}
-
-/* The state machine of one appointment, applied to its events in order. */
-struct ingest_state {
-	const char *kind;       /* "collect" or "deliver" */
-	int64_t window_end_ms, due_ms;
-	const char *status;     /* booked, arrived, failed, collected, delivered */
-	int64_t done_ms;        /* 0 until a final act */
-	char reason[32];
-};
-
-static unsigned ingest_apply(struct ingest_state *a, const char *type, int64_t at_ms,
-                             const char *reason)
-{
-	unsigned flags = 0;
-	int final = a->done_ms != 0;
-
-	if (at_ms > a->window_end_ms && strcmp(type, "arrive") != 0)
-		flags |= INGEST_FLAG_LATE_WINDOW;
-	if (at_ms > a->due_ms && strcmp(type, "arrive") != 0)
-		flags |= INGEST_FLAG_LATE_DUE;
-	if (final || ((strcmp(type, "collect") == 0 || strcmp(type, "deliver") == 0) &&
-	              strcmp(type, a->kind) != 0))
-		return flags | INGEST_FLAG_CONTRADICTORY;
-	if (strcmp(type, "arrive") == 0) {
-		a->status = "arrived";
-	} else if (strcmp(type, "fail") == 0) {
-		a->status = "failed";
-		snprintf(a->reason, sizeof a->reason, "%s", reason ? reason : "other");
-	} else {
-		a->status = strcmp(type, "collect") == 0 ? "collected" : "delivered";
-		a->done_ms = at_ms;
-		a->reason[0] = '\0';
+	for (i = 0; i < in->n_appts && rc == DS_OK; i++) {
+		struct ingest_appt *a = &in->appts[i];
+		if (a->full)
+			rc = ingest_derive(in, a->code);
+		else if (a->dirty)
+			rc = ingest_save_state(in, a->code, &a->st);
 	}
-	return flags;
+	return rc;
 }
 
 static enum ds_err ingest_save_state(struct ingest *in, const char *code,
