@@ -33,4 +33,20 @@ for round in 1 2 3; do
 	check_eq "round $round: no event stored twice" 0 "$(sql 'SELECT count(*) - count(DISTINCT uuid) FROM events')"
 	check_eq "round $round: database integrity" ok "$(sql 'PRAGMA integrity_check')"
 done
+
+# SIGTERM under load: requests in flight are answered, the server exits 0, and everything it
+# acknowledged is there.
+"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 8 \
+	--batches 400 --events 50 --seed 4 --acked "$T/acked" --ready "$T/ready4" >/dev/null 2>"$T/lg.err" &
+LG=$!
+PIDS="$PIDS $LG"
+for i in $(seq 1 200); do [ -e "$T/ready4" ] && break; sleep 0.05; done
+sleep 0.5
+kill -TERM "$SRV_PID"
+wait "$SRV_PID"
+check_eq "SIGTERM under load: exit status 0" 0 $?
+wait "$LG" 2>/dev/null
+sort -u "$T/acked" >"$T/acked.sorted"
+sql 'SELECT uuid FROM events' | sort >"$T/stored"
+check_eq "SIGTERM under load: every acknowledged event stored" 0 "$(comm -23 "$T/acked.sorted" "$T/stored" | wc -l)"
 finish
