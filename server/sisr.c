@@ -21,8 +21,8 @@
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
 #define SISR_BLINK       0.01   /* chance to skip an insertion place */
 #define SISR_REPAIR_PASSES 4    /* priority swap passes after the search */
-#define SISR_FLEET_SHARE 0.6    /* most of the budget fleet minimisation may take */
-#define SISR_FLEET_STALL 0.35   /* ... and how long it may go without a reduction */
+#define SISR_FLEET_SHARE 0.8    /* most of the budget fleet minimisation may take */
+#define SISR_FLEET_STALL 0.55   /* ... and how long it may go without a reduction */
 /* Temperatures per mean distance to the nearest neighbours, tuned on Solomon with
  * a one-second budget; clustered instances need the high start to untangle. */
 #define SISR_T0_SCALE    30.0   /* start temperature */
