@@ -87,7 +87,7 @@ sync_file() {
 }
 
 # sql QUERY: a read-only look at the server's database.
-sql() { sqlite3 -readonly "$T/data/doorstep.db" "$1"; }
+sql() { sqlite3 -readonly -cmd ".timeout 10000" "$T/data/doorstep.db" "$1"; }
 
 # mkbatch ARGS: event batches for tests (see tests/tools/mkbatch.py --help).
 mkbatch() { python3 "$ROOT/tests/tools/mkbatch.py" "$@"; }
