@@ -17,12 +17,13 @@
 #define SISR_C_BAR       10.0   /* mean jobs removed per ruin (paper: 10) */
 #define SISR_C_BAR_FLEET 5.0    /* ... in fleet minimisation: smaller, more tries */
 #define SISR_L_MAX       10.0   /* longest string removed (paper: 10) */
+#define SISR_L_MAX_FLEET 4.0    /* ... in fleet minimisation (tuned on Solomon R, RC) */
 #define SISR_SPLIT_RATE  0.5    /* share of ruins that keep a substring */
 #define SISR_SPLIT_GROW  0.5    /* chance the kept substring grows by one */
 #define SISR_BLINK       0.01   /* chance to skip an insertion place */
 #define SISR_REPAIR_PASSES 4    /* priority swap passes after the search */
-#define SISR_FLEET_SHARE 0.8    /* most of the budget fleet minimisation may take */
-#define SISR_FLEET_STALL 0.55   /* ... and how long it may go without a reduction */
+#define SISR_FLEET_SHARE 0.6    /* most of the budget fleet minimisation may take */
+#define SISR_FLEET_STALL 0.35   /* ... and how long it may go without a reduction */
 /* Temperatures per mean distance to the nearest neighbours, tuned on Solomon with
  * a one-second budget; clustered instances need the high start to untangle. */
 #define SISR_T0_SCALE    30.0   /* start temperature */
@@ -270,7 +271,7 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	const struct tour_model *m = S->m;
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
 	double avg = s->used ? (double)assigned / s->used : 1.0;
-	double ls_max = fmin(SISR_L_MAX, avg);
+	double ls_max = fmin(S->in_fleet ? SISR_L_MAX_FLEET : SISR_L_MAX, avg);
 	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
 	int seed = rng_below(&S->rng, m->n_jobs);
 
