@@ -10,8 +10,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 
+#include "server/descent.h"
 #include "server/sisr.h"
 
 #define SISR_C_BAR       10.0   /* mean jobs removed per ruin (paper: 10) */
@@ -63,6 +65,7 @@ struct search {
 	long iter;
 	int *stamp;           /* per vehicle: iteration it was last ruined */
 	int *rpos;            /* scratch: removable positions of a tour */
+	int *pos;             /* scratch: per node, index in its tour (descent) */
 	double *key;          /* per job: sort key for recreate */
 	long *absent;         /* per job: fleet-minimisation absence counts */
 	double mean_nb;       /* mean distance to the nearest neighbours */
@@ -271,8 +274,8 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	const struct tour_model *m = S->m;
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
 	double avg = s->used ? (double)assigned / s->used : 1.0;
-	double ls_max = fmin(S->in_fleet ? SISR_L_MAX_FLEET : SISR_L_MAX, avg);
-	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
+	double ls_max = fmin(S->in_fleet ? SISR_L_MAX_FLEET : (getenv("DL") ? strtod(getenv("DL"), NULL) : SISR_L_MAX), avg);
+	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : (getenv("DC") ? strtod(getenv("DC"), NULL) : SISR_C_BAR)) / (1.0 + ls_max) - 1.0;
 	int seed = rng_below(&S->rng, m->n_jobs);
 
 	ks = 1 + (int)(rng_unit(&S->rng) * ks_max);
@@ -520,7 +523,7 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
     struct sisr_sol *best, double from)
 {
 	int allow_new = S->allow_new;
-	double t0 = SISR_T0_SCALE * S->mean_nb, tf = SISR_TF_SCALE * S->mean_nb;
+	double t0 = (getenv("DT0") ? strtod(getenv("DT0"), NULL) : SISR_T0_SCALE) * S->mean_nb, tf = (getenv("DTF") ? strtod(getenv("DTF"), NULL) : SISR_TF_SCALE) * S->mean_nb;
 
 	while (!stop_now(S, 1.0)) {
 		double f = (progress(S) - from) / (1.0 - from), temp, c;
@@ -538,7 +541,8 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 			if (sol_copy(cur, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			if (sol_better(cur, best, S->par->vehicles_first) &&
-			    sol_copy(best, cur, S->m) != DS_OK)
+			    (descent_run(S->m, cur, S->pos, &S->scratch) != DS_OK ||
+			    sol_copy(best, cur, S->m) != DS_OK))
 				return DS_ENOMEM;
 		}
 	}
@@ -662,8 +666,10 @@ static int search_init(struct search *S, const struct tour_model *m, const struc
 	S->stamp = malloc(((size_t)m->n_veh + 1) * sizeof(int));
 	S->rpos = malloc((size_t)(m->n_nodes + 2) * sizeof(int));
 	S->key = calloc((size_t)m->n_nodes, sizeof(double));
+	S->pos = calloc((size_t)m->n_nodes + 1, sizeof(int));
 	S->absent = calloc((size_t)m->n_nodes, sizeof(long));
-	if (S->stamp == NULL || S->rpos == NULL || S->key == NULL || S->absent == NULL)
+	if (S->stamp == NULL || S->rpos == NULL || S->key == NULL || S->absent == NULL ||
+	    S->pos == NULL)
 		return DS_ENOMEM;
 	for (v = 0; v < m->n_veh; v++) {
 		S->stamp[v] = -1;
@@ -683,6 +689,7 @@ static void search_fini(struct search *S)
 	free(S->stamp);
 	free(S->rpos);
 	free(S->key);
+	free(S->pos);
 	free(S->absent);
 	tour_fini(&S->scratch);
 }
@@ -736,11 +743,13 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 			goto fail;
 		from = progress(&S);
 	}
+	fprintf(stderr, "DBG fleet_end=%.3f iter=%ld used=%d lb=%d\n", from, S.iter, out->used, S.lower_bound);
 	if (m->n_jobs > 0 && anneal_phase(&S, &cur, &work, out, from >= 1.0 ? 0.99 : from) != DS_OK)
 		goto fail;
 	if (priority_repair(&S, out) != DS_OK)
 		goto fail;
 	*iterations = S.iter;
+	fprintf(stderr, "DBG total iter=%ld\n", S.iter);
 	rc = DS_OK;
 fail:
 	if (rc != DS_OK)
