@@ -38,7 +38,7 @@ static const char *const store_migrations[] = {
 	" status TEXT NOT NULL DEFAULT 'booked', done_ms INTEGER, fail_reason TEXT,"
 	" stop_no INTEGER, eta_ms INTEGER, round_version INTEGER,"
 	" rev INTEGER NOT NULL, imported_ms INTEGER NOT NULL);"
-	"CREATE INDEX appointments_courier ON appointments(courier_id);"
+	"CREATE INDEX appointments_courier_rev ON appointments(courier_id, rev);"
 	"CREATE INDEX appointments_office ON appointments(office_id, window_start_ms);"
 	"CREATE TABLE appointment_moves("
 	" courier_id TEXT NOT NULL, code TEXT NOT NULL, rev INTEGER NOT NULL,"
