@@ -6,11 +6,11 @@
  * highest priority first, so a solution never trades a job for distance.
  * Vehicles-first runs the fleet-minimisation phase of the SISR paper before that:
  * drop a route, and accept recreations that leave out fewer jobs or jobs that were
- * left out less often (absence counts), until time is up. */
+ * left out less often (absence counts), until time is up. Every new best of
+ * the annealing is polished by descent.c's local search. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "server/descent.h"
@@ -76,6 +76,7 @@ struct search {
 	double veh_cost;      /* annealing cost of a used vehicle */
 	double open_cost;     /* insertion cost of opening an empty vehicle */
 	struct tour scratch;  /* priority repair's trial tour */
+	struct tour ls[2];    /* descent's trial tours */
 };
 
 void sisr_sol_fini(struct sisr_sol *s)
@@ -274,8 +275,8 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	const struct tour_model *m = S->m;
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
 	double avg = s->used ? (double)assigned / s->used : 1.0;
-	double ls_max = fmin(S->in_fleet ? SISR_L_MAX_FLEET : (getenv("DL") ? strtod(getenv("DL"), NULL) : SISR_L_MAX), avg);
-	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : (getenv("DC") ? strtod(getenv("DC"), NULL) : SISR_C_BAR)) / (1.0 + ls_max) - 1.0;
+	double ls_max = fmin(S->in_fleet ? SISR_L_MAX_FLEET : SISR_L_MAX, avg);
+	double ks_max = 4.0 * (S->in_fleet ? SISR_C_BAR_FLEET : SISR_C_BAR) / (1.0 + ls_max) - 1.0;
 	int seed = rng_below(&S->rng, m->n_jobs);
 
 	ks = 1 + (int)(rng_unit(&S->rng) * ks_max);
@@ -523,7 +524,7 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
     struct sisr_sol *best, double from)
 {
 	int allow_new = S->allow_new;
-	double t0 = (getenv("DT0") ? strtod(getenv("DT0"), NULL) : SISR_T0_SCALE) * S->mean_nb, tf = (getenv("DTF") ? strtod(getenv("DTF"), NULL) : SISR_TF_SCALE) * S->mean_nb;
+	double t0 = SISR_T0_SCALE * S->mean_nb, tf = SISR_TF_SCALE * S->mean_nb;
 
 	while (!stop_now(S, 1.0)) {
 		double f = (progress(S) - from) / (1.0 - from), temp, c;
@@ -540,8 +541,10 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 		    cur->dist + S->veh_cost * cur->used - temp * log(rng_unit(&S->rng) + 1e-300))) {
 			if (sol_copy(cur, work, S->m) != DS_OK)
 				return DS_ENOMEM;
+			/* A new best is polished by local search before it is kept:
+			 * rare enough to be cheap, and the walk goes on from there. */
 			if (sol_better(cur, best, S->par->vehicles_first) &&
-			    (descent_run(S->m, cur, S->pos, &S->scratch) != DS_OK ||
+			    (descent_run(S->m, cur, S->pos, S->ls) != DS_OK ||
 			    sol_copy(best, cur, S->m) != DS_OK))
 				return DS_ENOMEM;
 		}
@@ -692,6 +695,8 @@ static void search_fini(struct search *S)
 	free(S->pos);
 	free(S->absent);
 	tour_fini(&S->scratch);
+	tour_fini(&S->ls[0]);
+	tour_fini(&S->ls[1]);
 }
 
 /* First solution: insert the jobs farthest from a start first, opening vehicles
@@ -743,13 +748,13 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 			goto fail;
 		from = progress(&S);
 	}
-	fprintf(stderr, "DBG fleet_end=%.3f iter=%ld used=%d lb=%d\n", from, S.iter, out->used, S.lower_bound);
 	if (m->n_jobs > 0 && anneal_phase(&S, &cur, &work, out, from >= 1.0 ? 0.99 : from) != DS_OK)
 		goto fail;
-	if (priority_repair(&S, out) != DS_OK)
+	/* The fleet phase's answer, when the annealing never beat it, is polished
+	 * here; a best already polished costs one pass that finds nothing. */
+	if (descent_run(m, out, S.pos, S.ls) != DS_OK || priority_repair(&S, out) != DS_OK)
 		goto fail;
 	*iterations = S.iter;
-	fprintf(stderr, "DBG total iter=%ld\n", S.iter);
 	rc = DS_OK;
 fail:
 	if (rc != DS_OK)

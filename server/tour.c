@@ -243,6 +243,16 @@ int tour_insert(struct tour *t, const struct tour_model *m, int j, int p)
 	return DS_OK;
 }
 
+int tour_splice(struct tour *t, const int *head, int nh, const int *tail, int nt)
+{
+	if (tour_grow(t, nh + nt) != DS_OK)
+		return DS_ENOMEM;
+	memcpy(t->node, head, (size_t)nh * sizeof(*t->node));
+	memcpy(t->node + nh, tail, (size_t)nt * sizeof(*t->node));
+	t->len = nh + nt;
+	return DS_OK;
+}
+
 void tour_remove_at(struct tour *t, int i)
 {
 	memmove(&t->node[i], &t->node[i + 1], (size_t)(t->len - i - 1) * sizeof(int));

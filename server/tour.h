@@ -144,6 +144,11 @@ static inline int tour_can_insert(const struct tour *t, const struct tour_model 
 /* Insert node J after index P and update. Returns DS_OK or DS_ENOMEM. */
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p) DS_WUR;
 
+/* Make T's stops HEAD[0..NH) then TAIL[0..NT) (HEAD starts with TOUR_START,
+ * TAIL ends with TOUR_END; neither may alias T's own arrays). No update: call
+ * tour_update(). Returns DS_OK or DS_ENOMEM (T is then unchanged). */
+int tour_splice(struct tour *t, const int *head, int nh, const int *tail, int nt) DS_WUR;
+
 /* Remove the stop at index I (no update; call tour_update() after a batch). */
 void tour_remove_at(struct tour *t, int i);
 
