@@ -263,15 +263,16 @@ static int cross_pass(const struct tour_model *m, struct sisr_sol *s, int *pos,
 	return moved;
 }
 
-/* Can the L stops of tour T from index R move (jobs after the fixed prefix)? */
+/* Can the L stops of tour T from index R move (free jobs after the fixed prefix)? */
 static int segment_free(const struct tour_model *m, const struct tour *t, int r, int l)
 {
 	int x;
 
 	if (r < t->first_free || r + l > t->len - 1)
 		return 0;
+	/* Breaks never move; a job pinned to its courier stays to relocate's checked move. */
 	for (x = r; x < r + l; x++)
-		if (t->node[x] >= m->n_jobs)
+		if (t->node[x] >= m->n_jobs || m->nodes[t->node[x]].only_veh >= 0)
 			return 0;
 	return 1;
 }

@@ -443,10 +443,11 @@ static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct imp
 	if ((rc = store_next_rev(c->s, &rev)) != DS_OK ||
 	    (rc = store_prepare(c->s, "INSERT INTO appointments(code, kind, citizen, phone, address,"
 	        " lat, lon, window_start_ms, window_end_ms, offset_min, service_min, office_id,"
-	        " due_ms, courier_id, rev, imported_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-	        "?12,?13,?14,?15,?16) ON CONFLICT(code) DO UPDATE SET kind=?2, citizen=?3, phone=?4,"
-	        " address=?5, lat=?6, lon=?7, window_start_ms=?8, window_end_ms=?9, offset_min=?10,"
-	        " service_min=?11, office_id=?12, due_ms=?13, courier_id=?14, rev=?15", &st)) != DS_OK)
+	        " due_ms, courier_id, pinned_courier, rev, imported_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+	        "?8,?9,?10,?11,?12,?13,?14,?14,?15,?16) ON CONFLICT(code) DO UPDATE SET kind=?2,"
+	        " citizen=?3, phone=?4, address=?5, lat=?6, lon=?7, window_start_ms=?8,"
+	        " window_end_ms=?9, offset_min=?10, service_min=?11, office_id=?12, due_ms=?13,"
+	        " courier_id=?14, pinned_courier=?14, rev=?15", &st)) != DS_OK)
 		goto fail;
 	for (i = 0; i < c->nrows; i++) {
 		existed = import_exists(c->s, "SELECT 1 FROM appointments WHERE code = ?",

@@ -35,6 +35,7 @@ struct plan_appt {
 	int service_min, priority;
 	char status[16];
 	char courier[MODEL_ID_MAX + 1];   /* before planning */
+	char pinned[MODEL_ID_MAX + 1];    /* the courier the import pinned it to, or "" */
 	int old_stop;
 	int64_t old_eta_ms;
 	int64_t done_ms;                   /* order of fixed stops */
@@ -123,6 +124,7 @@ static void plan_appt_row(sqlite3_stmt *st, struct plan_appt *a)
 	a->old_stop = sqlite3_column_int(st, 10);
 	a->old_eta_ms = sqlite3_column_int64(st, 11);
 	a->done_ms = sqlite3_column_int64(st, 12);
+	plan_text(st, 14, a->pinned, sizeof a->pinned);
 	a->new_courier = -1;
 }
 
@@ -139,7 +141,7 @@ static enum ds_err plan_load_appts(struct plan_ctx *c)
 	if ((rc = store_prepare(c->s, "SELECT a.code, a.lat, a.lon, a.window_start_ms, a.window_end_ms,"
 	        " a.due_ms, a.service_min, a.priority, a.status, a.courier_id, a.stop_no, a.eta_ms,"
 	        " coalesce(a.done_ms, (SELECT max(e.recorded_ms) FROM events e"
-	        " WHERE e.appointment = a.code)), a.offset_min FROM appointments a"
+	        " WHERE e.appointment = a.code)), a.offset_min, a.pinned_courier FROM appointments a"
 	        " WHERE a.office_id = ?1 AND (a.window_start_ms + a.offset_min * 60000) / 86400000 = ?2"
 	        " ORDER BY a.code", &st)) != DS_OK)
 		return rc;
@@ -210,6 +212,17 @@ static double plan_sec(const struct plan_ctx *c, int64_t ms)
 	return (double)(ms - c->midnight_ms) / 1000.0;
 }
 
+/* Index of courier ID among the office's couriers, or -1 (also for ""). */
+static int plan_courier_index(const struct plan_ctx *c, const char *id)
+{
+	int k;
+
+	for (k = 0; id[0] != '\0' && k < c->nc; k++)
+		if (strcmp(c->couriers[k].id, id) == 0)
+			return k;
+	return -1;
+}
+
 static int plan_add_jobs(struct plan_ctx *c, struct sched_problem *p)
 {
 	struct sched_job j;
@@ -225,6 +238,7 @@ static int plan_add_jobs(struct plan_ctx *c, struct sched_problem *p)
 		j.service_s = a->service_min * 60.0;
 		j.demand = 1;
 		j.priority = a->priority < 0 ? 0 : a->priority > SCHED_MAX_PRIORITY ? SCHED_MAX_PRIORITY : a->priority;
+		j.only_courier = plan_courier_index(c, a->pinned) + 1;
 		if (j.deadline_s < j.ready_s + j.service_s && plan_is_fixed(a))
 			j.deadline_s = INFINITY; /* it happened; its lateness is the report's business */
 		if (sched_problem_add_job(p, &j) != DS_OK)

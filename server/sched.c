@@ -113,7 +113,8 @@ int sched_problem_add_job(struct sched_problem *p, const struct sched_job *job)
 	    !isfinite(job->ready_s) || isnan(job->due_s) || job->due_s < job->ready_s ||
 	    isnan(job->deadline_s) || !isfinite(job->service_s) || job->service_s < 0 ||
 	    !isfinite(job->demand) || job->demand < 0 ||
-	    job->priority < 0 || job->priority > SCHED_MAX_PRIORITY)
+	    job->priority < 0 || job->priority > SCHED_MAX_PRIORITY ||
+	    job->only_courier < 0 || job->only_courier > SCHED_MAX_COURIERS)
 		return DS_EINVAL;
 	if (p->n_jobs >= SCHED_MAX_JOBS)
 		return DS_ETOOBIG;
@@ -222,7 +223,7 @@ static void model_job(struct tour_node *n, const struct sched_job *j, int fixed)
 	n->late_s = fixed ? INFINITY : job_late_s(j);
 	n->service_s = j->service_s;
 	n->demand = j->demand;
-	n->only_veh = -1;
+	n->only_veh = j->only_courier - 1;
 	n->fixed = fixed;
 	n->prio = j->priority;
 }

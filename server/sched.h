@@ -29,6 +29,7 @@ struct sched_job {
 	double service_s;
 	double demand;      /* in the couriers' capacity unit */
 	int priority;       /* 0 .. SCHED_MAX_PRIORITY; lower ones are left out first */
+	int only_courier;   /* 0: any courier; K + 1: only courier K (a dispatcher's pin) */
 };
 
 /* A courier: leaves start_loc at shift_start_s, returns to end_loc by

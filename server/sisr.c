@@ -330,7 +330,7 @@ static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
 {
 	const struct tour_model *m = S->m;
 	double best = INFINITY;
-	int bv = -1, bp = -1, v, seen[64] = {0};
+	int bv = -1, bp = -1, v, seen[64] = {0}, nc_only = m->nodes[c].only_veh;
 
 	for (v = 0; v < s->n_veh; v++)
 		if (s->t[v].n_jobs > 0)
@@ -344,8 +344,11 @@ static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
 
 			if (s->t[v].n_jobs > 0)
 				continue;
-			/* Interchangeable empty vehicles give the same answer; try one. */
-			if (cls < 64 && seen[cls])
+			/* Interchangeable empty vehicles give the same answer; try one (but a
+			 * job pinned to one courier may open only that courier's). */
+			if (nc_only >= 0 && v != nc_only)
+				continue;
+			if (nc_only < 0 && cls < 64 && seen[cls])
 				continue;
 			if (cls < 64)
 				seen[cls] = 1;

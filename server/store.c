@@ -56,6 +56,10 @@ static const char *const store_migrations[] = {
 	" office_id TEXT NOT NULL REFERENCES offices(id), day TEXT NOT NULL,"
 	" version INTEGER NOT NULL, created_ms INTEGER NOT NULL, summary TEXT NOT NULL,"
 	" PRIMARY KEY (office_id, day, version));",
+	/* 1 -> 2: the courier a dispatcher pinned an appointment to in the import; the
+	 * planner keeps it there (courier_id is the current assignment, which plans move). */
+	"ALTER TABLE appointments ADD COLUMN pinned_courier TEXT REFERENCES couriers(id);"
+	"UPDATE appointments SET pinned_courier = courier_id WHERE round_version IS NULL;",
 };
 
 #define STORE_MIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

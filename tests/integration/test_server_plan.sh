@@ -29,6 +29,8 @@ n_placed=$(sql "SELECT count(*) FROM appointments WHERE office_id='cl' AND stop_
 n_unplaced=$(sed -n '/could not be placed/,$p' "$T/plan1.out" | grep -c '^  H15')
 check_eq "every appointment placed or reported (none lost)" "$n_all" "$((n_placed + n_unplaced))"
 check_eq "every ETA inside its booked window" 0 "$(sql "SELECT count(*) FROM appointments WHERE stop_no IS NOT NULL AND (eta_ms < window_start_ms OR eta_ms > window_end_ms)")"
+check_eq "appointments the import pinned to a courier stay with it" 0 "$(sql "SELECT count(*) FROM appointments WHERE pinned_courier IS NOT NULL AND stop_no IS NOT NULL AND courier_id != pinned_courier")"
+check "and they are placed" test "$(sql "SELECT count(*) FROM appointments WHERE pinned_courier IS NOT NULL AND stop_no IS NOT NULL")" -gt 0
 check_eq "round version 1 stored" 1 "$(sql "SELECT max(version) FROM rounds WHERE office_id='cl'")"
 check "a lunch break is planned" grep -q 'break 1[12]:' "$T/plan1.out"
 

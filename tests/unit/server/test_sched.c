@@ -349,6 +349,60 @@ START_TEST(test_own_start_end_and_max_work)
 }
 END_TEST
 
+/* Jobs pinned to a courier (a dispatcher's choice) are served by that courier only, in
+ * both objectives, even when another courier is nearer or idle. */
+START_TEST(test_pinned_jobs_stay_with_their_courier)
+{
+	struct world w;
+	struct sched_solution *s;
+	int obj, r, k, j;
+
+	grid_world(&w, 3);
+	/* Pins one courier can serve within their windows (start, 4, 0, 9: arrivals about
+	 * 6, 72 and 132 against windows ending 120, 120 and 170); job 1 goes to courier 0. */
+	w.jobs[0].only_courier = w.jobs[4].only_courier = 2 + 1;
+	w.jobs[9].only_courier = 2 + 1;
+	w.jobs[1].only_courier = 0 + 1;
+	for (obj = 0; obj < 2; obj++) {
+		s = solve(&w, obj == 0 ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE, 7);
+		check_solution(&w, s);
+		ck_assert_int_eq(s->n_unassigned, 0);
+		for (r = 0; r < s->n_routes; r++)
+			for (k = 0; k < s->routes[r].n_stops; k++) {
+				j = s->routes[r].stops[k].job;
+				if (j >= 0 && w.jobs[j].only_courier > 0)
+					ck_assert_int_eq(s->routes[r].courier, w.jobs[j].only_courier - 1);
+			}
+		sched_solution_free(s);
+	}
+}
+END_TEST
+
+/* Regression: or-opt moved strings holding a pinned job to another courier. With many
+ * pins some jobs cannot fit, but none may ever ride with another courier. */
+START_TEST(test_pinned_jobs_never_move_under_pressure)
+{
+	struct world w;
+	struct sched_solution *s;
+	int obj, r, k, j;
+
+	grid_world(&w, 3);
+	for (j = 0; j < w.n_jobs; j += 3)
+		w.jobs[j].only_courier = 2 + 1;
+	for (obj = 0; obj < 2; obj++) {
+		s = solve(&w, obj == 0 ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE, 7);
+		check_solution(&w, s);
+		for (r = 0; r < s->n_routes; r++)
+			for (k = 0; k < s->routes[r].n_stops; k++) {
+				j = s->routes[r].stops[k].job;
+				if (j >= 0 && w.jobs[j].only_courier > 0)
+					ck_assert_int_eq(s->routes[r].courier, w.jobs[j].only_courier - 1);
+			}
+		sched_solution_free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_input_rejected)
 {
 	struct world w;
@@ -499,6 +553,8 @@ int main(void)
 	tcase_add_test(tc, test_priority_order_and_reasons);
 	tcase_add_test(tc, test_unfit_reasons);
 	tcase_add_test(tc, test_own_start_end_and_max_work);
+	tcase_add_test(tc, test_pinned_jobs_stay_with_their_courier);
+	tcase_add_test(tc, test_pinned_jobs_never_move_under_pressure);
 	tcase_add_test(tc, test_bad_input_rejected);
 	tcase_add_test(tc, test_empty_problems);
 	tcase_add_test(tc, test_matrix_and_etas);
