@@ -595,6 +595,9 @@ int main(int argc, char **argv)
 
 	memset(&sv, 0, sizeof sv);
 	sv.dir = "./data";
+	/* Everything the server writes (database, WAL, keys, exports it is asked to redirect
+	 * nowhere) holds personal data: no group or other access, ever. */
+	umask(077);
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'd') {
 			sv.dir = optarg;

@@ -20,6 +20,7 @@ check_eq "new batch: 3 stored" "3 0" "$(echo "$out" | body_of | python3 -c 'impo
 check_eq "new batch: 3 appointments of c1 pulled" 3 "$(echo "$out" | body_of | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["appointments"]))')"
 check_eq "events in the database" 3 "$(sql 'SELECT count(*) FROM events')"
 check_eq "appointment state derived: collected" collected "$(sql "SELECT status FROM appointments WHERE code='$A1'")"
+check_eq "database and its WAL are private (0600), the directory 0700" "600 600 700" "$(stat -c %a "$T/data/doorstep.db" "$T/data/doorstep.db-wal" "$T/data" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "no position in clear in the database" 0 "$(sql "SELECT count(*) FROM events WHERE body LIKE '%10.47%'")"
 
 # Re-sending the same batch any number of times changes nothing.
