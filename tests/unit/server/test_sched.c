@@ -349,13 +349,26 @@ START_TEST(test_own_start_end_and_max_work)
 }
 END_TEST
 
+/* Every routed job pinned to a courier rides with that courier. */
+static void check_pins(const struct world *w, const struct sched_solution *s)
+{
+	int r, k, j;
+
+	for (r = 0; r < s->n_routes; r++)
+		for (k = 0; k < s->routes[r].n_stops; k++) {
+			j = s->routes[r].stops[k].job;
+			if (j >= 0 && w->jobs[j].only_courier > 0)
+				ck_assert_int_eq(s->routes[r].courier, w->jobs[j].only_courier - 1);
+		}
+}
+
 /* Jobs pinned to a courier (a dispatcher's choice) are served by that courier only, in
  * both objectives, even when another courier is nearer or idle. */
 START_TEST(test_pinned_jobs_stay_with_their_courier)
 {
 	struct world w;
 	struct sched_solution *s;
-	int obj, r, k, j;
+	int obj;
 
 	grid_world(&w, 3);
 	/* Pins one courier can serve within their windows (start, 4, 0, 9: arrivals about
@@ -367,12 +380,7 @@ START_TEST(test_pinned_jobs_stay_with_their_courier)
 		s = solve(&w, obj == 0 ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE, 7);
 		check_solution(&w, s);
 		ck_assert_int_eq(s->n_unassigned, 0);
-		for (r = 0; r < s->n_routes; r++)
-			for (k = 0; k < s->routes[r].n_stops; k++) {
-				j = s->routes[r].stops[k].job;
-				if (j >= 0 && w.jobs[j].only_courier > 0)
-					ck_assert_int_eq(s->routes[r].courier, w.jobs[j].only_courier - 1);
-			}
+		check_pins(&w, s);
 		sched_solution_free(s);
 	}
 }
@@ -384,7 +392,7 @@ START_TEST(test_pinned_jobs_never_move_under_pressure)
 {
 	struct world w;
 	struct sched_solution *s;
-	int obj, r, k, j;
+	int obj, j;
 
 	grid_world(&w, 3);
 	for (j = 0; j < w.n_jobs; j += 3)
@@ -392,12 +400,7 @@ START_TEST(test_pinned_jobs_never_move_under_pressure)
 	for (obj = 0; obj < 2; obj++) {
 		s = solve(&w, obj == 0 ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE, 7);
 		check_solution(&w, s);
-		for (r = 0; r < s->n_routes; r++)
-			for (k = 0; k < s->routes[r].n_stops; k++) {
-				j = s->routes[r].stops[k].job;
-				if (j >= 0 && w.jobs[j].only_courier > 0)
-					ck_assert_int_eq(s->routes[r].courier, w.jobs[j].only_courier - 1);
-			}
+		check_pins(&w, s);
 		sched_solution_free(s);
 	}
 }
