@@ -11,6 +11,7 @@
 #include "server/api.h"
 #include "server/appt.h"
 #include "server/auth.h"
+#include "server/ckpt.h"
 #include "server/ingest.h"
 #include "wire.h"
 
@@ -40,10 +41,19 @@ struct api {
 	struct ingest *in;
 	uv_loop_t *loop;
 	enum log_level log_max;
-	struct api_job *queue, **queue_tail; /* waiting for the worker */
-	struct api_job *running;             /* taken by the worker */
-	uv_work_t work;
-	int busy;
+	/* The writer thread and the loop share the two lists below under MU: the loop appends
+	 * to QUEUE, the writer moves a group from it to DONE after committing, then wakes the
+	 * loop through DONE_ASYNC to send the replies. The writer has its own thread, not a
+	 * slot in libuv's pool: there it waited behind every queued decode job. */
+	uv_mutex_t mu;
+	uv_cond_t cv;
+	uv_thread_t thread;
+	int thread_started, stop;
+	struct api_job *queue, **queue_tail;  /* waiting for the writer */
+	struct api_job *done, **done_tail;    /* committed, waiting for their replies */
+	uv_async_t *done_async;              /* malloc'd: freed by its close callback */
+	unsigned inflight;                   /* jobs handed to the writer; loop thread only */
+	struct ckpt *ckpt;                   /* checkpoints the log off the writer's thread */
 };
 
 static char *api_error_body(const char *code, const char *msg)
@@ -192,14 +202,14 @@ static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)
 
 /* Runs the sync jobs of the list in one transaction. On a failed commit every job gets an
  * error: nothing was acknowledged, so the devices send again. */
-static void api_sync_group(struct api *a, int64_t now_ms)
+static void api_sync_group(struct api *a, struct api_job *group, int64_t now_ms)
 {
 	struct api_job *j;
 	enum ds_err rc;
 
 	if ((rc = store_begin(a->s)) != DS_OK)
 		goto fail;
-	for (j = a->running; j != NULL; j = j->next)
+	for (j = group; j != NULL; j = j->next)
 		if (j->kind == JOB_SYNC && (rc = api_sync_job(a, j, now_ms)) != DS_OK)
 			goto fail;
 	if ((rc = store_commit(a->s)) != DS_OK)
@@ -207,63 +217,84 @@ static void api_sync_group(struct api *a, int64_t now_ms)
 	return;
 fail:
 	store_rollback(a->s);
-	for (j = a->running; j != NULL; j = j->next)
+	for (j = group; j != NULL; j = j->next)
 		if (j->kind == JOB_SYNC)
 			api_job_dberr(a, j, rc);
 }
 
-static void api_work(uv_work_t *w)
+/* Runs one group: enrolments, then every sync job in one transaction. */
+static void api_run_group(struct api *a, struct api_job *group)
 {
-	struct api *a = w->data;
 	struct api_job *j;
 	int64_t now_ms = isotime_now_ms();
 
-	for (j = a->running; j != NULL; j = j->next)
+	for (j = group; j != NULL; j = j->next)
 		if (j->kind == JOB_ENROLL)
 			api_enroll_job(a, j, now_ms);
-	api_sync_group(a, now_ms);
+	api_sync_group(a, group, now_ms);
 }
 
-static void api_start(struct api *a);
-
-static void api_after_work(uv_work_t *w, int status)
+/* Takes up to API_JOBS_PER_TXN queued jobs; waits while there are none. NULL on stop.
+ * Called with MU held. */
+static struct api_job *api_take(struct api *a)
 {
-	struct api *a = w->data;
-	struct api_job *j = a->running, *next;
-
-	(void)status;
-	a->running = NULL;
-	a->busy = 0;
-	for (; j != NULL; j = next) {
-		next = j->next;
-		net_reply(j->x, j->status, "application/json", j->body, j->body ? strlen(j->body) : 0);
-		api_job_free(j);
-	}
-	api_start(a);
-}
-
-/* Hands the queued jobs (up to API_JOBS_PER_TXN) to the worker unless it is busy. */
-static void api_start(struct api *a)
-{
-	struct api_job **tail = &a->queue;
+	struct api_job **tail = &a->queue, *group;
 	int n = 0;
 
-	if (a->busy || a->queue == NULL)
-		return;
+	while (a->queue == NULL && !a->stop)
+		uv_cond_wait(&a->cv, &a->mu);
+	if (a->queue == NULL)
+		return NULL;
 	while (*tail != NULL && n < API_JOBS_PER_TXN) {
 		tail = &(*tail)->next;
 		n++;
 	}
-	a->running = a->queue;
+	group = a->queue;
 	a->queue = *tail;
 	*tail = NULL;
 	if (a->queue == NULL)
 		a->queue_tail = &a->queue;
-	a->busy = 1;
-	a->work.data = a;
-	if (uv_queue_work(a->loop, &a->work, api_work, api_after_work) != 0) {
-		a->busy = 0;
-		api_after_work(&a->work, -1);
+	return group;
+}
+
+/* The writer thread: commit a group, hand it back to the loop, repeat until stopped. */
+static void api_writer(void *arg)
+{
+	struct api *a = arg;
+	struct api_job *group, *last;
+
+	uv_mutex_lock(&a->mu);
+	while ((group = api_take(a)) != NULL) {
+		uv_mutex_unlock(&a->mu);
+		api_run_group(a, group);
+		for (last = group; last->next != NULL; last = last->next)
+			;
+		uv_mutex_lock(&a->mu);
+		*a->done_tail = group;
+		a->done_tail = &last->next;
+		uv_async_send(a->done_async);
+	}
+	uv_mutex_unlock(&a->mu);
+}
+
+/* On the loop thread: send the replies of every committed job. While jobs are in flight
+ * the async handle is referenced, so a draining server waits for them. */
+static void api_done_cb(uv_async_t *h)
+{
+	struct api *a = h->data;
+	struct api_job *j, *next;
+
+	uv_mutex_lock(&a->mu);
+	j = a->done;
+	a->done = NULL;
+	a->done_tail = &a->done;
+	uv_mutex_unlock(&a->mu);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		net_reply(j->x, j->status, "application/json", j->body, j->body ? strlen(j->body) : 0);
+		api_job_free(j);
+		if (--a->inflight == 0)
+			uv_unref((uv_handle_t *)a->done_async);
 	}
 }
 
@@ -271,9 +302,13 @@ static void api_enqueue(struct api *a, struct api_job *j)
 {
 	j->next = NULL;
 	j->status = 500;
+	if (a->inflight++ == 0)
+		uv_ref((uv_handle_t *)a->done_async);
+	uv_mutex_lock(&a->mu);
 	*a->queue_tail = j;
 	a->queue_tail = &j->next;
-	api_start(a);
+	uv_cond_signal(&a->cv);
+	uv_mutex_unlock(&a->mu);
 }
 
 /* On a pool thread: decode, validate, hash and seal, so the loop thread keeps serving TLS
@@ -398,6 +433,21 @@ void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req
 	api_reply_error(x, 404, "not_found", "no such endpoint");
 }
 
+static void api_async_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void api_free_list(struct api_job *j)
+{
+	struct api_job *next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		api_job_free(j);
+	}
+}
+
 struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
 {
 	struct api *a = calloc(1, sizeof *a);
@@ -408,24 +458,49 @@ struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
 	a->loop = loop;
 	a->log_max = log_max;
 	a->queue_tail = &a->queue;
+	a->done_tail = &a->done;
+	uv_mutex_init(&a->mu);
+	uv_cond_init(&a->cv);
 	a->in = ingest_new(s);
-	if (a->in == NULL) {
-		free(a);
-		return NULL;
+	a->done_async = malloc(sizeof *a->done_async);
+	if (a->in == NULL || a->done_async == NULL)
+		goto fail;
+	if (uv_async_init(loop, a->done_async, api_done_cb) != 0) {
+		free(a->done_async);
+		a->done_async = NULL;
+		goto fail;
 	}
+	a->done_async->data = a;
+	uv_unref((uv_handle_t *)a->done_async);
+	if ((a->ckpt = ckpt_start(s, CKPT_PAGES_DEFAULT)) == NULL ||
+	    uv_thread_create(&a->thread, api_writer, a) != 0)
+		goto fail;
+	a->thread_started = 1;
 	return a;
+fail:
+	api_free(a);
+	return NULL;
 }
 
 void api_free(struct api *a)
 {
-	struct api_job *j, *next;
-
 	if (a == NULL)
 		return;
-	for (j = a->queue; j != NULL; j = next) {
-		next = j->next;
-		api_job_free(j);
+	if (a->thread_started) {
+		uv_mutex_lock(&a->mu);
+		a->stop = 1;
+		uv_cond_signal(&a->cv);
+		uv_mutex_unlock(&a->mu);
+		uv_thread_join(&a->thread);
 	}
+	ckpt_stop(a->ckpt);
+	api_free_list(a->queue);
+	api_free_list(a->done);
+	/* The handle outlives A: the loop finishes closing it on its next run. */
+	if (a->done_async != NULL)
+		uv_close((uv_handle_t *)a->done_async, api_async_closed);
 	ingest_free(a->in);
+	uv_cond_destroy(&a->cv);
+	uv_mutex_destroy(&a->mu);
 	free(a);
 }

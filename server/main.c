@@ -418,10 +418,9 @@ static int cmd_serve(struct server *sv, int argc, char **argv)
 	rc = serve_run(sv, host, port);
 	api_free(sv->api);
 	sv->api = NULL;
-	if (sv->net != NULL) {
-		uv_run(&sv->loop, UV_RUN_DEFAULT);
-		net_free(sv->net);
-	}
+	/* One more run finishes closing what the API and the front end closed. */
+	uv_run(&sv->loop, UV_RUN_DEFAULT);
+	net_free(sv->net);
 	uv_loop_close(&sv->loop);
 	return rc;
 }
