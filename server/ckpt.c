@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <uv.h>
 
@@ -49,6 +50,7 @@ static void ckpt_thread(void *arg)
 {
 	struct ckpt *c = arg;
 
+	prctl(PR_SET_NAME, "ds-ckpt", 0, 0, 0);
 	uv_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->want && !c->stop)
