@@ -24,7 +24,19 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_MBED   := -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_SHARED := $(LIBS_MBED) $(shell pkg-config --libs jansson zlib) -lm
 LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv) -lhttp_parser -lcsv $(LIBS_SHARED) -lpthread
-LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libcurl libgps) $(LIBS_SHARED)
+LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
+# The agent binary (not its tests) links its libraries statically, only libc and libm
+# shared: the daemon pays resident memory for every shared library it maps, and a shared
+# libgps alone brings D-Bus, systemd, gcrypt and libstdc++ (see agent/gpslink.c). libcurl
+# is not linked at all: agent/sync.c loads it when a sync runs. AGENT_STATIC=0 links
+# dynamically where the .a files are missing.
+AGENT_STATIC ?= 1
+ifeq ($(AGENT_STATIC),1)
+LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lz $(LIBS_MBED) \
+           -Wl,-Bdynamic -lm
+else
+LIBS_AGENT_BIN := $(LIBS_AGENT)
+endif
 LIBS_CHECK  := $(shell pkg-config --libs check)
 
 SHARED_SRC := $(wildcard shared/*.c)
@@ -64,7 +76,7 @@ $(BIN)/doorstep-server: $(call obj,server/main.c) $(LIB_SERVER) $(LIB_SHARED)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER)
 $(BIN)/doorstep-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_AGENT)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_AGENT_BIN)
 
 $(BUILD)/tests/shared/%: $(call obj,tests/unit/shared/%.c) $(LIB_SHARED)
 	@mkdir -p $(dir $@)

@@ -95,16 +95,39 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 	return rc;
 }
 
-static void cmd_sync_print(const struct sync_report *r, int json)
+static const char *cmd_sync_status_name(enum sync_status st)
 {
-	if (json) {
-		printf("{\"pushed\":%lld,\"duplicates\":%lld,\"pulled\":%lld,\"waiting\":%lld,"
-		       "\"requests\":%lld,\"body_bytes\":%lld,\"plain_bytes\":%lld}\n",
-		       (long long)r->pushed, (long long)r->duplicates, (long long)r->pulled,
-		       (long long)r->waiting, (long long)r->requests, (long long)r->body_bytes,
-		       (long long)r->plain_bytes);
-		return;
-	}
+	static const char *const names[] = {"ok", "unreachable", "refused", "pin", "local"};
+
+	return (size_t)st < sizeof names / sizeof names[0] ? names[st] : "refused";
+}
+
+/* One JSON object, also on failure (then with "status" and "message"): the daemon runs
+ * `sync --json` as its sync process and reads this line (worker.c). */
+static void cmd_sync_json(const struct sync_report *r, enum sync_status st)
+{
+	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
+	                      cmd_sync_status_name(st), "pushed", (json_int_t)r->pushed,
+	                      "duplicates", (json_int_t)r->duplicates, "pulled",
+	                      (json_int_t)r->pulled, "waiting", (json_int_t)r->waiting,
+	                      "requests", (json_int_t)r->requests, "connections",
+	                      (json_int_t)r->connections, "body_bytes", (json_int_t)r->body_bytes,
+	                      "plain_bytes", (json_int_t)r->plain_bytes);
+	char *text = NULL;
+
+	if (o != NULL && st != SYNC_OK)
+		json_object_set_new(o, "message", json_string(r->message));
+	if (o != NULL)
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text != NULL)
+		printf("%s\n", text);
+	fflush(stdout);
+	free(text);
+	json_decref(o);
+}
+
+static void cmd_sync_print(const struct sync_report *r)
+{
 	printf("synced: %lld events sent (%lld already on the server), %lld appointment changes, "
 	       "%lld waiting; %lld requests, %lld bytes gzip\n", (long long)r->pushed,
 	       (long long)r->duplicates, (long long)r->pulled, (long long)r->waiting,
@@ -129,14 +152,21 @@ int cmd_sync(struct agent *ag, int json)
 		return code;
 	cred_token(&c, token);
 	explicit_bzero(&c, sizeof c);
-	if (sync_client_new(&ag->cfg, token, &cl) != DS_OK)
+	if (sync_client_new(&ag->cfg, token, &cl) != DS_OK) {
+		explicit_bzero(token, sizeof token);
 		return AGENT_EXIT_FAIL;
+	}
 	explicit_bzero(token, sizeof token);
+	/* SIGTERM or SIGINT ends the sync promptly (as unreachable, nothing lost): the daemon
+	 * stops its sync process this way when it is itself asked to stop. */
+	sync_client_abort_on(cl, ag->stop);
 	st = sync_run(cl, ag->store, &r);
 	sync_client_free(cl);
-	if (st == SYNC_OK)
-		cmd_sync_print(&r, json);
-	else
+	if (json)
+		cmd_sync_json(&r, st);
+	else if (st == SYNC_OK)
+		cmd_sync_print(&r);
+	if (st != SYNC_OK)
 		fprintf(stderr, "doorstep-agent: %s, events kept: %lld waiting\n", r.message,
 		        (long long)r.waiting);
 	return cmd_sync_exit(st);

@@ -1,7 +1,9 @@
-/* daemon.c: one poll() loop over the gpsd socket and the poke FIFO, with deadlines for the
- * gpsd reconnect, the view heartbeat, breadcrumbs and sync, all on CLOCK_MONOTONIC. Sync is
- * a blocking libcurl call bounded by the configured timeouts; while it runs, act commands
- * see a stale view and ask gpsd themselves (at most one receiver cycle). */
+/* daemon.c: one poll() loop over the gpsd socket, the poke FIFO and, while a sync runs, the
+ * sync process's output, with deadlines for the gpsd reconnect, the view heartbeat,
+ * breadcrumbs and sync, all on CLOCK_MONOTONIC. Each sync runs in a child process
+ * (worker.c) so that libcurl never enters the daemon; the loop keeps watching gpsd and
+ * rewriting the view meanwhile. The daemon never holds a transaction open, so the two
+ * processes meet only in SQLite's locks, as a `sync` from the command line always did. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 #include "agent/gpslink.h"
 #include "agent/sync.h"
 #include "agent/view.h"
+#include "agent/worker.h"
 
 #define DAEMON_M_PER_DEG 111320.0
 #define DAEMON_MAX_POLL_MS 1000
@@ -33,8 +36,9 @@ struct daemon {
 	int64_t gps_retry_at, gps_backoff_ms, gps_heard_at;
 	struct view view;
 	int64_t view_at, fix_saved_rx, fix_save_at, crumb_at;
-	struct sync_client *sync;
+	struct worker *worker;     /* the sync process, while one runs */
 	int64_t sync_at, sync_backoff_ms;
+	int poked_in_sync;         /* an act came during the sync: sync again soon */
 	int poke_fd, lock_fd;
 	int said_unenrolled;       /* "not enrolled" logged once as a warning */
 };
@@ -191,51 +195,32 @@ static int64_t daemon_jitter(int64_t ms)
 	return ms / 2 + (int64_t)(r % (uint32_t)(ms / 2 + 1));
 }
 
-static int daemon_sync_client(struct daemon *d)
+static int daemon_enrolled(struct daemon *d)
 {
-	char token[CRED_TOKEN_MAX + 1];
 	struct cred c;
+	int ok = cred_load(d->ag->dir, &c) == DS_OK;
 
-	if (d->sync != NULL)
-		return 0;
-	if (cred_load(d->ag->dir, &c) != DS_OK)
-		return -1;
-	cred_token(&c, token);
-	if (sync_client_new(&d->ag->cfg, token, &d->sync) != DS_OK)
-		d->sync = NULL;
-	else
-		sync_client_abort_on(d->sync, d->ag->stop);
-	explicit_bzero(token, sizeof token);
 	explicit_bzero(&c, sizeof c);
-	return d->sync != NULL ? 0 : -1;
+	return ok;
 }
 
-static void daemon_sync(struct daemon *d, int64_t now)
+/* Schedule the next sync after one ended with R, and log it. */
+static void daemon_synced(struct daemon *d, const struct worker_result *r)
 {
 	const struct cfg *c = &d->ag->cfg;
-	struct sync_report r;
-	enum sync_status st;
+	int64_t now = now_mono_ms(), waiting = r->waiting;
 
-	if (now < d->sync_at)
-		return;
-	if (daemon_sync_client(d) != 0) {
-		log_msg(&d->ag->log, d->said_unenrolled++ ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
-		        "not enrolled: nothing to sync with");
-		d->sync_at = now + c->sync_interval_s * 1000;
-		return;
-	}
-	st = sync_run(d->sync, d->ag->store, &r);
-	now = now_mono_ms();
-	if (st == SYNC_OK) {
-		if (r.pushed > 0 || r.pulled > 0)
+	if (r->status == SYNC_OK) {
+		if (r->pushed > 0 || r->pulled > 0)
 			log_msg(&d->ag->log, LOG_LEVEL_INFO, "synced: %lld events pushed, %lld "
-			        "appointment changes, %lld waiting", (long long)r.pushed,
-			        (long long)r.pulled, (long long)r.waiting);
+			        "appointment changes, %lld waiting", (long long)r->pushed,
+			        (long long)r->pulled, (long long)r->waiting);
 		d->sync_backoff_ms = 0;
-		d->sync_at = now + c->sync_interval_s * 1000;
+		d->sync_at = now + (d->poked_in_sync ? DAEMON_POKE_DELAY_MS
+		                                     : c->sync_interval_s * 1000);
 		return;
 	}
-	if (st == SYNC_UNREACHABLE || st == SYNC_LOCAL) {
+	if (r->status == SYNC_UNREACHABLE || r->status == SYNC_LOCAL) {
 		d->sync_backoff_ms = d->sync_backoff_ms ? d->sync_backoff_ms * 2
 		                     : DAEMON_SYNC_BACKOFF_MIN_MS;
 		if (d->sync_backoff_ms > c->sync_backoff_max_s * 1000)
@@ -244,9 +229,49 @@ static void daemon_sync(struct daemon *d, int64_t now)
 	} else {
 		d->sync_at = now + c->sync_interval_s * 1000;
 	}
+	if (waiting < 0 && store_outbox_count(d->ag->store, &waiting) != DS_OK)
+		waiting = -1;
 	log_msg(&d->ag->log, LOG_LEVEL_WARN, "sync failed: %s; events kept: %lld waiting; next "
-	        "try in %lld s", r.message, (long long)r.waiting,
+	        "try in %lld s", r->message, (long long)waiting,
 	        (long long)((d->sync_at - now + 999) / 1000));
+}
+
+static void daemon_sync(struct daemon *d, int64_t now)
+{
+	const struct cfg *c = &d->ag->cfg;
+
+	if (d->worker != NULL || now < d->sync_at)
+		return;
+	if (!daemon_enrolled(d)) {
+		log_msg(&d->ag->log, d->said_unenrolled++ ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
+		        "not enrolled: nothing to sync with");
+		d->sync_at = now + c->sync_interval_s * 1000;
+		return;
+	}
+	d->poked_in_sync = 0;
+	if (worker_start(WORKER_SELF, d->ag->dir, &d->worker) != DS_OK) {
+		struct worker_result r = {.status = SYNC_LOCAL, .waiting = -1};
+
+		snprintf(r.message, sizeof r.message, "cannot start the sync process: %s",
+		         strerror(errno));
+		d->worker = NULL;
+		daemon_synced(d, &r);
+	}
+}
+
+static void daemon_sync_read(struct daemon *d)
+{
+	struct worker_result r;
+	long pid = (long)worker_pid(d->worker);
+
+	if (!worker_read(d->worker))
+		return;
+	worker_done(d->worker, &r);
+	d->worker = NULL;
+	log_msg(&d->ag->log, LOG_LEVEL_DEBUG, "sync process %ld: exit %d, %lld requests over %lld "
+	        "connections, peak RSS %ld kB", pid, r.exit_code, (long long)r.requests,
+	        (long long)r.connections, r.peak_rss_kb);
+	daemon_synced(d, &r);
 }
 
 static void daemon_poked(struct daemon *d, int64_t now)
@@ -255,6 +280,11 @@ static void daemon_poked(struct daemon *d, int64_t now)
 
 	while (read(d->poke_fd, buf, sizeof buf) > 0)
 		continue;
+	if (d->worker != NULL) {
+		/* The running sync may have read the outbox before this act was committed. */
+		d->poked_in_sync = 1;
+		return;
+	}
 	if (d->sync_at > now + DAEMON_POKE_DELAY_MS && d->sync_backoff_ms == 0)
 		d->sync_at = now + DAEMON_POKE_DELAY_MS;
 }
@@ -267,7 +297,7 @@ static int daemon_timeout(const struct daemon *d, int64_t now)
 
 	if (d->link == NULL && d->gps_retry_at < next)
 		next = d->gps_retry_at;
-	if (d->sync_at < next)
+	if (d->worker == NULL && d->sync_at < next)
 		next = d->sync_at;
 	if (d->view_at + DAEMON_HEARTBEAT_MS < next)
 		next = d->view_at + DAEMON_HEARTBEAT_MS;
@@ -276,9 +306,9 @@ static int daemon_timeout(const struct daemon *d, int64_t now)
 
 static void daemon_step(struct daemon *d)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	int64_t now = now_mono_ms();
-	int n = 0, link_at = -1;
+	int n = 0, link_at = -1, worker_at = -1;
 
 	daemon_gps_connect(d, now);
 	p[n].fd = d->poke_fd;
@@ -288,12 +318,19 @@ static void daemon_step(struct daemon *d)
 		p[n].fd = gpslink_fd(d->link);
 		p[n++].events = POLLIN;
 	}
+	if (d->worker != NULL) {
+		worker_at = n;
+		p[n].fd = worker_fd(d->worker);
+		p[n++].events = POLLIN;
+	}
 	if (link_at >= 0 && gpslink_pending(d->link))
 		daemon_gps_read(d, now);
 	else if (poll(p, (nfds_t)n, daemon_timeout(d, now)) > 0) {
 		now = now_mono_ms();
 		if (link_at >= 0 && (p[link_at].revents & (POLLIN | POLLHUP | POLLERR)))
 			daemon_gps_read(d, now);
+		if (worker_at >= 0 && (p[worker_at].revents & (POLLIN | POLLHUP | POLLERR)))
+			daemon_sync_read(d);
 		if (p[0].revents & POLLIN)
 			daemon_poked(d, now);
 	}
@@ -336,6 +373,10 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	d->view.fix.lat = d->view.fix.lon = d->view.fix.eph_m = NAN;
 	d->gps_backoff_ms = DAEMON_GPS_BACKOFF_MIN_MS;
 	d->sync_at = now_mono_ms() + DAEMON_POKE_DELAY_MS;
+	/* The daemon runs for a whole shift and only appends breadcrumbs and saves the fix:
+	 * a small cache is enough, and its memory budget is 4 MiB in all (docs/AGENT.md). */
+	if (store_lean(ag->store, DAEMON_CACHE_KIB, DAEMON_SQLITE_HEAP_KIB) != DS_OK)
+		log_msg(&ag->log, LOG_LEVEL_WARN, "cannot shrink the database cache");
 	if (store_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
 	                      &left) != DS_OK)
 		log_msg(&ag->log, LOG_LEVEL_WARN, "cannot purge old breadcrumbs");
@@ -352,7 +393,8 @@ static void daemon_teardown(struct daemon *d)
 	if (d->view.pid != 0)
 		unlink(path);
 	gpslink_close(d->link);
-	sync_client_free(d->sync);
+	/* A sync cut short keeps its batch in the outbox; the next one repeats it. */
+	worker_stop(d->worker);
 	if (d->poke_fd >= 0)
 		close(d->poke_fd);
 	if (d->lock_fd >= 0)

@@ -12,6 +12,8 @@
 #define DAEMON_FIX_SAVE_MS 30000      /* the last fix is saved in the store this often */
 #define DAEMON_POKE_DELAY_MS 300      /* sync this soon after an act */
 #define DAEMON_SYNC_BACKOFF_MIN_MS 2000
+#define DAEMON_CACHE_KIB 64           /* the daemon's SQLite page cache (it only appends) */
+#define DAEMON_SQLITE_HEAP_KIB 512     /* soft cap on the daemon's SQLite heap */
 
 struct agent;
 

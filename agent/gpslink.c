@@ -3,6 +3,7 @@
  * never fix.status; satellites used come in SKY reports and are cached; the fix time is
  * only meaningful with TIME_SET; gps_read() takes (gd, NULL, 0); after -1 the caller must
  * gps_close() and reopen. */
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ enum ds_err gpslink_open(const char *host, const char *port, const char *boot_id
 		free(l);
 		return DS_EIO;
 	}
+	/* libgps leaves its socket inheritable; the daemon's sync process must not hold a
+	 * gpsd connection open after the daemon has moved on to a new one. */
+	(void)fcntl((int)l->gd.gps_fd, F_SETFD, FD_CLOEXEC);
 	/* The void * / const char * last argument differs between libgps versions; NULL fits. */
 	if (gps_stream(&l->gd, WATCH_ENABLE | WATCH_JSON, NULL) != 0) {
 		gps_close(&l->gd);
@@ -42,6 +46,30 @@ enum ds_err gpslink_open(const char *host, const char *port, const char *boot_id
 	snprintf(l->boot_id, sizeof l->boot_id, "%s", boot_id);
 	*out = l;
 	return DS_OK;
+}
+
+/* The agent binary links libgps statically (Makefile: a shared libgps maps D-Bus, systemd,
+ * gcrypt and libstdc++, about 1.9 MB resident in the daemon). Debian's libgps.a is built
+ * with D-Bus support, and gps_open() refers to these two internal functions for the
+ * GPSD_DBUS_EXPORT source, which the agent never asks for (it always gives HOST:PORT).
+ * Defining them here keeps libgps_dbus.o, and with it libdbus, out of the link: the same
+ * libgps as gpsd built with dbusexport=no. The signatures are libgps.h's (gpsd 3.22+). If
+ * the agent ever asked for the D-Bus source, gps_open() would fail as "unreachable". */
+int gps_dbus_open(struct gps_data_t *gd);
+int gps_dbus_mainloop(struct gps_data_t *gd, int timeout, void (*hook)(struct gps_data_t *));
+
+int gps_dbus_open(struct gps_data_t *gd)
+{
+	(void)gd;
+	return -1;
+}
+
+int gps_dbus_mainloop(struct gps_data_t *gd, int timeout, void (*hook)(struct gps_data_t *))
+{
+	(void)gd;
+	(void)timeout;
+	(void)hook;
+	return -1;
 }
 
 int gpslink_fd(const struct gpslink *l)

@@ -145,6 +145,15 @@ fail:
 	return rc;
 }
 
+enum ds_err store_lean(struct store *s, long cache_kib, long heap_kib)
+{
+	char sql[STORE_SQL_MAX];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld;", cache_kib);
+	sqlite3_soft_heap_limit64((sqlite3_int64)heap_kib * 1024);
+	return store_exec(s, sql);
+}
+
 void store_close(struct store *s)
 {
 	if (s == NULL)

@@ -33,6 +33,11 @@ DS_WUR enum ds_err store_open(const char *path, long max_pages, struct store **s
 /* Close S. Accepts NULL. */
 void store_close(struct store *s);
 
+/* Keep S's memory small for a long-lived process: a page cache of CACHE_KIB KiB instead of
+ * the default, and at most HEAP_KIB KiB of SQLite heap in this process before SQLite frees
+ * cache pages on its own (a soft limit: a statement never fails for it). */
+DS_WUR enum ds_err store_lean(struct store *s, long cache_kib, long heap_kib);
+
 /* SQLite's message for the last failure on S. Borrowed; valid until the next call. */
 const char *store_errmsg(const struct store *s);
 

@@ -3,7 +3,13 @@
  * act was recorded, so a batch re-sent after a crash is byte-identical and the server
  * answers "duplicate". Nothing is deleted locally until the server has acknowledged the
  * whole batch, and the deletion, the new cursor and the appointment changes are committed
- * together: a kill at any point either repeats a batch (harmless) or loses nothing. */
+ * together: a kill at any point either repeats a batch (harmless) or loses nothing.
+ *
+ * libcurl is loaded with dlopen() by sync_global_init(), not linked. With its TLS stack it
+ * is about 10 MB of resident pages, and it is needed only by enroll and sync: an act at
+ * the door, `status` and the daemon (which runs each sync in a child process, worker.c)
+ * never map it, which is what keeps the daemon under its memory budget. */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,27 @@
 #define SYNC_HDR_MAX (CRED_TOKEN_MAX + 32)
 #define SYNC_ENVELOPE_MAX 64     /* {"v":1,"cursor":N,"events":[ ... ]} around the events */
 
+/* The libcurl functions this file uses, found by dlsym(). */
+struct sync_curl_api {
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *c);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	const char *(*easy_strerror)(CURLcode cc);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+};
+
+/* The loaded library. A file-level variable, against the house rule, because what it
+ * stands for is process-wide already: curl_global_init() has to run once per process, and
+ * the library is mapped once per process. Set only by sync_global_init(), cleared only by
+ * sync_global_cleanup(), both called by main() around the command. */
+static struct sync_curl_api sync_curl;
+static void *sync_curl_lib;
+
 struct sync_client {
 	CURL *curl;
 	char base[CFG_STR_MAX + 1];
@@ -37,14 +64,49 @@ struct sync_buf {
 	size_t len, cap, max;
 };
 
+#define SYNC_SYM(lib, field, name) \
+	((sync_curl.field = (__typeof__(sync_curl.field))dlsym((lib), (name))) != NULL)
+
+static int sync_curl_syms(void *lib)
+{
+	return SYNC_SYM(lib, global_init, "curl_global_init") &&
+	       SYNC_SYM(lib, global_cleanup, "curl_global_cleanup") &&
+	       SYNC_SYM(lib, easy_init, "curl_easy_init") &&
+	       SYNC_SYM(lib, easy_cleanup, "curl_easy_cleanup") &&
+	       SYNC_SYM(lib, easy_setopt, "curl_easy_setopt") &&
+	       SYNC_SYM(lib, easy_perform, "curl_easy_perform") &&
+	       SYNC_SYM(lib, easy_getinfo, "curl_easy_getinfo") &&
+	       SYNC_SYM(lib, easy_strerror, "curl_easy_strerror") &&
+	       SYNC_SYM(lib, slist_append, "curl_slist_append") &&
+	       SYNC_SYM(lib, slist_free_all, "curl_slist_free_all");
+}
+
 enum ds_err sync_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? DS_OK : DS_EIO;
+	void *lib;
+
+	if (sync_curl_lib != NULL)
+		return DS_OK;
+	if ((lib = dlopen(SYNC_CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return DS_ENOTFOUND;
+	if (!sync_curl_syms(lib) || sync_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		memset(&sync_curl, 0, sizeof sync_curl);
+		dlclose(lib);
+		return DS_EIO;
+	}
+	sync_curl_lib = lib;
+	return DS_OK;
 }
 
 void sync_global_cleanup(void)
 {
-	curl_global_cleanup();
+	if (sync_curl_lib == NULL)
+		return;
+	sync_curl.global_cleanup();
+	/* No dlclose(): OpenSSL registers exit handlers and cannot be unloaded safely, and
+	 * the process is about to end anyway. */
+	memset(&sync_curl, 0, sizeof sync_curl);
+	sync_curl_lib = NULL;
 }
 
 enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_client **out)
@@ -52,7 +114,8 @@ enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_
 	struct sync_client *cl = calloc(1, sizeof *cl);
 
 	*out = NULL;
-	if (cl == NULL || (cl->curl = curl_easy_init()) == NULL) {
+	if (cl == NULL || sync_curl_lib == NULL ||
+	    (cl->curl = sync_curl.easy_init()) == NULL) {
 		free(cl);
 		return DS_ENOMEM;
 	}
@@ -87,7 +150,8 @@ void sync_client_free(struct sync_client *cl)
 {
 	if (cl == NULL)
 		return;
-	curl_easy_cleanup(cl->curl);
+	if (cl->curl != NULL)
+		sync_curl.easy_cleanup(cl->curl);
 	explicit_bzero(cl->auth, sizeof cl->auth);
 	free(cl);
 }
@@ -151,27 +215,27 @@ static void sync_curl_opts(struct sync_client *cl, const char *url, struct sync_
 {
 	CURL *c = cl->curl;
 
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cl->connect_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cl->total_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	sync_curl.easy_setopt(c, CURLOPT_URL, url);
+	sync_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	sync_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cl->connect_timeout_ms);
+	sync_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, cl->total_timeout_ms);
+	sync_curl.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	sync_curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+	sync_curl.easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	/* The server's certificate is self-signed, so there is no CA chain to verify and no
 	 * name to check: peer verification is off ON PURPOSE and the public-key pin below is
 	 * the whole trust. curl checks the pin during the handshake, before any byte of the
 	 * request (the enrolment code, the credential) is sent; a mismatch fails with
 	 * CURLE_SSL_PINNEDPUBKEYNOTMATCH. Never run without a pin. */
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, cl->pin);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, cl);
+	sync_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	sync_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	sync_curl.easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, cl->pin);
+	sync_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_on_data);
+	sync_curl.easy_setopt(c, CURLOPT_WRITEDATA, reply);
+	sync_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	sync_curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	sync_curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_on_progress);
+	sync_curl.easy_setopt(c, CURLOPT_XFERINFODATA, cl);
 }
 
 static enum sync_status sync_curl_fail(CURLcode cc, char *msg)
@@ -181,15 +245,18 @@ static enum sync_status sync_curl_fail(CURLcode cc, char *msg)
 		         "refusing to talk to it");
 		return SYNC_PIN;
 	}
-	snprintf(msg, SYNC_MSG_MAX, "server unreachable (%s)", curl_easy_strerror(cc));
+	snprintf(msg, SYNC_MSG_MAX, "server unreachable (%s)", sync_curl.easy_strerror(cc));
 	return SYNC_UNREACHABLE;
 }
 
-/* POST BODY (LEN bytes, gzip when GZIPPED) to PATH. OUT: REPLY, *HTTP. */
+/* POST BODY (LEN bytes, gzip when GZIPPED) to PATH. OUT: REPLY, *HTTP; *CONNS grows by the
+ * connections the request had to open (0 when it reused one). */
 static enum sync_status sync_post(struct sync_client *cl, const char *path, const void *body,
                                   size_t len, int gzipped, struct sync_buf *reply, long *http,
-                                  char *msg)
+                                  int64_t *conns, char *msg)
 {
+	long opened = 0;
+
 	char url[SYNC_URL_MAX];
 	struct curl_slist *h = NULL, *t;
 	enum sync_status rc = SYNC_OK;
@@ -200,22 +267,24 @@ static enum sync_status sync_post(struct sync_client *cl, const char *path, cons
 		snprintf(msg, SYNC_MSG_MAX, "no server or pin configured: enroll first");
 		return SYNC_REFUSED;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	if (h != NULL && gzipped && (t = curl_slist_append(h, "Content-Encoding: gzip")) != NULL)
+	h = sync_curl.slist_append(h, "Content-Type: application/json");
+	if (h != NULL && gzipped && (t = sync_curl.slist_append(h, "Content-Encoding: gzip")) != NULL)
 		h = t;
-	if (h != NULL && cl->auth[0] && (t = curl_slist_append(h, cl->auth)) != NULL)
+	if (h != NULL && cl->auth[0] && (t = sync_curl.slist_append(h, cl->auth)) != NULL)
 		h = t;
 	sync_curl_opts(cl, url, reply);
-	curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS, body);
-	cc = curl_easy_perform(cl->curl);
+	sync_curl.easy_setopt(cl->curl, CURLOPT_HTTPHEADER, h);
+	sync_curl.easy_setopt(cl->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	sync_curl.easy_setopt(cl->curl, CURLOPT_POSTFIELDS, body);
+	cc = sync_curl.easy_perform(cl->curl);
+	if (sync_curl.easy_getinfo(cl->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
+		*conns += opened;
 	if (cc == CURLE_OK)
-		curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, http);
+		sync_curl.easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, http);
 	else
 		rc = sync_curl_fail(cc, msg);
-	curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
+	sync_curl.easy_setopt(cl->curl, CURLOPT_HTTPHEADER, NULL);
+	sync_curl.slist_free_all(h);
 	return rc;
 }
 
@@ -270,6 +339,7 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	json_t *req = json_pack("{s:s}", "code", code), *rep = NULL;
 	char *body = NULL;
 	enum sync_status rc = SYNC_REFUSED;
+	int64_t conns = 0;
 	long http = 0;
 
 	memset(c, 0, sizeof *c);
@@ -279,7 +349,7 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	                    json_object_set_new(req, "device_name", json_string(device_name)) != 0) ||
 	    (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto out;
-	rc = sync_post(cl, "/v1/enroll", body, strlen(body), 0, &reply, &http, msg);
+	rc = sync_post(cl, "/v1/enroll", body, strlen(body), 0, &reply, &http, &conns, msg);
 	if (rc != SYNC_OK)
 		goto out;
 	if (http != 200) {
@@ -440,7 +510,8 @@ static enum sync_status sync_batch(struct sync_client *cl, struct store *st,
 	r->requests++;
 	r->plain_bytes += (int64_t)len;
 	r->body_bytes += (int64_t)gz_len;
-	rc = sync_post(cl, "/v1/sync", gz, gz_len, 1, &reply, &r->http_status, r->message);
+	rc = sync_post(cl, "/v1/sync", gz, gz_len, 1, &reply, &r->http_status, &r->connections,
+	               r->message);
 	if (rc == SYNC_OK && r->http_status != 200)
 		rc = sync_http_fail(r->http_status, &reply, r->message);
 	if (rc == SYNC_OK)

@@ -1,6 +1,7 @@
 /* sync.h: when and how the outbox reaches the server: enrolment and the push/pull round trip
- * of docs/PROTOCOL.md over HTTPS with libcurl (the only file that includes curl.h). The
- * server's certificate is self-signed; trust is its public-key pin. */
+ * of docs/PROTOCOL.md over HTTPS with libcurl (loaded at run time; sync.c is the only file
+ * that includes curl.h). The server's certificate is self-signed; trust is its public-key
+ * pin. */
 #ifndef AGENT_SYNC_H
 #define AGENT_SYNC_H
 
@@ -31,6 +32,7 @@ struct sync_report {
 	int64_t pulled;            /* appointment changes applied */
 	int64_t waiting;           /* events still in the outbox afterwards */
 	int64_t requests;
+	int64_t connections;       /* new connections made; 1 when keep-alive held throughout */
 	int64_t body_bytes;        /* request bodies as sent (gzip), total */
 	int64_t plain_bytes;       /* the same before compression */
 	long http_status;          /* of the last request, 0 if none */
@@ -39,7 +41,11 @@ struct sync_report {
 
 struct sync_client;
 
-/* Initialise libcurl once per process (before threads; there are none). */
+#define SYNC_CURL_SONAME "libcurl.so.4" /* the ABI every libcurl since 7.16 keeps */
+
+/* Load libcurl (dlopen) and initialise it, once per process, before any client (and before
+ * threads; there are none). Returns DS_OK, DS_ENOTFOUND when the library cannot be loaded,
+ * or DS_EIO when it does not initialise. */
 DS_WUR enum ds_err sync_global_init(void);
 void sync_global_cleanup(void);
 

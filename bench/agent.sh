@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/agent.sh: the agent's figures, printed, never judged (no pass/fail on timing):
-#   - daemon resident memory (VmRSS, VmHWM) while it watches gpsd and syncs;
+#   - daemon resident memory (VmRSS, VmHWM, RssAnon, RssFile, Pss) after a replayed round
+#     with acts and syncs, and the peak of the short-lived process each sync runs in;
 #   - bytes on the wire per event in a 100-event gzip batch (the request body as sent);
 #   - time to record an act with the daemon running, and without it (median of N runs).
 # Starts its own server, gpsd and daemon on free loopback ports like the integration tests.
@@ -37,8 +38,16 @@ sleep 1
 kb() { awk -v k="$1:" '$1 == k {print $2}' "$2"; }
 st=/proc/$DAEMON_PID/status
 pss=$(kb Pss /proc/$DAEMON_PID/smaps_rollup)
+uss=$(awk '$1 == "Private_Clean:" || $1 == "Private_Dirty:" {s += $2} END {print s}' \
+	/proc/$DAEMON_PID/smaps_rollup)
 echo "daemon memory:              VmRSS $(kb VmRSS $st) kB, VmHWM $(kb VmHWM $st) kB (target RSS <= 4096 kB)"
-echo "                            of which RssAnon $(kb RssAnon $st) kB (private), RssFile $(kb RssFile $st) kB (shared library pages), Pss $pss kB"
+echo "                            of which RssAnon $(kb RssAnon $st) kB (private), RssFile $(kb RssFile $st) kB (binary and library pages, shared); Pss $pss kB, private $uss kB"
+echo "                            libraries mapped: $(awk '$6 ~ /\.so/ {print $6}' /proc/$DAEMON_PID/maps | sort -u | xargs -n1 basename | tr '\n' ' ')"
+# Each daemon sync runs in a short-lived child (`sync --json`, with libcurl); the daemon logs
+# the child's peak RSS (getrusage ru_maxrss) at debug level.
+syncs=$(grep -c 'sync process [0-9]*: exit' "$T/daemon.err")
+peak=$(sed -n 's/.*sync process [0-9]*: exit .*, peak RSS \([0-9]*\) kB.*/\1/p' "$T/daemon.err" | sort -n | tail -1)
+echo "sync child (per sync):      peak VmHWM ${peak:-n/a} kB, over $syncs syncs (exits when its sync ends; holds libcurl + TLS)"
 
 # 3. bytes per event: 100 acts with live GPS stamps while the server is away, then one sync.
 # The log keeps playing meanwhile, so each act has its own live fix (positions differ).

@@ -55,7 +55,11 @@ check "round shows the ETA" eval 'agent round | grep -Eq "eta [0-9]{2}:[0-9]{2}"
 # A conflict: the device re-sends an acknowledged event (same uuid and seq) with other content.
 agent arrive 2 --json >"$T/a.json" && agent sync >/dev/null
 seq=$(event_field "$T/a.json" 'e["seq"]'); uuid=$(event_field "$T/a.json" 'e["uuid"]')
-altered=$(sed -E 's/("recorded_at":"[^"]*T[0-9:]*)(\.[0-9]+)?Z"/\1.999Z"/' "$T/a.json")
+# Another millisecond: .999, or .998 when the act already happened at .999 (else no change).
+alter() { sed -E 's/("recorded_at":"[^"]*T[0-9:]*)(\.[0-9]+)?Z"/\1.'"$1"'Z"/' "$T/a.json"; }
+altered=$(alter 999)
+[ "$altered" = "$(cat "$T/a.json")" ] && altered=$(alter 998)
+check "the altered event differs from the one sent" test "$altered" != "$(cat "$T/a.json")"
 sqlite3 "$T/agent/agent.db" "INSERT INTO outbox(seq, uuid, body) VALUES ($seq, '$uuid', '$altered')"
 agent sync >/dev/null 2>"$T/conflict.err"
 rc=$?
