@@ -36,13 +36,15 @@ check "the daemon never maps libcurl or a TLS library" \
 	eval '! grep -Eq "libcurl|libssl|libcrypto|libgnutls|libnghttp2" "$maps"'
 check "the daemon ran its syncs in child processes" \
 	grep -q "sync process [0-9]*: exit 0" "$T/daemon.err"
-rss=$(awk '$1 == "VmRSS:" {print $2}' /proc/$DAEMON_PID/status)
-# Sanitizer builds and AGENT_STATIC=0 builds carry their own weight: the budget is for the
-# product build (static libraries, no sanitizer).
+# The memory figure itself is a benchmark (`make bench`), not a test: page-fault behaviour
+# varies between machines. What is checked here is what keeps it small: in the product
+# build (static libraries, no sanitizer) the daemon maps no shared library but libc, libm
+# and the loader.
 if grep -Eq "libasan|libsqlite3" "$maps"; then
-	ok "# SKIP daemon RSS budget (sanitizer or dynamic build: VmRSS $rss kB)"
+	ok "# SKIP shared-library check (sanitizer or dynamic build)"
 else
-	check "daemon VmRSS $rss kB <= 4096 kB" test "$rss" -le 4096
+	libs=$(grep -o '[^/ ]*\.so[.0-9]*$' "$maps" | sort -u | grep -Ev '^(ld-linux[^ ]*|libc\.so\.6|libm\.so\.6)$' | tr '\n' ' ')
+	check "the daemon maps only libc, libm and the loader (others: '$libs')" test -z "$libs"
 fi
 
 # The daemon's sync process keeps one connection for its batches too.
