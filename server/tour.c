@@ -222,10 +222,12 @@ static void backward_from(struct tour *t, const struct tour_model *m, int hi, in
 
 /* Insertion updates only what can change: earliest starts after the new stop,
  * latest starts before it (and at a break right after it, which moved with it).
- * The distance is summed again: matrix reads only, and breaks make a delta subtle. */
+ * The distance grows by tour_insert_dist(), which already steps over a break
+ * right after P (it moves to J's place); tour_update() sums it again exactly. */
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p)
 {
-	int i = p + 1, k;
+	int i = p + 1;
+	double added = tour_insert_dist(t, m, j, p);
 
 	if (tour_grow(t, t->len + 1) != DS_OK)
 		return DS_ENOMEM;
@@ -237,9 +239,7 @@ int tour_insert(struct tour *t, const struct tour_model *m, int j, int p)
 		t->load += m->nodes[j].demand;
 		t->n_jobs++;
 	}
-	t->dist = 0;
-	for (k = 1; k < t->len; k++)
-		t->dist += mat(m->dist, m, t->loc[k - 1], t->loc[k]);
+	t->dist += added;
 	return DS_OK;
 }
 

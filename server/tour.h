@@ -141,6 +141,26 @@ static inline int tour_can_insert(const struct tour *t, const struct tour_model 
 	return 1;
 }
 
+/* The first index P (from first_free - 1) after which a stop whose service
+ * cannot end before DONE_S might fit; every earlier place fails. Latest starts
+ * never fall along a tour and the stop after P must start by its latest start
+ * yet after DONE_S, so a binary search finds it: on tight windows it skips most
+ * of a tour. O(log len). */
+static inline int tour_first_place(const struct tour *t, double done_s)
+{
+	int lo = t->first_free - 1, hi = t->len - 1;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (t->late_s[mid + 1] + TOUR_EPS < done_s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Insert node J after index P and update. Returns DS_OK or DS_ENOMEM. */
 int tour_insert(struct tour *t, const struct tour_model *m, int j, int p) DS_WUR;
 
