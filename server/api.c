@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "isotime.h"
 #include "server/api.h"
@@ -18,6 +21,7 @@
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
 #define API_JOBS_PER_TXN 256    /* jobs committed together at most */
+#define API_DECODE_NICE 5       /* decode threads yield to the writer and the loop */
 
 enum api_job_kind { JOB_SYNC, JOB_ENROLL };
 
@@ -317,9 +321,16 @@ static void api_enqueue(struct api *a, struct api_job *j)
  * and the writer only does SQL. Two cores are used even with one writer. */
 static void api_decode_work(uv_work_t *w)
 {
+	static _Thread_local int niced;
 	struct api_job *j = w->data;
 	char err[WIRE_ERR_MAX];
-	enum ds_err rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
+	enum ds_err rc;
+
+	if (!niced) {
+		niced = 1;
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_DECODE_NICE);
+	}
+	rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
 
 	if (rc == DS_ETOOBIG)
 		api_job_error(j, 413, "too_large", err);
