@@ -36,8 +36,12 @@ run_one() {
 	fi
 	if "$CHECK" "$DATA/$name.txt" "$sol" --require-all >"$sol.chk" 2>&1; then status=ok
 	else status=INFEASIBLE; fi
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], d["vehicles"], "%.2f" % d["distance"], d["ms"], sys.argv[4])' \
-		"$sol" "$name" "$obj" "$status"
+	# One echo, one write: with JOBS=2 and PYTHONUNBUFFERED set, print() wrote
+	# its fields one by one and two rows finishing together came out interleaved.
+	local row
+	row=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], d["vehicles"], "%.2f" % d["distance"], d["ms"], sys.argv[4])' \
+		"$sol" "$name" "$obj" "$status")
+	echo "$row"
 }
 export -f run_one
 export out DATA CHECK

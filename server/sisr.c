@@ -8,14 +8,17 @@
  * drop a route, and accept recreations that leave out fewer jobs or jobs that were
  * left out less often (absence counts), until time is up. Every new best of
  * the annealing is polished by descent.c's local search. Only the tours an
- * iteration touched are copied back or forth. Vehicles-first on a small problem
- * runs twice on half the budget each, the second time relaxed (sisr_solve). */
+ * iteration touched are copied back or forth, and a tour the iteration did not
+ * touch answers from the insertion cache (icache.c). Vehicles-first on a small
+ * problem runs three times (half, a quarter, a quarter of the budget), the later
+ * runs relaxed when routes are long (sisr_solve). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "server/descent.h"
+#include "server/icache.h"
 #include "server/sisr.h"
 #include "server/swap.h"
 
@@ -34,9 +37,13 @@
 #define SISR_T0_SCALE    30.0   /* start temperature */
 #define SISR_TF_SCALE    0.1    /* final temperature */
 #define SISR_VEH_COST_SCALE 1000.0 /* vehicles-first: cost of a used vehicle */
-#define SISR_RUNS        2      /* independent runs sharing the budget ... */
+#define SISR_RUNS        3      /* independent runs sharing the budget ... */
+#define SISR_FIRST_SHARE 0.5    /* ... of which the first run (the fleet) gets this */
 #define SISR_RUNS_MAX_JOBS 400  /* ... for problems of at most this many jobs */
 #define SISR_MISS_SCALE  30.0   /* relaxed run: cost of a left-out job */
+#define SISR_RELAX_MIN_LEN 15   /* later runs relaxed only when routes average this many jobs */
+#define SISR_CACHE_MAX   (1u << 20) /* insertion cache entries (jobs x vehicles) at most */
+#define SISR_CACHE_MAX_JOBS 400 /* ... and jobs */
 
 struct rng {
 	uint64_t s;
@@ -86,6 +93,9 @@ struct search {
 	double open_cost;     /* insertion cost of opening an empty vehicle */
 	struct tour scratch;  /* priority repair's trial tour */
 	struct tour ls[2];    /* descent's trial tours */
+	/* Cheapest places per (job, vehicle) in CUR's tours; on while WORK equals
+	 * CUR outside the touched tours (see cached_in_tour()). */
+	struct icache ic;
 };
 
 void sisr_sol_fini(struct sisr_sol *s)
@@ -337,19 +347,15 @@ static void ruin(struct search *S, struct sisr_sol *s)
 	}
 }
 
-/* Best place for job C in tour V; updates BEST, BV and BP when cheaper. */
-static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int c,
-    double *best, int *bv, int *bp)
+/* Cheapest feasible place for job C in tour T that costs less than *BEST; with
+ * BLINK each such place is skipped with probability S->blink. Returns the
+ * place (and lowers *BEST), or -1. */
+static int scan_tour(struct search *S, const struct tour *t, int c, double *best, int blink)
 {
-	const struct tour *t = &s->t[v];
 	const struct tour_node *nc = &S->m->nodes[c];
-	int p;
+	int p, bp = -1;
 	double d;
 
-	if (nc->only_veh >= 0 && nc->only_veh != v)
-		return;
-	if (t->load + nc->demand > S->m->veh[v].capacity + TOUR_EPS)
-		return;
 	for (p = tour_first_place(t, nc->ready_s + nc->service_s); p < t->len - 1; p++) {
 		/* Earliest starts only grow along a tour: once leaving P is too late
 		 * for C, every later place is too. */
@@ -359,11 +365,67 @@ static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int 
 		 * anyway changes nothing, and saves a random draw per place. */
 		d = tour_insert_dist(t, S->m, c, p);
 		if (d < *best && tour_fits(t, S->m, c, p) &&
-		    !(S->blink > 0 && rng_unit(&S->rng) < S->blink)) {
+		    !(blink && S->blink > 0 && rng_unit(&S->rng) < S->blink)) {
 			*best = d;
-			*bv = v;
-			*bp = p;
+			bp = p;
 		}
+	}
+	return bp;
+}
+
+/* CUR's tours noted in S->touched changed: their cached places are stale. */
+static void bump_touched(struct search *S)
+{
+	int i;
+
+	for (i = 0; i < S->n_touched; i++)
+		icache_bump(&S->ic, S->touched[i]);
+}
+
+/* Cheapest place for C in tour V, which this iteration has not touched (so it
+ * equals CUR's): a ruin changes a few tours and an acceptance keeps the rest, so
+ * most tours are asked for the same job again before they change. The blink
+ * skips the whole tour instead of one place. The cached place is checked again
+ * (O(1)) so a stale entry could cost distance, never feasibility. */
+static void cached_in_tour(struct search *S, const struct tour *t, int v, int c,
+    double *best, int *bv, int *bp)
+{
+	double cost;
+	int p;
+
+	if (!icache_get(&S->ic, c, v, &cost, &p) ||
+	    (p >= 0 && (p >= t->len - 1 || !tour_fits(t, S->m, c, p)))) {
+		cost = INFINITY;
+		p = scan_tour(S, t, c, &cost, 0);
+		icache_put(&S->ic, c, v, cost, p);
+	}
+	if (cost < *best && !(S->blink > 0 && rng_unit(&S->rng) < S->blink)) {
+		*best = cost;
+		*bv = v;
+		*bp = p;
+	}
+}
+
+/* Best place for job C in tour V; updates BEST, BV and BP when cheaper. */
+static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int c,
+    double *best, int *bv, int *bp)
+{
+	const struct tour *t = &s->t[v];
+	const struct tour_node *nc = &S->m->nodes[c];
+	int p;
+
+	if (nc->only_veh >= 0 && nc->only_veh != v)
+		return;
+	if (t->load + nc->demand > S->m->veh[v].capacity + TOUR_EPS)
+		return;
+	if (icache_enabled(&S->ic) && c < S->m->n_jobs && S->stamp[v] != (int)S->iter) {
+		cached_in_tour(S, t, v, c, best, bv, bp);
+		return;
+	}
+	p = scan_tour(S, t, c, best, 1);
+	if (p >= 0) {
+		*bv = v;
+		*bp = p;
 	}
 }
 
@@ -541,6 +603,8 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 	if (sol_copy(work, cur, S->m) != DS_OK)
 		return DS_ENOMEM;
 	S->in_fleet = 1;
+	S->ic.on = 1;
+	icache_bump_all(&S->ic);
 	/* Reductions come early or not at all: stop after a long dry spell. WORK
 	 * equals CUR at the top of every iteration. */
 	while (best->used > S->fleet_goal && (now = progress(S)) < SISR_FLEET_SHARE &&
@@ -557,16 +621,19 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 			if (sol_copy(best, work, S->m) != DS_OK || sol_copy(cur, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			drop_route(S, cur);
+			icache_bump_all(&S->ic);
 			if (sol_copy(work, cur, S->m) != DS_OK)
 				return DS_ENOMEM;
 		} else if (better) {
 			if (sol_sync(S, cur, work) != DS_OK)
 				return DS_ENOMEM;
+			bump_touched(S);
 		} else if (sol_sync(S, work, cur) != DS_OK) {
 			return DS_ENOMEM;
 		}
 	}
 	S->in_fleet = 0;
+	S->ic.on = 0;
 	return sol_copy(cur, best, S->m);
 }
 
@@ -598,6 +665,8 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 
 	if (sol_copy(work, cur, S->m) != DS_OK)
 		return DS_ENOMEM;
+	S->ic.on = 1;
+	icache_bump_all(&S->ic);
 	/* WORK equals CUR at the top of every iteration. */
 	while (!stop_now(S, 1.0)) {
 		double f = (progress(S) - from) / (1.0 - from), temp;
@@ -614,13 +683,17 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 		}
 		if (sol_sync(S, cur, work) != DS_OK)
 			return DS_ENOMEM;
+		bump_touched(S);
 		/* A new best is polished by local search before it is kept: rare
 		 * enough to be cheap, and the walk goes on from there. */
-		if (sol_better(cur, best, S->par->vehicles_first) &&
-		    (descent_run(S->m, cur, S->pos, S->ls) != DS_OK ||
-		    sol_copy(best, cur, S->m) != DS_OK || sol_copy(work, cur, S->m) != DS_OK))
+		if (!sol_better(cur, best, S->par->vehicles_first))
+			continue;
+		if (descent_run(S->m, cur, S->pos, S->ls) != DS_OK ||
+		    sol_copy(best, cur, S->m) != DS_OK || sol_copy(work, cur, S->m) != DS_OK)
 			return DS_ENOMEM;
+		icache_bump_all(&S->ic);
 	}
+	S->ic.on = 0;
 	return DS_OK;
 }
 
@@ -678,6 +751,12 @@ static int search_init(struct search *S, const struct tour_model *m, const struc
 	S->key = calloc((size_t)m->n_nodes, sizeof(double));
 	S->pos = calloc((size_t)m->n_nodes + 1, sizeof(int));
 	S->absent = calloc((size_t)m->n_nodes, sizeof(long));
+	/* The cache pays when a job is left out again before the tours near it
+	 * change: with 100 jobs it does, on the 1,000-job province day it halved
+	 * the iterations (every tour had changed by then). */
+	if (icache_init(&S->ic, m->n_jobs, m->n_veh,
+	    m->n_jobs <= SISR_CACHE_MAX_JOBS ? SISR_CACHE_MAX : 0) != DS_OK)
+		return DS_ENOMEM;
 	if (S->stamp == NULL || S->touched == NULL || S->rpos == NULL || S->key == NULL || S->absent == NULL ||
 	    S->pos == NULL)
 		return DS_ENOMEM;
@@ -703,6 +782,7 @@ static void search_fini(struct search *S)
 	free(S->key);
 	free(S->pos);
 	free(S->absent);
+	icache_fini(&S->ic);
 	tour_fini(&S->scratch);
 	tour_fini(&S->ls[0]);
 	tour_fini(&S->ls[1]);
@@ -797,15 +877,18 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* Vehicles-first on a small problem gets SISR_RUNS searches that share the
- * budget, and the best answer wins. With the fleet at its minimum the annealing
- * settles early in one basin that depends on the seed, so two half-length runs
- * beat one full run. The second run stops minimising the fleet at the first
- * run's size and anneals relaxed: jobs may be left out at a cost, so the walk
- * can cross between feasible solutions that no single ruin and recreate
- * connects (the long routes of R2 and RC2); only complete solutions are kept.
- * Mean gap on the 39 R and RC instances, four seeds: one run 1.9%, two plain
- * runs 1.8%, with the fleet goal 1.5%, with the relaxed second run 1.4%.
- * The distance objective and large problems do better with one run. */
+ * budget (the first, which finds the fleet, half of it), and the best answer
+ * wins. With the fleet at its minimum the annealing settles early in one basin
+ * that depends on the seed, so shorter runs beat one full run. The later runs
+ * stop minimising the fleet at the best size so far and, on long routes, anneal
+ * relaxed: jobs may be left out at a cost, so the walk can cross between
+ * feasible solutions that no single ruin and recreate connects (R2 and RC2);
+ * only complete solutions are kept. On short routes (R1, RC1) relaxing made
+ * the runs worse. Mean gap on the 39 R and RC instances, four seeds: one run
+ * 1.9%, two plain runs 1.8%, with the fleet goal 1.5%, with the relaxed second
+ * run 1.4%; later (JOBS=2, other timings) relaxed on long routes only and three
+ * runs about 1.0-1.2% against 1.3%. The distance objective and large problems
+ * do better with one run. */
 int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
     struct sisr_sol *out, long *iterations)
 {
@@ -821,13 +904,21 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 	for (k = 0; k < runs; k++) {
 		long left = par->time_limit_ms - ms_since(&t0);
 
-		p.time_limit_ms = left / (runs - k) > 1 ? left / (runs - k) : 1;
-		p.max_iterations = par->max_iterations > 0 ?
-		    (par->max_iterations + runs - 1) / runs : 0;
+		/* Run 0 gets SISR_FIRST_SHARE (or all) of the budget, the later runs
+		 * share the rest. */
+		double share = runs == 1 ? 1.0 : k == 0 ? SISR_FIRST_SHARE :
+		    1.0 / (runs - k);
+		long part = (long)(share * (double)left);
+		long iters = k == 0 ? (long)(share * (double)par->max_iterations) :
+		    (long)((1.0 - SISR_FIRST_SHARE) * (double)par->max_iterations) / (runs - 1);
+
+		p.time_limit_ms = part > 1 ? part : 1;
+		p.max_iterations = par->max_iterations <= 0 ? 0 : iters > 1 ? iters : 1;
 		p.seed = par->seed + (uint64_t)k * 0x9e3779b97f4a7c15ULL;
 		/* A later run stops minimising the fleet at the size an earlier one
 		 * reached: that run already spent its dry spell looking for less. */
-		if (search_run(m, &p, k > 0 && out->n_unas == 0 ? out->used : 0, k > 0,
+		if (search_run(m, &p, k > 0 && out->n_unas == 0 ? out->used : 0,
+		    k > 0 && out->used > 0 && m->n_jobs >= SISR_RELAX_MIN_LEN * out->used,
 		    k == 0 ? out : &cand, &it) != DS_OK)
 			goto fail;
 		*iterations += it;

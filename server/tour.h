@@ -12,6 +12,14 @@
  * checker (tests/tools/vrptw_check.c) uses the same tolerance. */
 #define TOUR_EPS 1e-6
 
+/* The insertion checks below are most of the search's time; GCC otherwise keeps
+ * one out of line in the scan loop (about 5% slower on Solomon). */
+#if defined(__GNUC__)
+#define TOUR_HOT __attribute__((always_inline)) inline
+#else
+#define TOUR_HOT inline
+#endif
+
 /* Special node ids in a tour's node array; jobs are 0..n_jobs-1 and the break of
  * vehicle k is node n_jobs + k. */
 #define TOUR_START (-1)
@@ -90,7 +98,7 @@ int tour_update(struct tour *t, const struct tour_model *m);
 
 /* Distance added by putting node J right after index P. O(1). A break has no
  * place of its own, so the stop after P is the first one that is not a break. */
-static inline double tour_insert_dist(const struct tour *t, const struct tour_model *m,
+static TOUR_HOT double tour_insert_dist(const struct tour *t, const struct tour_model *m,
     int j, int p)
 {
 	int lx = t->loc[p], y = t->node[p + 1] >= m->n_jobs ? p + 2 : p + 1;
@@ -102,7 +110,7 @@ static inline double tour_insert_dist(const struct tour *t, const struct tour_mo
 
 /* Does node J fit, by time and load, right after index P? O(1). Inline because
  * the search asks it for every place of every route, most of its time. */
-static inline int tour_fits(const struct tour *t, const struct tour_model *m, int j, int p)
+static TOUR_HOT int tour_fits(const struct tour *t, const struct tour_model *m, int j, int p)
 {
 	const struct tour_node *nj = &m->nodes[j];
 	int lx = t->loc[p], lj, y = p + 1;
