@@ -29,7 +29,7 @@ static void index_tour(const struct tour *t, int *pos)
 
 /* Cheapest place for J right before or after one of its neighbours. Returns the
  * added distance (INFINITY: none) with the tour in *BV and the index in *BP. */
-static double best_near(const struct tour_model *m, const struct sisr_sol *s,
+static double best_near(const struct tour_model *m, const struct sol *s,
     const int *pos, int j, int *bv, int *bp)
 {
 	const int *nb = &m->neigh[(size_t)j * (size_t)m->n_neigh];
@@ -60,7 +60,7 @@ static double best_near(const struct tour_model *m, const struct sisr_sol *s,
 
 /* Put J back at index R of its tour U. Cannot fail: the arrays still have the
  * room J left, and the sequence is the one before, so the schedule is too. */
-static void put_back(const struct tour_model *m, struct sisr_sol *s, int *pos, int j,
+static void put_back(const struct tour_model *m, struct sol *s, int *pos, int j,
     int u, int r)
 {
 	struct tour *t = &s->t[u];
@@ -74,7 +74,7 @@ static void put_back(const struct tour_model *m, struct sisr_sol *s, int *pos, i
 
 /* Try to move job J somewhere shorter. Returns 1 when moved, 0 when not, -1 on
  * out of memory (J is then back in place). */
-static int try_relocate(const struct tour_model *m, struct sisr_sol *s, int *pos, int j)
+static int try_relocate(const struct tour_model *m, struct sol *s, int *pos, int j)
 {
 	int u = s->route_of[j], r, bv, bp;
 	struct tour *t;
@@ -124,7 +124,7 @@ static void reverse_span(struct tour *t, int i, int k)
  * make most reversals infeasible, so the distance test comes first and only a
  * promising one pays for the O(len) schedule in SCRATCH. Returns 1 when applied,
  * 0 when not, -1 on out of memory. */
-static int try_reverse(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int try_reverse(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *scratch, int v, int i, int k)
 {
 	struct tour *t = &s->t[v];
@@ -154,7 +154,7 @@ static int try_reverse(const struct tour_model *m, struct sisr_sol *s, int *pos,
 }
 
 /* One pass of 2-opt inside every tour, over each job's neighbours. */
-static int reverse_pass(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int reverse_pass(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *scratch)
 {
 	int a, k, rc, moved = 0;
@@ -192,7 +192,7 @@ static int tail_bound(const struct tour_model *m, const struct tour *t, int lo, 
 }
 
 /* Give the new tours in SC to vehicles U and V and fix route_of and POS. */
-static int cross_apply(struct sisr_sol *s, int *pos, struct tour *sc, int u, int v)
+static int cross_apply(struct sol *s, int *pos, struct tour *sc, int u, int v)
 {
 	int w, x;
 
@@ -212,7 +212,7 @@ static int cross_apply(struct sisr_sol *s, int *pos, struct tour *sc, int u, int
  * (index K of tour V) and the rest of V, while V's stops before B go on with
  * the rest of U. Filtered by distance first; the schedules are then built in the
  * two scratch tours SC. Returns 1 when applied, 0 when not, -1 on out of memory. */
-static int try_cross(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int try_cross(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *sc, int u, int i, int v, int k)
 {
 	const struct tour *tu = &s->t[u], *tv = &s->t[v];
@@ -241,7 +241,7 @@ static int try_cross(const struct tour_model *m, struct sisr_sol *s, int *pos,
 }
 
 /* One pass of 2-opt* over each job's neighbours in other tours. */
-static int cross_pass(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int cross_pass(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *sc)
 {
 	int a, k, rc, moved = 0;
@@ -293,7 +293,7 @@ static double segment_trial(const struct tour_model *m, const struct tour *base,
 }
 
 /* Make the move tried: U becomes SC[0] (unless V is U) and V becomes SC[1]. */
-static int segment_apply(struct sisr_sol *s, int *pos, struct tour *sc, int u, int v,
+static int segment_apply(struct sol *s, int *pos, struct tour *sc, int u, int v,
     const int *seg, int l)
 {
 	int x;
@@ -327,7 +327,7 @@ static double segment_guess(const struct tour_model *m, const struct tour *base,
  * of the first one, in any tour. SC[0] gets U without them; a place is scheduled
  * in SC[1] only when the distance guess says it gains. Returns 1 when moved, 0
  * when not, -1 on out of memory. */
-static int try_segment(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int try_segment(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *sc, int u, int r, int l)
 {
 	const struct tour *tu = &s->t[u];
@@ -367,7 +367,7 @@ static int try_segment(const struct tour_model *m, struct sisr_sol *s, int *pos,
 }
 
 /* One pass of or-opt over strings of 2 and 3 stops. */
-static int segment_pass(const struct tour_model *m, struct sisr_sol *s, int *pos,
+static int segment_pass(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *sc)
 {
 	int a, l, rc, moved = 0;
@@ -385,7 +385,7 @@ static int segment_pass(const struct tour_model *m, struct sisr_sol *s, int *pos
 }
 
 /* One pass of relocation over all jobs. */
-static int relocate_pass(const struct tour_model *m, struct sisr_sol *s, int *pos)
+static int relocate_pass(const struct tour_model *m, struct sol *s, int *pos)
 {
 	int j, rc, moved = 0;
 
@@ -398,7 +398,7 @@ static int relocate_pass(const struct tour_model *m, struct sisr_sol *s, int *po
 	return moved;
 }
 
-int descent_run(const struct tour_model *m, struct sisr_sol *s, int *pos,
+int descent_run(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *scratch)
 {
 	int v, pass, moved = 1, rc = 0;

@@ -8,7 +8,7 @@
 #define DS_DESCENT_H
 
 #include "err.h"
-#include "server/sisr.h"
+#include "server/sol.h"
 #include "server/tour.h"
 
 /* Improve S by relocate, or-opt, 2-opt and 2-opt* until no move near a
@@ -16,7 +16,7 @@
  * M->n_nodes ints and SCRATCH two tours (zeroed or used before), both owned by
  * the caller. Updates S's routes, route_of, dist and used. Returns DS_OK, or
  * DS_ENOMEM after which S may be inconsistent and must only be freed. */
-int descent_run(const struct tour_model *m, struct sisr_sol *s, int *pos,
+int descent_run(const struct tour_model *m, struct sol *s, int *pos,
     struct tour *scratch) DS_WUR;
 
 #endif

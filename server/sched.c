@@ -10,6 +10,7 @@
 
 #include "server/sched.h"
 #include "server/sisr.h"
+#include "server/sol.h"
 #include "server/tour.h"
 
 #define SCHED_NEIGH_MAX 100   /* nearest jobs kept per job for the ruin step */
@@ -428,7 +429,7 @@ struct diag {
 	struct tour_vehicle *veh;
 };
 
-static int any_fits(const struct tour_model *m, const struct sisr_sol *s, int j, int empty)
+static int any_fits(const struct tour_model *m, const struct sol *s, int j, int empty)
 {
 	int v;
 
@@ -439,7 +440,7 @@ static int any_fits(const struct tour_model *m, const struct sisr_sol *s, int j,
 }
 
 static enum sched_reason diagnose(const struct sched_problem *p, const struct tour_model *m,
-    struct diag *dg, const struct sisr_sol *s, int j)
+    struct diag *dg, const struct sol *s, int j)
 {
 	const struct sched_job *job = &p->jobs[j];
 	int k, overlap = 0, heavier = 1;
@@ -472,7 +473,7 @@ static enum sched_reason diagnose(const struct sched_problem *p, const struct to
 }
 
 static int explain(struct sched_solution *out, const struct sched_problem *p,
-    const struct tour_model *m, const struct sisr_sol *s)
+    const struct tour_model *m, const struct sol *s)
 {
 	struct diag dg;
 	int i, k, rc = DS_ENOMEM;
@@ -508,7 +509,7 @@ static int unas_cmp(const void *a, const void *b)
 }
 
 static int solution_build(struct sched_solution **out, const struct sched_problem *p,
-    const struct tour_model *m, const struct sisr_sol *s)
+    const struct tour_model *m, const struct sol *s)
 {
 	struct sched_solution *r = calloc(1, sizeof(*r));
 	int v;
@@ -539,7 +540,7 @@ int sched_solve(const struct sched_problem *p, const struct sched_params *params
     struct sched_solution **out)
 {
 	struct model_buf mb;
-	struct sisr_sol sol;
+	struct sol sol;
 	struct sisr_params sp;
 	long iters = 0;
 	int rc;
@@ -564,7 +565,7 @@ int sched_solve(const struct sched_problem *p, const struct sched_params *params
 	if (rc == DS_OK)
 		(*out)->iterations = iters;
 fail:
-	sisr_sol_fini(&sol);
+	sol_fini(&sol);
 	model_fini(&mb);
 	return rc;
 }

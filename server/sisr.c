@@ -20,6 +20,7 @@
 #include "server/descent.h"
 #include "server/icache.h"
 #include "server/sisr.h"
+#include "server/sol.h"
 #include "server/swap.h"
 
 #define SISR_C_BAR       10.0   /* mean jobs removed per ruin (paper: 10) */
@@ -98,106 +99,6 @@ struct search {
 	struct icache ic;
 };
 
-void sisr_sol_fini(struct sisr_sol *s)
-{
-	int v;
-
-	if (s == NULL)
-		return;
-	if (s->t != NULL)
-		for (v = 0; v < s->n_veh; v++)
-			tour_fini(&s->t[v]);
-	free(s->t);
-	free(s->route_of);
-	free(s->unas);
-	memset(s, 0, sizeof(*s));
-}
-
-static void sol_totals(struct sisr_sol *s, const struct tour_model *m)
-{
-	int v, i;
-
-	s->dist = 0;
-	s->used = 0;
-	memset(s->miss, 0, sizeof(s->miss));
-	for (v = 0; v < s->n_veh; v++) {
-		s->dist += s->t[v].n_jobs ? s->t[v].dist : 0;
-		s->used += s->t[v].n_jobs > 0;
-	}
-	for (i = 0; i < s->n_unas; i++)
-		s->miss[m->nodes[s->unas[i]].prio]++;
-}
-
-/* An empty solution: every vehicle's tour holds its fixed prefix and break, every
- * other job is left out. */
-static int sol_init(struct sisr_sol *s, const struct tour_model *m)
-{
-	int v, j;
-
-	memset(s, 0, sizeof(*s));
-	s->t = calloc((size_t)m->n_veh + 1, sizeof(*s->t));
-	s->route_of = malloc((size_t)m->n_nodes * sizeof(int));
-	s->unas = malloc((size_t)(m->n_jobs + 1) * sizeof(int));
-	if (s->t == NULL || s->route_of == NULL || s->unas == NULL)
-		goto fail;
-	s->n_veh = m->n_veh;
-	for (j = 0; j < m->n_nodes; j++)
-		s->route_of[j] = -1;
-	for (v = 0; v < m->n_veh; v++) {
-		if (tour_init(&s->t[v], m, v) != DS_OK)
-			goto fail;
-		for (j = 1; j < s->t[v].len - 1; j++)
-			s->route_of[s->t[v].node[j]] = v;
-	}
-	for (j = 0; j < m->n_jobs; j++)
-		if (s->route_of[j] < 0)
-			s->unas[s->n_unas++] = j;
-	sol_totals(s, m);
-	return DS_OK;
-fail:
-	sisr_sol_fini(s);
-	return DS_ENOMEM;
-}
-
-static int sol_copy(struct sisr_sol *d, const struct sisr_sol *s, const struct tour_model *m)
-{
-	int v;
-
-	for (v = 0; v < s->n_veh; v++)
-		if (tour_copy(&d->t[v], &s->t[v]) != DS_OK)
-			return DS_ENOMEM;
-	memcpy(d->route_of, s->route_of, (size_t)m->n_nodes * sizeof(int));
-	memcpy(d->unas, s->unas, (size_t)s->n_unas * sizeof(int));
-	d->n_unas = s->n_unas;
-	d->dist = s->dist;
-	d->used = s->used;
-	memcpy(d->miss, s->miss, sizeof(d->miss));
-	return DS_OK;
-}
-
-/* <0 when A leaves out less (highest priority first), >0 when more, else 0. */
-static int miss_cmp(const struct sisr_sol *a, const struct sisr_sol *b)
-{
-	int p;
-
-	for (p = SISR_PRIO_LEVELS - 1; p >= 0; p--)
-		if (a->miss[p] != b->miss[p])
-			return a->miss[p] < b->miss[p] ? -1 : 1;
-	return 0;
-}
-
-/* Is A better than B for the final answer? */
-static int sol_better(const struct sisr_sol *a, const struct sisr_sol *b, int vehicles_first)
-{
-	int c = miss_cmp(a, b);
-
-	if (c != 0)
-		return c < 0;
-	if (vehicles_first && a->used != b->used)
-		return a->used < b->used;
-	return a->dist < b->dist - 1e-9;
-}
-
 static double elapsed_ms(const struct search *S)
 {
 	struct timespec now;
@@ -234,54 +135,6 @@ static void touch(struct search *S, int v)
 	S->touched[S->n_touched++] = v;
 }
 
-/* Make D equal to S again after an iteration that changed only the tours noted
- * in S->touched: copying every tour each iteration cost a tenth of the time. */
-static int sol_sync(struct search *S, struct sisr_sol *d, const struct sisr_sol *s)
-{
-	int i;
-
-	for (i = 0; i < S->n_touched; i++)
-		if (tour_copy(&d->t[S->touched[i]], &s->t[S->touched[i]]) != DS_OK)
-			return DS_ENOMEM;
-	memcpy(d->route_of, s->route_of, (size_t)S->m->n_nodes * sizeof(int));
-	memcpy(d->unas, s->unas, (size_t)s->n_unas * sizeof(int));
-	d->n_unas = s->n_unas;
-	d->dist = s->dist;
-	d->used = s->used;
-	memcpy(d->miss, s->miss, sizeof(d->miss));
-	return DS_OK;
-}
-
-/* Remove the stops at tour positions POS[0..N) (ascending) and leave them out. */
-static void remove_positions(struct sisr_sol *s, const struct tour_model *m, int v,
-    const int *pos, int n)
-{
-	struct tour *t = &s->t[v];
-	int i;
-
-	for (i = n - 1; i >= 0; i--) {
-		int j = t->node[pos[i]];
-
-		tour_remove_at(t, pos[i]);
-		s->route_of[j] = -1;
-		s->unas[s->n_unas++] = j;
-	}
-	/* Removal keeps a tour feasible when travel obeys the triangle inequality; a
-	 * supplied matrix may not, so drop stops until the schedule fits again. */
-	while (!tour_update(t, m)) {
-		int i2;
-
-		for (i2 = t->len - 2; i2 >= t->first_free; i2--)
-			if (t->node[i2] < m->n_jobs)
-				break;
-		if (i2 < t->first_free)
-			break;
-		s->route_of[t->node[i2]] = -1;
-		s->unas[s->n_unas++] = t->node[i2];
-		tour_remove_at(t, i2);
-	}
-}
-
 /* Removable positions of tour T (jobs after the fixed prefix) into S->rpos. */
 static int removable(const struct search *S, const struct tour *t)
 {
@@ -295,7 +148,7 @@ static int removable(const struct search *S, const struct tour *t)
 
 /* Ruin tour V around job C: a string of L removable stops containing C, or with
  * the split variant a string of L+M stops of which M consecutive ones stay. */
-static void ruin_tour(struct search *S, struct sisr_sol *s, int v, int c, double ls_max)
+static void ruin_tour(struct search *S, struct sol *s, int v, int c, double ls_max)
 {
 	int k = removable(S, &s->t[v]), idx, l, mk = 0, total, start, keep, i, n = 0;
 	int lmax = (int)fmin((double)k, ls_max);
@@ -320,10 +173,10 @@ static void ruin_tour(struct search *S, struct sisr_sol *s, int v, int c, double
 	for (i = start; i < start + total; i++)
 		if (keep < 0 || i < keep || i >= keep + mk)
 			S->rpos[n++] = S->rpos[i];
-	remove_positions(s, S->m, v, S->rpos, n);
+	sol_remove_positions(s, S->m, v, S->rpos, n);
 }
 
-static void ruin(struct search *S, struct sisr_sol *s)
+static void ruin(struct search *S, struct sol *s)
 {
 	const struct tour_model *m = S->m;
 	int assigned = m->n_jobs - s->n_unas, ks, done = 0, i, c;
@@ -407,7 +260,7 @@ static void cached_in_tour(struct search *S, const struct tour *t, int v, int c,
 }
 
 /* Best place for job C in tour V; updates BEST, BV and BP when cheaper. */
-static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int c,
+static void best_in_tour(struct search *S, const struct sol *s, int v, int c,
     double *best, int *bv, int *bp)
 {
 	const struct tour *t = &s->t[v];
@@ -432,7 +285,7 @@ static void best_in_tour(struct search *S, const struct sisr_sol *s, int v, int 
 /* Insert job C at its cheapest place; with ALLOW_NEW an empty vehicle may open
  * (only when no used one fits, for vehicles-first). Returns 1 when placed, -1 on
  * out of memory. */
-static int place(struct search *S, struct sisr_sol *s, int c, int allow_new)
+static int place(struct search *S, struct sol *s, int c, int allow_new)
 {
 	const struct tour_model *m = S->m;
 	double best = INFINITY;
@@ -510,7 +363,7 @@ static void sort_by_key(int *a, int n, double *key)
 }
 
 /* The SISR orders: random 4, demand 4, far 2, close 1; higher priority first. */
-static void order_unassigned(struct search *S, struct sisr_sol *s)
+static void order_unassigned(struct search *S, struct sol *s)
 {
 	const struct tour_model *m = S->m;
 	int r = rng_below(&S->rng, 11), i;
@@ -534,7 +387,7 @@ static void order_unassigned(struct search *S, struct sisr_sol *s)
 	sort_by_key(s->unas, s->n_unas, S->key);
 }
 
-static int recreate(struct search *S, struct sisr_sol *s, int allow_new)
+static int recreate(struct search *S, struct sol *s, int allow_new)
 {
 	int i, n = 0, rc;
 
@@ -553,7 +406,7 @@ static int recreate(struct search *S, struct sisr_sol *s, int allow_new)
 
 /* Empty the used vehicle without fixed stops that serves the fewest jobs (ties:
  * at random) into the left-out list: its jobs are the easiest to place elsewhere. */
-static void drop_route(struct search *S, struct sisr_sol *s)
+static void drop_route(struct search *S, struct sol *s)
 {
 	int v, k, best = -1, ties = 0;
 
@@ -570,11 +423,11 @@ static void drop_route(struct search *S, struct sisr_sol *s)
 	if (best < 0)
 		return;
 	k = removable(S, &s->t[best]);
-	remove_positions(s, S->m, best, S->rpos, k);
+	sol_remove_positions(s, S->m, best, S->rpos, k);
 	sol_totals(s, S->m);
 }
 
-static long absence_sum(const struct search *S, const struct sisr_sol *s)
+static long absence_sum(const struct search *S, const struct sol *s)
 {
 	long sum = 0;
 	int i;
@@ -591,8 +444,8 @@ static int stop_now(const struct search *S, double until)
 
 /* Fleet minimisation: S holds a solution with nothing left out; BEST gets the
  * smallest fleet found that serves every job. */
-static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *work,
-    struct sisr_sol *best)
+static int fleet_phase(struct search *S, struct sol *cur, struct sol *work,
+    struct sol *best)
 {
 	int i, better;
 	double last = progress(S), now;
@@ -625,10 +478,10 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 			if (sol_copy(work, cur, S->m) != DS_OK)
 				return DS_ENOMEM;
 		} else if (better) {
-			if (sol_sync(S, cur, work) != DS_OK)
+			if (sol_sync(cur, work, S->m, S->touched, S->n_touched) != DS_OK)
 				return DS_ENOMEM;
 			bump_touched(S);
-		} else if (sol_sync(S, work, cur) != DS_OK) {
+		} else if (sol_sync(work, cur, S->m, S->touched, S->n_touched) != DS_OK) {
 			return DS_ENOMEM;
 		}
 	}
@@ -639,10 +492,10 @@ static int fleet_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *
 
 /* Does the annealing take WORK over CUR at temperature TEMP? Left-out jobs
  * first, then distance plus the vehicles' cost, with the annealing's margin. */
-static int accept(struct search *S, const struct sisr_sol *work, const struct sisr_sol *cur,
+static int accept(struct search *S, const struct sol *work, const struct sol *cur,
     double temp)
 {
-	int c = miss_cmp(work, cur);
+	int c = sol_miss_cmp(work, cur);
 
 	if (S->miss_cost > 0) {
 		/* Relaxed: a left-out job costs miss_cost, and a route may only
@@ -658,8 +511,8 @@ static int accept(struct search *S, const struct sisr_sol *work, const struct si
 }
 
 /* Simulated annealing on distance from CUR; BEST keeps the best seen. */
-static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol *work,
-    struct sisr_sol *best, double from)
+static int anneal_phase(struct search *S, struct sol *cur, struct sol *work,
+    struct sol *best, double from)
 {
 	double t0 = SISR_T0_SCALE * S->mean_nb, tf = SISR_TF_SCALE * S->mean_nb;
 
@@ -677,11 +530,11 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 		if (recreate(S, work, S->allow_new) != DS_OK)
 			return DS_ENOMEM;
 		if (!accept(S, work, cur, temp)) {
-			if (sol_sync(S, work, cur) != DS_OK)
+			if (sol_sync(work, cur, S->m, S->touched, S->n_touched) != DS_OK)
 				return DS_ENOMEM;
 			continue;
 		}
-		if (sol_sync(S, cur, work) != DS_OK)
+		if (sol_sync(cur, work, S->m, S->touched, S->n_touched) != DS_OK)
 			return DS_ENOMEM;
 		bump_touched(S);
 		/* A new best is polished by local search before it is kept: rare
@@ -699,7 +552,7 @@ static int anneal_phase(struct search *S, struct sisr_sol *cur, struct sisr_sol 
 
 /* Make sure no left-out job could take the place of a lower-priority one: the
  * annealing compares priorities first but may stop before finding every swap. */
-static int priority_repair(struct search *S, struct sisr_sol *s)
+static int priority_repair(struct search *S, struct sol *s)
 {
 	int pass, i, rc, changed = 1;
 
@@ -790,7 +643,7 @@ static void search_fini(struct search *S)
 
 /* First solution: insert the jobs farthest from a start first, opening vehicles
  * as needed (the classic construction SISR's recreate reduces to). */
-static int construct(struct search *S, struct sisr_sol *s)
+static int construct(struct search *S, struct sol *s)
 {
 	int i, n = 0, rc;
 
@@ -811,10 +664,10 @@ static int construct(struct search *S, struct sisr_sol *s)
 
 /* One search: construction, fleet minimisation, annealing, polish. */
 static int search_run(const struct tour_model *m, const struct sisr_params *par,
-    int goal, int relax, struct sisr_sol *out, long *iterations)
+    int goal, int relax, struct sol *out, long *iterations)
 {
 	struct search S;
-	struct sisr_sol cur, work;
+	struct sol cur, work;
 	int rc = DS_ENOMEM, v;
 	double from = 0;
 
@@ -860,9 +713,9 @@ static int search_run(const struct tour_model *m, const struct sisr_params *par,
 	rc = DS_OK;
 fail:
 	if (rc != DS_OK)
-		sisr_sol_fini(out);
-	sisr_sol_fini(&cur);
-	sisr_sol_fini(&work);
+		sol_fini(out);
+	sol_fini(&cur);
+	sol_fini(&work);
 	search_fini(&S);
 	return rc;
 }
@@ -890,10 +743,10 @@ static long ms_since(const struct timespec *t0)
  * runs about 1.0-1.2% against 1.3%. The distance objective and large problems
  * do better with one run. */
 int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
-    struct sisr_sol *out, long *iterations)
+    struct sol *out, long *iterations)
 {
 	struct sisr_params p = *par;
-	struct sisr_sol cand;
+	struct sol cand;
 	struct timespec t0;
 	int runs = par->vehicles_first && m->n_jobs <= SISR_RUNS_MAX_JOBS ? SISR_RUNS : 1, k;
 	long it;
@@ -923,16 +776,16 @@ int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
 			goto fail;
 		*iterations += it;
 		if (k > 0 && sol_better(&cand, out, par->vehicles_first)) {
-			struct sisr_sol x = *out;
+			struct sol x = *out;
 
 			*out = cand;
 			cand = x;
 		}
-		sisr_sol_fini(&cand);
+		sol_fini(&cand);
 	}
 	return DS_OK;
 fail:
-	sisr_sol_fini(out);
-	sisr_sol_fini(&cand);
+	sol_fini(out);
+	sol_fini(&cand);
 	return DS_ENOMEM;
 }

@@ -8,21 +8,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "server/sol.h"
 #include "server/tour.h"
-
-#define SISR_PRIO_LEVELS 10
-
-/* A solution: one tour per vehicle (empty ones included) and the jobs left out. */
-struct sisr_sol {
-	int n_veh;
-	struct tour *t;
-	int *route_of;        /* per node: vehicle, or -1 */
-	int n_unas;
-	int *unas;            /* jobs left out */
-	double dist;
-	int used;             /* vehicles with at least one job */
-	int miss[SISR_PRIO_LEVELS]; /* jobs left out per priority */
-};
 
 struct sisr_params {
 	int vehicles_first;   /* 1: fewest vehicles, then distance; 0: distance */
@@ -31,11 +18,9 @@ struct sisr_params {
 	uint64_t seed;
 };
 
-/* Search M. OUT: the best solution found, freed by the caller with
- * sisr_sol_fini(). *ITERATIONS gets the count run. DS_OK or DS_ENOMEM. */
+/* Search M. OUT: the best solution found, freed by the caller with sol_fini().
+ * *ITERATIONS gets the count run. DS_OK or DS_ENOMEM. */
 int sisr_solve(const struct tour_model *m, const struct sisr_params *par,
-    struct sisr_sol *out, long *iterations) DS_WUR;
-
-void sisr_sol_fini(struct sisr_sol *s);
+    struct sol *out, long *iterations) DS_WUR;
 
 #endif

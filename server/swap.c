@@ -33,7 +33,7 @@ static double trial_insert(const struct tour_model *m, const struct tour *t, int
 	return best;
 }
 
-int swap_in(const struct tour_model *m, struct sisr_sol *s, int ui, struct tour *scratch)
+int swap_in(const struct tour_model *m, struct sol *s, int ui, struct tour *scratch)
 {
 	int j = s->unas[ui], v, i, bv = -1, bi = -1, bp = -1, bprio = m->nodes[j].prio, p;
 	double bd = INFINITY, d;

@@ -3,7 +3,7 @@
 #ifndef DS_SWAP_H
 #define DS_SWAP_H
 
-#include "server/sisr.h"
+#include "server/sol.h"
 #include "server/tour.h"
 
 /* The left-out job S->unas[UI] swaps in for the lowest-priority routed job below
@@ -11,6 +11,6 @@
  * its slot in S->unas. SCRATCH is a tour owned by the caller (zeroed or used
  * before). Returns 1 when it swapped, 0 when no swap exists, -1 on out of
  * memory. S's totals (dist, used, miss) are left to the caller. */
-int swap_in(const struct tour_model *m, struct sisr_sol *s, int ui, struct tour *scratch);
+int swap_in(const struct tour_model *m, struct sol *s, int ui, struct tour *scratch);
 
 #endif
