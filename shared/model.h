@@ -107,7 +107,7 @@ void model_event_init(struct model_event *e);
 /* True when S is a UUID in canonical lower- or upper-case 8-4-4-4-12 form. */
 int model_uuid_valid(const char *s);
 
-/* A new random (version 4) UUID into OUT. */
+/* A new time-ordered UUID (version 7: Unix milliseconds, then 74 random bits) into OUT. */
 DS_WUR enum ds_err model_uuid_new(char out[MODEL_UUID_LEN + 1]);
 
 #endif

@@ -4,7 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "isotime.h"
 #include "model.h"
 
 START_TEST(event_type_names_round_trip)
@@ -126,7 +128,7 @@ START_TEST(event_init_marks_everything_unknown)
 }
 END_TEST
 
-START_TEST(uuid_new_is_valid_version_4)
+START_TEST(uuid_new_is_valid_version_7)
 {
 	char u[MODEL_UUID_LEN + 1];
 	int i;
@@ -135,10 +137,31 @@ START_TEST(uuid_new_is_valid_version_4)
 		ck_assert_int_eq(model_uuid_new(u), DS_OK);
 		ck_assert_uint_eq(strlen(u), MODEL_UUID_LEN);
 		ck_assert_msg(model_uuid_valid(u), "%s", u);
-		ck_assert_msg(u[14] == '4', "%s: version nibble", u);
+		ck_assert_msg(u[14] == '7', "%s: version nibble", u);
 		ck_assert_msg(strchr("89ab", u[19]) != NULL, "%s: variant nibble", u);
 		ck_assert_msg(strspn(u, "0123456789abcdef-") == MODEL_UUID_LEN, "%s: lower case", u);
 	}
+}
+END_TEST
+
+/* The first 48 bits are the Unix time in milliseconds, so the server's index grows at
+ * one edge; a UUID made later sorts after one made a millisecond or more earlier. */
+START_TEST(uuid_new_starts_with_the_time)
+{
+	char a[MODEL_UUID_LEN + 1], b[MODEL_UUID_LEN + 1], hex[13];
+	int64_t before = isotime_now_ms(), after;
+	struct timespec pause = {0, 2000000};
+
+	ck_assert_int_eq(model_uuid_new(a), DS_OK);
+	after = isotime_now_ms();
+	memcpy(hex, a, 8);
+	memcpy(hex + 8, a + 9, 4);
+	hex[12] = '\0';
+	ck_assert_int_ge(strtoll(hex, NULL, 16), before);
+	ck_assert_int_le(strtoll(hex, NULL, 16), after);
+	nanosleep(&pause, NULL);
+	ck_assert_int_eq(model_uuid_new(b), DS_OK);
+	ck_assert_msg(strcmp(a, b) < 0, "%s then %s", a, b);
 }
 END_TEST
 
@@ -187,7 +210,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, kind_names_round_trip);
 	tcase_add_test(tc, parse_refuses_unknown_empty_and_null_names);
 	tcase_add_test(tc, event_init_marks_everything_unknown);
-	tcase_add_test(tc, uuid_new_is_valid_version_4);
+	tcase_add_test(tc, uuid_new_is_valid_version_7);
+	tcase_add_test(tc, uuid_new_starts_with_the_time);
 	tcase_add_test(tc, uuid_new_is_distinct);
 	tcase_add_test(tc, uuid_valid_accepts_both_cases);
 	tcase_add_test(tc, uuid_valid_refuses_bad_forms);
