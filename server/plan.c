@@ -1,8 +1,9 @@
 /* plan.c: turns an office's day into a scheduling problem and back. Times in the problem
  * are seconds after the office's local midnight. Stops already done, failed or under way
  * (arrived) stay fixed at the head of their courier's round, so re-planning during the day
- * only moves what has not happened yet. Travel is the straight line × the office's detour
- * factor ÷ its speed, unless a matrix file gives the time for a pair. */
+ * only moves what has not happened yet, and rounds stay with the courier who held them.
+ * Travel is the straight line × the office's detour factor ÷ its speed, unless a matrix
+ * file gives the time for a pair. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -304,6 +305,101 @@ static int plan_add_couriers(struct plan_ctx *c, struct sched_problem *p)
 	return 0;
 }
 
+/* Can couriers A and B trade whole rounds without changing feasibility? Both start and end
+ * at the office; the same shift also means the same break window; fixed stops tie a round. */
+static int plan_interchangeable(const struct plan_ctx *c, int a, int b)
+{
+	const struct plan_courier *x = &c->couriers[a], *y = &c->couriers[b];
+
+	return x->n_fixed == 0 && y->n_fixed == 0 && x->shift_start_min == y->shift_start_min &&
+	       x->shift_end_min == y->shift_end_min;
+}
+
+/* A round holding an appointment pinned to a courier stays with that courier. */
+static int plan_route_pinned(const struct plan_ctx *c, const struct sched_route *rt)
+{
+	int i;
+
+	for (i = 0; i < rt->n_stops; i++)
+		if (rt->stops[i].job >= 0 && c->appts[rt->stops[i].job].pinned[0] != '\0')
+			return 1;
+	return 0;
+}
+
+/* The free courier interchangeable with route R's that held most of R's stops before this
+ * plan (OV: stops per route and courier), or -1 when none held any. */
+static int plan_best_holder(const struct plan_ctx *c, const struct sched_solution *sol,
+                            const int *ov, const int *owner, int r, int *best_ov)
+{
+	int k, best = -1;
+
+	*best_ov = 0;
+	for (k = 0; k < c->nc; k++)
+		if (owner[k] < 0 && ov[r * c->nc + k] > *best_ov &&
+		    plan_interchangeable(c, sol->routes[r].courier, k)) {
+			best = k;
+			*best_ov = ov[r * c->nc + k];
+		}
+	return best;
+}
+
+/* The scheduler numbers interchangeable couriers arbitrarily, so without this a re-plan
+ * could hand whole rounds from one courier to another for nothing. Rounds go, greedily by
+ * overlap, to the interchangeable courier who already held most of their stops; any other
+ * keeps the scheduler's courier when free, or takes a free interchangeable one. */
+static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct sched_solution *sol)
+{
+	int *ov = calloc((size_t)(sol->n_routes * c->nc + 1), sizeof *ov);
+	int *owner = malloc((size_t)(c->nc + 1) * sizeof *owner);
+	int *to = malloc((size_t)(sol->n_routes + 1) * sizeof *to);
+	int r, k, i, n, best_r, best_k, o;
+	enum ds_err rc = DS_ENOMEM;
+
+	if (ov == NULL || owner == NULL || to == NULL)
+		goto fail;
+	for (k = 0; k < c->nc; k++)
+		owner[k] = -1;
+	for (r = 0; r < sol->n_routes; r++) {
+		const struct sched_route *rt = &sol->routes[r];
+		for (i = 0; i < rt->n_stops; i++)
+			if (rt->stops[i].job >= 0 &&
+			    (k = plan_courier_index(c, c->appts[rt->stops[i].job].courier)) >= 0)
+				ov[r * c->nc + k]++;
+		to[r] = c->couriers[rt->courier].n_fixed > 0 || plan_route_pinned(c, rt) ? rt->courier : -1;
+		if (to[r] >= 0)
+			owner[to[r]] = r;
+	}
+	for (n = 0; n < sol->n_routes; n++) {
+		for (best_r = best_k = -1, o = 0, r = 0; r < sol->n_routes; r++) {
+			int v, kk = to[r] < 0 ? plan_best_holder(c, sol, ov, owner, r, &v) : -1;
+			if (kk >= 0 && v > o) {
+				best_r = r;
+				best_k = kk;
+				o = v;
+			}
+		}
+		if (best_r < 0)
+			break;
+		to[best_r] = best_k;
+		owner[best_k] = best_r;
+	}
+	for (r = 0; r < sol->n_routes; r++)
+		if (to[r] < 0 && owner[sol->routes[r].courier] < 0)
+			owner[to[r] = sol->routes[r].courier] = r;
+	for (r = 0; r < sol->n_routes; r++)
+		for (k = 0; to[r] < 0 && k < c->nc; k++)
+			if (owner[k] < 0 && plan_interchangeable(c, sol->routes[r].courier, k))
+				owner[to[r] = k] = r;
+	for (r = 0; r < sol->n_routes; r++)
+		sol->routes[r].courier = to[r] >= 0 ? to[r] : sol->routes[r].courier;
+	rc = DS_OK;
+fail:
+	free(ov);
+	free(owner);
+	free(to);
+	return rc;
+}
+
 static void plan_read_solution(struct plan_ctx *c, const struct sched_solution *sol)
 {
 	int r, i, stop;
@@ -347,6 +443,8 @@ static enum ds_err plan_solve(struct plan_ctx *c, struct sched_solution **sol)
 	prm.time_limit_ms = c->q->time_limit_ms;
 	prm.seed = c->q->seed;
 	rc = sched_solve(p, &prm, sol) == DS_OK ? DS_OK : DS_ENOMEM;
+	if (rc == DS_OK)
+		rc = plan_keep_couriers(c, *sol);
 	if (rc == DS_OK)
 		plan_read_solution(c, *sol);
 fail:

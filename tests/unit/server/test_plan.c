@@ -149,6 +149,33 @@ START_TEST(test_stop_under_way_stays_first_with_its_courier)
 }
 END_TEST
 
+/* Regression: the scheduler numbers couriers with the same shift arbitrarily, so a re-plan
+ * used to hand whole rounds from one to the other. Here the earlier plan is made to say the
+ * opposite of what the scheduler would answer (c1 and c2 traded): the re-plan must follow
+ * the earlier plan, keeping more stops with their courier than it moves between the two. */
+START_TEST(test_replan_keeps_rounds_with_their_couriers)
+{
+	char *out = plan(DS_OK);
+	int kept, crossed;
+
+	free(out);
+	ck_assert_int_eq(store_exec(&S, "UPDATE appointments SET courier_id = CASE courier_id"
+	                                " WHEN 'c1' THEN 'c2' ELSE 'c1' END"
+	                                " WHERE courier_id IN ('c1', 'c2');"
+	                                " CREATE TEMP TABLE prev AS SELECT code, courier_id"
+	                                " FROM appointments WHERE courier_id IN ('c1', 'c2')"), DS_OK);
+	ck_assert_int_gt(q_int("SELECT count(*) FROM prev"), 0);
+	out = plan(DS_OK);
+	kept = q_int("SELECT count(*) FROM appointments a JOIN prev p USING (code)"
+	             " WHERE a.courier_id = p.courier_id");
+	crossed = q_int("SELECT count(*) FROM appointments a JOIN prev p USING (code)"
+	                " WHERE a.courier_id IN ('c1', 'c2') AND a.courier_id <> p.courier_id");
+	ck_assert_msg(kept > 0 && kept >= crossed, "kept %d, moved between c1 and c2 %d:\n%s",
+	              kept, crossed, out);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_rounds_versions_one_then_two)
 {
 	char *out = plan(DS_OK);
@@ -231,6 +258,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_impossible_appointment_unplaced_and_reported);
 	tcase_add_test(tc, test_stop_under_way_stays_first_with_its_courier);
 	tcase_add_test(tc, test_rounds_versions_one_then_two);
+	tcase_add_test(tc, test_replan_keeps_rounds_with_their_couriers);
 	tcase_add_test(tc, test_unknown_office_is_enotfound);
 	tcase_add_test(tc, test_bad_matrix_file_is_einval);
 	tcase_add_test(tc, test_set_travel_bounds);
