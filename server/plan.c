@@ -365,7 +365,8 @@ static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct sched_sol
 			if (rt->stops[i].job >= 0 &&
 			    (k = plan_courier_index(c, c->appts[rt->stops[i].job].courier)) >= 0)
 				ov[r * c->nc + k]++;
-		to[r] = c->couriers[rt->courier].n_fixed > 0 || plan_route_pinned(c, rt) ? rt->courier : -1;
+		/* A courier with fixed stops is interchangeable with no one, so only pins need this. */
+		to[r] = plan_route_pinned(c, rt) ? rt->courier : -1;
 		if (to[r] >= 0)
 			owner[to[r]] = r;
 	}
@@ -390,8 +391,10 @@ static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct sched_sol
 		for (k = 0; to[r] < 0 && k < c->nc; k++)
 			if (owner[k] < 0 && plan_interchangeable(c, sol->routes[r].courier, k))
 				owner[to[r] = k] = r;
+	/* Every route has a courier now: a class of interchangeable couriers has at least as
+	 * many members as routes labelled with one of them. */
 	for (r = 0; r < sol->n_routes; r++)
-		sol->routes[r].courier = to[r] >= 0 ? to[r] : sol->routes[r].courier;
+		sol->routes[r].courier = to[r];
 	rc = DS_OK;
 fail:
 	free(ov);

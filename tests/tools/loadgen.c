@@ -417,6 +417,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	g->lat_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->lat_ms);
 	g->warm_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->warm_ms);
+	if (g->lat_ms == NULL || g->warm_ms == NULL)
+		return 1;
 	for (i = 0; i < g->nclients; i++)
 		if (lg_prepare(g, &g->c[i], i) != 0)
 			return 1;
