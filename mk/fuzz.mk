@@ -16,17 +16,22 @@ $(BUILD)/fuzz-replay/%: $(call obj,tests/fuzz/%.c) $(call obj,tests/fuzz/replay.
 
 test-build: $(FUZZ_REPLAY)
 
-build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c
+build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c FORCE
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -Wno-unknown-warning-option" \
 		build-fuzz/libagent.a build-fuzz/libshared.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 		build-fuzz/libagent.a build-fuzz/libshared.a $(LIBS_AGENT)
 
-build-fuzz/%: tests/fuzz/%.c
+build-fuzz/%: tests/fuzz/%.c FORCE
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -Wno-unknown-warning-option" \
 		build-fuzz/libserver.a build-fuzz/libshared.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 		build-fuzz/libserver.a build-fuzz/libshared.a $(LIBS_SERVER)
+
+# The fuzzers are linked on every call: the inner make knows whether the libraries changed,
+# the rule above would not (it names only the target's own source).
+.PHONY: FORCE
+FORCE:
 
 # Builds every fuzzer; run one with e.g. build-fuzz/fuzz_wire tests/fuzz/corpus/wire -max_total_time=60
 fuzz:

@@ -35,8 +35,8 @@ static const char *const ingest_sql[ST_COUNT] = {
 	                 " ON a.code = e.appointment WHERE e.appointment = ?"
 	                 " ORDER BY e.recorded_ms, e.uuid",
 	[ST_SET_FLAGS] = "UPDATE events SET server_flags = ? WHERE id = ?",
-	[ST_CLEAR_GAP] = "UPDATE events SET server_flags = server_flags & ~?3"
-	                 " WHERE device_id = ?1 AND seq = ?2",
+	[ST_CLEAR_GAP] = ("UPDATE events SET server_flags = server_flags & ~?3"
+	                  " WHERE device_id = ?1 AND seq = ?2"),
 	[ST_SET_STATE] = "UPDATE appointments SET status = ?2, done_ms = ?3, fail_reason = ?4,"
 	                 " rev = (SELECT value FROM counters WHERE name = 'rev')"
 	                 " WHERE code = ?1 AND (status IS NOT ?2 OR done_ms IS NOT ?3"
