@@ -22,7 +22,7 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 # Debian 12 ships no pkg-config file for mbedTLS 2.28 or http-parser 2.9.
 LIBS_MBED   := -lmbedtls -lmbedx509 -lmbedcrypto
-LIBS_SHARED := $(LIBS_MBED) $(shell pkg-config --libs jansson zlib) -lm
+LIBS_SHARED := $(LIBS_MBED) $(shell pkg-config --libs jansson yajl zlib) -lm
 LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv) -lhttp_parser -lcsv $(LIBS_SHARED) -lpthread
 LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # The agent binary (not its tests) links its libraries statically, only libc and libm
@@ -32,7 +32,7 @@ LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # dynamically where the .a files are missing.
 AGENT_STATIC ?= 1
 ifeq ($(AGENT_STATIC),1)
-LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lz $(LIBS_MBED) \
+LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lyajl_s -lz $(LIBS_MBED) \
            -Wl,-Bdynamic -lm
 else
 LIBS_AGENT_BIN := $(LIBS_AGENT)

@@ -43,6 +43,11 @@ bool text_valid_utf8(const char *s, size_t len)
 	unsigned cp;
 
 	while (i < len) {
+		/* Most text is ASCII (codes, times, hashes): skip it without decoding. */
+		if ((unsigned char)s[i] - 1u < 0x7Fu) {
+			i++;
+			continue;
+		}
 		n = text_decode((const unsigned char *)s + i, len - i, &cp);
 		if (n == 0)
 			return false;

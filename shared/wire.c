@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
+
+#include "flat.h"
 #include "geo.h"
 #include "isotime.h"
 #include "text.h"
@@ -136,12 +139,208 @@ fail:
 	return NULL;
 }
 
+/* ---- the canonical text ----
+ * Written with yajl's generator straight from the struct: building a jansson object and
+ * dumping it with sorted keys cost 5 us an event, most of a sync's decoding time. The text
+ * must stay byte for byte what json_dumps(wire_event_encode(e), WIRE_DUMP_FLAGS) gives,
+ * because stored content hashes are of that text; a unit test compares the two on many
+ * events. So members come in strcmp order, each written under the same condition as in
+ * the encoder above, and reals are formatted as jansson formats them. */
+
+#define WIRE_REAL_MAX 32
+
+/* V as jansson writes a real with JSON_REAL_PRECISION(12): "%.12g", ".0" appended when that
+ * reads as an integer, and the exponent without '+' or leading zeros. */
+static int wire_real_text(double v, char *buf, size_t max)
+{
+	int n = snprintf(buf, max, "%.12g", v);
+	char *e, *from;
+
+	if (n < 0 || (size_t)n + 3 > max)
+		return -1;
+	if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(buf, 'e')) != NULL) {
+		e++;
+		from = e + 1;
+		if (*e == '-')
+			e++;
+		while (*from == '0')
+			from++;
+		if (from != e) {
+			memmove(e, from, strlen(from) + 1);
+			n = (int)strlen(buf);
+		}
+	}
+	return n;
+}
+
+/* The fast way to the same text for a V already rounded to 1/SCALE (a power of ten): when
+ * it prints without an exponent and has at most 12 significant digits, its decimal is the
+ * integer V * SCALE with a point put in, which is what "%.12g" prints. Returns -1 for the
+ * rest (zero, tiny or huge values), which go through wire_real_text. */
+static int wire_real_fixed(double v, double scale, char *buf, size_t max)
+{
+	char digits[WIRE_REAL_MAX];
+	long long n;
+	int places = 0, len = 0, point, end, i, o = 0;
+	double s;
+
+	if (!(fabs(v) >= 1e-4 && fabs(v) < 1e11))
+		return -1;
+	for (s = scale; s > 1.5; s /= 10)
+		places++;
+	n = llround(fabs(v) * scale);
+	if (n >= 1000000000000LL)
+		return -1;
+	/* The digits of N, at least PLACES + 1 of them, most significant first. (snprintf would
+	 * do, at a third of this function's whole cost.) */
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0 || len <= places);
+	point = len - places;
+	/* Trailing zeros of the fraction go, but one digit stays after the point. */
+	for (end = 0; end < places - 1 && digits[end] == '0'; end++)
+		;
+	if ((size_t)(len - end) + 3 > max)
+		return -1;
+	if (v < 0)
+		buf[o++] = '-';
+	for (i = len - 1; i >= end; i--) {
+		buf[o++] = digits[i];
+		if (i == len - point && places > 0)
+			buf[o++] = '.';
+	}
+	if (places == 0) {
+		buf[o++] = '.';
+		buf[o++] = '0';
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+static int wire_c_key(yajl_gen g, const char *k)
+{
+	return yajl_gen_string(g, (const unsigned char *)k, strlen(k)) != yajl_gen_status_ok;
+}
+
+/* A string member; NULL fails (as json_string does), "" is left out when OPTIONAL. */
+static int wire_c_str(yajl_gen g, const char *k, const char *v, int optional)
+{
+	if (optional && (v == NULL || v[0] == '\0'))
+		return 0;
+	if (v == NULL || !text_valid_utf8(v, strlen(v)))
+		return 1;
+	return wire_c_key(g, k) ||
+	       yajl_gen_string(g, (const unsigned char *)v, strlen(v)) != yajl_gen_status_ok;
+}
+
+static int wire_c_int(yajl_gen g, const char *k, long long v)
+{
+	return wire_c_key(g, k) || yajl_gen_integer(g, v) != yajl_gen_status_ok;
+}
+
+static int wire_c_real(yajl_gen g, const char *k, double v, double scale)
+{
+	char buf[WIRE_REAL_MAX];
+	int n;
+
+	if (!isfinite(v))
+		return 0;
+	v = wire_round(v, scale);
+	n = wire_real_fixed(v, scale, buf, sizeof buf);
+	if (n < 0)
+		n = wire_real_text(v, buf, sizeof buf);
+	return n < 0 || wire_c_key(g, k) || yajl_gen_number(g, buf, (size_t)n) != yajl_gen_status_ok;
+}
+
+static int wire_c_time(yajl_gen g, const char *k, int64_t ms)
+{
+	char buf[ISOTIME_MAX_LEN + 1];
+
+	if (ms == 0 || isotime_format(ms, 0, buf, sizeof buf) != DS_OK)
+		return 0;
+	return wire_c_str(g, k, buf, 0);
+}
+
+static int wire_c_gps(yajl_gen g, const struct model_gps *p)
+{
+	int rc = wire_c_key(g, "gps") || yajl_gen_map_open(g) != yajl_gen_status_ok;
+
+	if (p->source != MODEL_GPS_NONE) {
+		rc = rc || wire_c_real(g, "accuracy_m", p->accuracy_m, 10);
+		rc = rc || wire_c_real(g, "dist_m", p->dist_m, 10);
+		rc = rc || wire_c_real(g, "fix_age_s", p->fix_age_s, 1000);
+		rc = rc || wire_c_time(g, "gps_time", p->gps_time_ms);
+		rc = rc || wire_c_real(g, "lat", p->lat, 1e7);
+		rc = rc || wire_c_real(g, "lon", p->lon, 1e7);
+		rc = rc || wire_c_int(g, "mode", p->mode);
+		rc = rc || (p->sats_used >= 0 && wire_c_int(g, "sats", p->sats_used));
+	}
+	rc = rc || wire_c_str(g, "source", model_gps_source_name(p->source), 0);
+	return rc || yajl_gen_map_close(g) != yajl_gen_status_ok;
+}
+
+static int wire_c_flags(yajl_gen g, unsigned flags)
+{
+	static const char *const names[] = {"far", "poor_accuracy", "clock_skew"};
+	static const unsigned bits[] = {MODEL_FLAG_FAR, MODEL_FLAG_POOR_ACCURACY,
+		MODEL_FLAG_CLOCK_SKEW};
+	int rc;
+	size_t i;
+
+	if (flags == 0)
+		return 0;
+	rc = wire_c_key(g, "flags") || yajl_gen_array_open(g) != yajl_gen_status_ok;
+	for (i = 0; i < sizeof bits / sizeof bits[0] && !rc; i++)
+		if (flags & bits[i])
+			rc = yajl_gen_string(g, (const unsigned char *)names[i], strlen(names[i])) !=
+			     yajl_gen_status_ok;
+	return rc || yajl_gen_array_close(g) != yajl_gen_status_ok;
+}
+
+static int wire_c_event(yajl_gen g, const struct model_event *e)
+{
+	int rc = yajl_gen_map_open(g) != yajl_gen_status_ok;
+
+	rc = rc || wire_c_str(g, "appointment", e->appointment, 0);
+	rc = rc || (e->documents >= 0 && wire_c_int(g, "documents", e->documents));
+	rc = rc || (e->fee_vnd >= 0 && wire_c_int(g, "fee_vnd", e->fee_vnd));
+	rc = rc || wire_c_flags(g, e->flags) || wire_c_gps(g, &e->gps);
+	rc = rc || wire_c_str(g, "id_last4", e->id_last4, 1);
+	rc = rc || wire_c_str(g, "note", e->note, 1);
+	rc = rc || wire_c_str(g, "photo_sha256", e->photo_sha256, 1);
+	rc = rc || wire_c_str(g, "prev_hash", e->prev_hash, 1);
+	rc = rc || (e->reason != MODEL_REASON_NONE && wire_c_str(g, "reason", model_reason_name(e->reason), 1));
+	rc = rc || wire_c_str(g, "recipient", e->recipient, 1);
+	rc = rc || wire_c_time(g, "recorded_at", e->recorded_ms);
+	rc = rc || (e->relation != MODEL_REL_NONE && wire_c_str(g, "relation", model_relation_name(e->relation), 1));
+	rc = rc || wire_c_int(g, "seq", e->seq);
+	rc = rc || wire_c_str(g, "sig", e->sig, 1);
+	rc = rc || wire_c_str(g, "signature_sha256", e->signature_sha256, 1);
+	rc = rc || wire_c_str(g, "type", model_event_type_name(e->type), 0);
+	rc = rc || wire_c_str(g, "uuid", e->uuid, 0);
+	return rc || yajl_gen_map_close(g) != yajl_gen_status_ok;
+}
+
 char *wire_event_canonical(const struct model_event *e)
 {
-	json_t *o = wire_event_encode(e);
-	char *s = o ? json_dumps(o, WIRE_DUMP_FLAGS) : NULL;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	char *s = NULL;
 
-	json_decref(o);
+	if (g == NULL)
+		return NULL;
+	if (wire_c_event(g, e) == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (s = malloc(len + 1)) != NULL) {
+		memcpy(s, buf, len);
+		s[len] = '\0';
+	}
+	yajl_gen_free(g);
 	return s;
 }
 
@@ -154,70 +353,81 @@ static enum ds_err wire_fail(char *err, const char *what, const char *key)
 }
 
 /* Refuses members of O not named in ALLOWED (a NULL-terminated list). */
-static enum ds_err wire_only(const json_t *o, const char *const *allowed, char *err)
+static enum ds_err wire_only(const struct flat_obj *o, const char *const *allowed, char *err)
 {
 	const char *key;
-	json_t *v;
-	size_t i;
+	size_t i, k;
 
-	json_object_foreach((json_t *)o, key, v) {
+	for (k = 0; k < o->n; k++) {
+		key = o->m[k].key;
 		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(allowed[i], key) == 0)
+			if (allowed[i][0] == key[0] && strcmp(allowed[i], key) == 0)
 				break;
+		/* The key is quoted in a JSON reply: only when it is short, valid text. */
 		if (allowed[i] == NULL)
-			return wire_fail(err, "unknown member", key);
+			return wire_fail(err, "unknown member",
+			                 key[0] && text_valid_utf8(key, strlen(key)) ? key : "(a long or odd key)");
 	}
 	return DS_OK;
 }
 
 /* Copies the optional string member K (at most MAX bytes, valid UTF-8) into OUT. */
-static enum ds_err wire_get_str(const json_t *o, const char *k, char *out, size_t max,
+static const struct flat_value *wire_val(const struct flat_obj *o, const char *k)
+{
+	const struct flat_member *m = flat_get(o, k);
+
+	return m ? &m->v : NULL;
+}
+
+static enum ds_err wire_get_str(const struct flat_obj *o, const char *k, char *out, size_t max,
                                 int required, char *err)
 {
-	const json_t *v = json_object_get(o, k);
-	size_t len;
+	const struct flat_value *v = wire_val(o, k);
 
 	out[0] = '\0';
 	if (v == NULL)
 		return required ? wire_fail(err, "missing", k) : DS_OK;
-	if (!json_is_string(v))
+	if (v->type != FLAT_STRING)
 		return wire_fail(err, "must be a string", k);
-	len = json_string_length(v);
-	if (len > max)
+	if (v->len > max)
 		return wire_fail(err, "too long", k);
-	if (!text_valid_utf8(json_string_value(v), len))
+	if (v->bad_text)
 		return wire_fail(err, "not valid UTF-8 text", k);
-	memcpy(out, json_string_value(v), len);
-	out[len] = '\0';
+	if (v->s == NULL)
+		return wire_fail(err, "too long (the event as a whole)", k);
+	memcpy(out, v->s, v->len);
+	out[v->len] = '\0';
 	return DS_OK;
 }
 
-static enum ds_err wire_get_real(const json_t *o, const char *k, double lo, double hi,
+static enum ds_err wire_get_real(const struct flat_obj *o, const char *k, double lo, double hi,
                                  double *out, char *err)
 {
-	const json_t *v = json_object_get(o, k);
+	const struct flat_value *v = wire_val(o, k);
 
 	*out = NAN;
 	if (v == NULL)
 		return DS_OK;
-	if (!json_is_number(v))
+	if (v->type != FLAT_INT && v->type != FLAT_REAL)
 		return wire_fail(err, "must be a number", k);
-	*out = json_number_value(v);
-	if (!isfinite(*out) || *out < lo || *out > hi)
+	*out = v->d;
+	if (v->range || !isfinite(*out) || *out < lo || *out > hi)
 		return wire_fail(err, "out of range", k);
 	return DS_OK;
 }
 
-static enum ds_err wire_get_int(const json_t *o, const char *k, int64_t lo, int64_t hi,
+static enum ds_err wire_get_int(const struct flat_obj *o, const char *k, int64_t lo, int64_t hi,
                                 int64_t *out, char *err)
 {
-	const json_t *v = json_object_get(o, k);
+	const struct flat_value *v = wire_val(o, k);
 
 	if (v == NULL)
 		return DS_OK;
-	if (!json_is_integer(v))
+	if (v->type != FLAT_INT)
 		return wire_fail(err, "must be an integer", k);
-	*out = json_integer_value(v);
+	if (v->range)
+		return wire_fail(err, "out of range", k);
+	*out = v->i;
 	if (*out < lo || *out > hi)
 		return wire_fail(err, "out of range", k);
 	return DS_OK;
@@ -227,14 +437,14 @@ static enum ds_err wire_get_int(const json_t *o, const char *k, int64_t lo, int6
  * the model) and before this, so the UTC text the encoder writes always parses again. */
 #define WIRE_TIME_END_MS 253402300800000LL
 
-static enum ds_err wire_get_time(const json_t *o, const char *k, int required, int64_t *out,
-                                 char *err)
+static enum ds_err wire_get_time(const struct flat_obj *o, const char *k, int required,
+                                 int64_t *out, char *err)
 {
 	char buf[ISOTIME_MAX_LEN + 1];
 	enum ds_err rc = wire_get_str(o, k, buf, ISOTIME_MAX_LEN, required, err);
 
 	*out = 0;
-	if (rc != DS_OK || json_object_get(o, k) == NULL)
+	if (rc != DS_OK || flat_get(o, k) == NULL)
 		return rc;
 	if (isotime_parse(buf, out, NULL) != DS_OK)
 		return wire_fail(err, "not an ISO 8601 time with offset", k);
@@ -245,14 +455,14 @@ static enum ds_err wire_get_time(const json_t *o, const char *k, int required, i
 	return DS_OK;
 }
 
-static enum ds_err wire_get_enum(const json_t *o, const char *k, int required,
+static enum ds_err wire_get_enum(const struct flat_obj *o, const char *k, int required,
                                  enum ds_err (*parse)(const char *, int *), int *out, char *err)
 {
 	char buf[32];
 	enum ds_err rc = wire_get_str(o, k, buf, sizeof buf - 1, required, err);
 
 	/* Present but empty is an unknown value, not an absent member. */
-	if (rc != DS_OK || json_object_get(o, k) == NULL)
+	if (rc != DS_OK || flat_get(o, k) == NULL)
 		return rc;
 	if (parse(buf, out) != DS_OK)
 		return wire_fail(err, "unknown value", k);
@@ -278,7 +488,7 @@ static int wire_is_hex(const char *s, size_t len)
 	return 1;
 }
 
-static enum ds_err wire_gps_decode(const json_t *g, struct model_gps *out, char *err)
+static enum ds_err wire_gps_decode(const struct flat_member *gm, struct model_gps *out, char *err)
 {
 	static const char *const allowed[] = {"source", "lat", "lon", "accuracy_m", "mode", "sats",
 		"fix_age_s", "gps_time", "dist_m", NULL};
@@ -286,7 +496,9 @@ static enum ds_err wire_gps_decode(const json_t *g, struct model_gps *out, char 
 	int64_t mode = 0, sats = -1;
 	enum ds_err rc;
 
-	if (!json_is_object(g))
+	const struct flat_obj *g = gm->obj;
+
+	if (gm->v.type != FLAT_OBJECT || g == NULL)
 		return wire_fail(err, "must be an object", "gps");
 	if ((rc = wire_only(g, allowed, err)) != DS_OK ||
 	    (rc = wire_get_enum(g, "source", 1, wire_p_source, &src, err)) != DS_OK ||
@@ -304,7 +516,7 @@ static enum ds_err wire_gps_decode(const json_t *g, struct model_gps *out, char 
 	out->sats_used = (int)sats;
 	/* A stamp with a position must say how good it is; one without may say nothing. */
 	if (out->source == MODEL_GPS_NONE) {
-		if (json_object_size(g) != 1)
+		if (g->n != 1)
 			return wire_fail(err, "source none carries no fix data", "gps");
 	} else if (!geo_valid(out->lat, out->lon) || mode < 2 || !isfinite(out->fix_age_s)) {
 		return wire_fail(err, "a fix needs lat, lon, mode 2 or 3 and fix_age_s", "gps");
@@ -312,19 +524,18 @@ static enum ds_err wire_gps_decode(const json_t *g, struct model_gps *out, char 
 	return DS_OK;
 }
 
-static enum ds_err wire_flags_decode(const json_t *a, unsigned *flags, char *err)
+static enum ds_err wire_flags_decode(const struct flat_member *a, unsigned *flags, char *err)
 {
 	size_t i;
-	const json_t *v;
 	const char *s;
 
 	*flags = 0;
 	if (a == NULL)
 		return DS_OK;
-	if (!json_is_array(a) || json_array_size(a) > 8)
+	if (a->v.type != FLAT_ARRAY || a->n_items > FLAT_ITEMS_MAX)
 		return wire_fail(err, "must be an array of flag names", "flags");
-	json_array_foreach(a, i, v) {
-		s = json_string_value(v);
+	for (i = 0; i < a->n_items; i++) {
+		s = a->items[i].type == FLAT_STRING ? a->items[i].s : NULL;
 		if (s != NULL && strcmp(s, "far") == 0)
 			*flags |= MODEL_FLAG_FAR;
 		else if (s != NULL && strcmp(s, "poor_accuracy") == 0)
@@ -337,7 +548,7 @@ static enum ds_err wire_flags_decode(const json_t *a, unsigned *flags, char *err
 	return DS_OK;
 }
 
-static enum ds_err wire_act_decode(const json_t *o, struct model_event *e, char *err)
+static enum ds_err wire_act_decode(const struct flat_obj *o, struct model_event *e, char *err)
 {
 	int64_t docs = -1, fee = -1;
 	int reason = 0, rel = 0;
@@ -369,26 +580,26 @@ static enum ds_err wire_act_decode(const json_t *o, struct model_event *e, char 
 	return DS_OK;
 }
 
-enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err)
+/* Decodes the record O (with its "gps" child) into E. */
+static enum ds_err wire_event_flat(const struct flat_obj *o, struct model_event *e, char *err)
 {
 	static const char *const allowed[] = {"uuid", "seq", "type", "appointment", "recorded_at",
 		"gps", "flags", "documents", "fee_vnd", "reason", "note", "recipient", "relation",
 		"id_last4", "signature_sha256", "photo_sha256", "prev_hash", "sig", NULL};
 	struct dossier_code code;
+	const struct flat_member *gps;
 	const char *why;
 	int type = 0;
 	enum ds_err rc;
 
 	model_event_init(e);
-	if (!json_is_object(j))
-		return wire_fail(err, "must be an object", "event");
 	e->seq = 0;
-	if ((rc = wire_only(j, allowed, err)) != DS_OK ||
-	    (rc = wire_get_str(j, "uuid", e->uuid, MODEL_UUID_LEN, 1, err)) != DS_OK ||
-	    (rc = wire_get_int(j, "seq", 1, INT64_MAX, &e->seq, err)) != DS_OK ||
-	    (rc = wire_get_enum(j, "type", 1, wire_p_type, &type, err)) != DS_OK ||
-	    (rc = wire_get_str(j, "appointment", e->appointment, DOSSIER_MAX_LEN, 1, err)) != DS_OK ||
-	    (rc = wire_get_time(j, "recorded_at", 1, &e->recorded_ms, err)) != DS_OK)
+	if ((rc = wire_only(o, allowed, err)) != DS_OK ||
+	    (rc = wire_get_str(o, "uuid", e->uuid, MODEL_UUID_LEN, 1, err)) != DS_OK ||
+	    (rc = wire_get_int(o, "seq", 1, INT64_MAX, &e->seq, err)) != DS_OK ||
+	    (rc = wire_get_enum(o, "type", 1, wire_p_type, &type, err)) != DS_OK ||
+	    (rc = wire_get_str(o, "appointment", e->appointment, DOSSIER_MAX_LEN, 1, err)) != DS_OK ||
+	    (rc = wire_get_time(o, "recorded_at", 1, &e->recorded_ms, err)) != DS_OK)
 		return rc;
 	e->type = (enum model_event_type)type;
 	if (!model_uuid_valid(e->uuid))
@@ -397,69 +608,121 @@ enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err)
 		return wire_fail(err, "missing", "seq");
 	if (dossier_parse(e->appointment, &code, &why) != DS_OK)
 		return wire_fail(err, why, "appointment");
-	if (json_object_get(j, "gps") == NULL)
+	if ((gps = flat_get(o, "gps")) == NULL)
 		return wire_fail(err, "missing", "gps");
-	if ((rc = wire_gps_decode(json_object_get(j, "gps"), &e->gps, err)) != DS_OK ||
-	    (rc = wire_flags_decode(json_object_get(j, "flags"), &e->flags, err)) != DS_OK)
+	if ((rc = wire_gps_decode(gps, &e->gps, err)) != DS_OK ||
+	    (rc = wire_flags_decode(flat_get(o, "flags"), &e->flags, err)) != DS_OK)
 		return rc;
-	return wire_act_decode(j, e, err);
+	return wire_act_decode(o, e, err);
+}
+
+enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err)
+{
+	struct flat_obj *o = malloc(2 * sizeof *o);
+	enum ds_err rc = DS_ENOMEM;
+
+	model_event_init(e);
+	if (o == NULL)
+		return rc;
+	if (!json_is_object(j))
+		rc = wire_fail(err, "must be an object", "event");
+	else if (flat_from_json(j, "gps", &o[0], &o[1]) != DS_OK)
+		rc = wire_fail(err, "too many members", "event");
+	else
+		rc = wire_event_flat(&o[0], e, err);
+	free(o);
+	return rc;
+}
+
+/* What a batch's record callback needs between calls. */
+struct wire_scan {
+	struct wire_batch *b;
+	size_t cap;             /* events allocated */
+	enum ds_err rc;         /* the first event's refusal; later events are not decoded */
+	char err[WIRE_ERR_MAX];
+};
+
+/* Decodes one event of a batch as soon as the parser has it. Always lets the parse go on:
+ * a malformed text or a bad top-level member is reported before a bad event, as when the
+ * whole request was checked before its events. */
+static int wire_scan_event(void *ctx, size_t i, const struct flat_obj *rec)
+{
+	struct wire_scan *sc = ctx;
+	struct model_event *grown;
+	char sub[WIRE_ERR_MAX];
+	enum ds_err rc;
+
+	if (sc->rc != DS_OK || i >= WIRE_MAX_BATCH)
+		return 0;
+	if (i == sc->cap) {
+		sc->cap = sc->cap ? 2 * sc->cap : 128;
+		if (sc->cap > WIRE_MAX_BATCH)
+			sc->cap = WIRE_MAX_BATCH;
+		grown = realloc(sc->b->events, sc->cap * sizeof *grown);
+		if (grown == NULL) {
+			sc->rc = DS_ENOMEM;
+			snprintf(sc->err, sizeof sc->err, "out of memory");
+			return 0;
+		}
+		sc->b->events = grown;
+	}
+	rc = rec ? wire_event_flat(rec, &sc->b->events[i], sub) :
+	           wire_fail(sub, "must be an object", "event");
+	if (rc != DS_OK) {
+		sc->rc = rc;
+		snprintf(sc->err, sizeof sc->err, "events[%zu]: %.120s", i, sub);
+		return 0;
+	}
+	sc->b->count = i + 1;
+	return 0;
+}
+
+/* The top-level members of a batch, once every event is read. */
+static enum ds_err wire_batch_root(const struct flat_obj *root, struct wire_batch *b, char *err)
+{
+	static const char *const allowed[] = {"v", "cursor", "events", NULL};
+	const struct flat_member *events = flat_get(root, "events");
+	int64_t version = 0;
+	enum ds_err rc;
+
+	if ((rc = wire_only(root, allowed, err)) != DS_OK ||
+	    (rc = wire_get_int(root, "v", 1, 1000, &version, err)) != DS_OK ||
+	    (rc = wire_get_int(root, "cursor", 0, INT64_MAX, &b->cursor, err)) != DS_OK)
+		return rc;
+	if (version != WIRE_VERSION)
+		return wire_fail(err, "unsupported protocol version (this server speaks 1)", "v");
+	if (events != NULL && events->v.type != FLAT_ARRAY)
+		return wire_fail(err, "must be an array", "events");
+	if (events != NULL && events->n_items > WIRE_MAX_BATCH) {
+		snprintf(err, WIRE_ERR_MAX, "events: more than %d in one batch", WIRE_MAX_BATCH);
+		return DS_ETOOBIG;
+	}
+	return DS_OK;
 }
 
 enum ds_err wire_batch_decode(const char *text, size_t len, struct wire_batch *b, char *err)
 {
-	static const char *const allowed[] = {"v", "cursor", "events", NULL};
-	json_error_t jerr;
-	json_t *root = NULL, *events, *v;
-	char sub[WIRE_ERR_MAX];
-	int64_t version = 0;
-	enum ds_err rc = DS_EINVAL;
-	size_t i;
+	struct wire_scan sc = {.b = b};
+	struct flat_obj *root = malloc(sizeof *root);
+	enum ds_err rc = DS_ENOMEM;
 
 	memset(b, 0, sizeof *b);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		snprintf(err, WIRE_ERR_MAX, "malformed JSON at line %d column %d: %.80s", jerr.line,
-		         jerr.column, jerr.text);
+	if (root == NULL)
 		goto fail;
-	}
-	if (!json_is_object(root)) {
+	rc = flat_parse(text, len, "events", "gps", root, wire_scan_event, &sc, err);
+	if (rc == DS_EINVAL && strstr(err, "not a JSON object") != NULL)
 		wire_fail(err, "must be an object", "request");
+	if (rc != DS_OK || (rc = wire_batch_root(root, b, err)) != DS_OK)
+		goto fail;
+	if ((rc = sc.rc) != DS_OK) {
+		snprintf(err, WIRE_ERR_MAX, "%s", sc.err);
 		goto fail;
 	}
-	if ((rc = wire_only(root, allowed, err)) != DS_OK ||
-	    (rc = wire_get_int(root, "v", 1, 1000, &version, err)) != DS_OK ||
-	    (rc = wire_get_int(root, "cursor", 0, INT64_MAX, &b->cursor, err)) != DS_OK)
-		goto fail;
-	rc = DS_EINVAL;
-	if (version != WIRE_VERSION) {
-		wire_fail(err, "unsupported protocol version (this server speaks 1)", "v");
-		goto fail;
-	}
-	events = json_object_get(root, "events");
-	if (events != NULL && !json_is_array(events)) {
-		wire_fail(err, "must be an array", "events");
-		goto fail;
-	}
-	if (json_array_size(events) > WIRE_MAX_BATCH) {
-		rc = DS_ETOOBIG;
-		snprintf(err, WIRE_ERR_MAX, "events: more than %d in one batch", WIRE_MAX_BATCH);
-		goto fail;
-	}
-	b->count = json_array_size(events);
-	b->events = calloc(b->count ? b->count : 1, sizeof *b->events);
-	if (b->events == NULL) {
+	/* An empty batch still has an events array, so callers may index it freely. */
+	if (b->events == NULL && (b->events = calloc(1, sizeof *b->events)) == NULL)
 		rc = DS_ENOMEM;
-		goto fail;
-	}
-	json_array_foreach(events, i, v) {
-		if ((rc = wire_event_decode(v, &b->events[i], sub)) != DS_OK) {
-			snprintf(err, WIRE_ERR_MAX, "events[%zu]: %.120s", i, sub);
-			goto fail;
-		}
-	}
-	rc = DS_OK;
 fail:
-	json_decref(root);
+	free(root);
 	return rc;
 }
 
@@ -507,31 +770,31 @@ done:
 	return o;
 }
 
-static enum ds_err wire_offset_of(const json_t *j, const char *k, int *offset_min)
+static enum ds_err wire_offset_of(const struct flat_obj *o, const char *k, int *offset_min)
 {
-	const char *s = json_string_value(json_object_get(j, k));
+	const struct flat_value *v = wire_val(o, k);
 	int64_t ms;
 
-	if (s == NULL)
+	if (v == NULL || v->type != FLAT_STRING || v->s == NULL)
 		return DS_OK;
-	return isotime_parse(s, &ms, offset_min);
+	return isotime_parse(v->s, &ms, offset_min);
 }
 
-enum ds_err wire_appointment_decode(const json_t *j, struct model_appointment *a, char *err)
+/* Decodes the flat object J into A. */
+static enum ds_err wire_appointment_flat(const struct flat_obj *j, struct model_appointment *a,
+                                         char *err)
 {
-	const json_t *rm;
+	const struct flat_value *rm;
 	int kind = 0;
 	int64_t service = 0, stop = 0, version = 0;
 	enum ds_err rc;
 
 	memset(a, 0, sizeof *a);
 	a->lat = a->lon = NAN;
-	if (!json_is_object(j))
-		return wire_fail(err, "must be an object", "appointment");
 	if ((rc = wire_get_str(j, "code", a->code, DOSSIER_MAX_LEN, 1, err)) != DS_OK)
 		return rc;
-	rm = json_object_get(j, "removed");
-	if (json_is_true(rm)) {
+	rm = wire_val(j, "removed");
+	if (rm != NULL && rm->type == FLAT_TRUE) {
 		a->removed = 1;
 		return DS_OK;
 	}
@@ -557,4 +820,23 @@ enum ds_err wire_appointment_decode(const json_t *j, struct model_appointment *a
 	if (wire_offset_of(j, "window_start", &a->offset_min) != DS_OK)
 		return wire_fail(err, "bad time", "window_start");
 	return DS_OK;
+}
+
+enum ds_err wire_appointment_decode(const json_t *j, struct model_appointment *a, char *err)
+{
+	struct flat_obj *o = malloc(sizeof *o);
+	enum ds_err rc = DS_ENOMEM;
+
+	memset(a, 0, sizeof *a);
+	a->lat = a->lon = NAN;
+	if (o == NULL)
+		return rc;
+	if (!json_is_object(j))
+		rc = wire_fail(err, "must be an object", "appointment");
+	else if (flat_from_json(j, NULL, o, NULL) != DS_OK)
+		rc = wire_fail(err, "too many members", "appointment");
+	else
+		rc = wire_appointment_flat(o, a, err);
+	free(o);
+	return rc;
 }

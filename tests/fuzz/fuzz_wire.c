@@ -1,7 +1,9 @@
 /* fuzz_wire.c: feeds arbitrary bytes to the sync-request decoder, and to the event and
  * appointment decoders when they are JSON, and checks the promise the server's duplicate
  * detection rests on: every event the decoder accepts has a canonical text that decodes
- * again to an event with byte-identical canonical text. Any violation aborts. */
+ * again to an event with byte-identical canonical text. It also checks the batch decoder
+ * (yajl's event parser, shared/flat.c) against a reference built on a jansson tree: both
+ * accept the same texts and decode them to the same events. Any violation aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,64 @@ static void fuzz_json(const uint8_t *data, size_t size)
 	json_decref(j);
 }
 
+/* The reference: the batch decoded through a jansson tree, event by event. Returns 1 when
+ * it accepts (filling REF, count and canonical texts), 0 when it refuses. */
+static int fuzz_reference(const uint8_t *data, size_t size, char **canon, size_t *count)
+{
+	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL), *events, *v;
+	const char *key;
+	json_t *m;
+	struct model_event e;
+	char err[WIRE_ERR_MAX];
+	/* jansson takes a raw NUL byte between tokens; JSON does not, nor does the server. */
+	int ok = root != NULL && json_is_object(root) && memchr(data, '\0', size) == NULL;
+	size_t i;
+
+	*count = 0;
+	json_object_foreach(ok ? root : NULL, key, m)
+		if (strcmp(key, "v") != 0 && strcmp(key, "cursor") != 0 && strcmp(key, "events") != 0)
+			ok = 0;
+	ok = ok && json_is_integer(json_object_get(root, "v")) &&
+	     json_integer_value(json_object_get(root, "v")) == WIRE_VERSION;
+	v = json_object_get(root, "cursor");
+	ok = ok && (v == NULL || (json_is_integer(v) && json_integer_value(v) >= 0));
+	events = json_object_get(root, "events");
+	ok = ok && (events == NULL || json_is_array(events)) && json_array_size(events) <= WIRE_MAX_BATCH;
+	json_array_foreach(ok ? events : NULL, i, v) {
+		if (!ok || wire_event_decode(v, &e, err) != DS_OK) {
+			ok = 0;
+			break;
+		}
+		canon[(*count)++] = wire_event_canonical(&e);
+	}
+	json_decref(root);
+	return ok;
+}
+
+static void fuzz_compare(const uint8_t *data, size_t size, enum ds_err rc, const struct wire_batch *b)
+{
+	static char *canon[WIRE_MAX_BATCH];
+	size_t n = 0, i;
+	int ok = fuzz_reference(data, size, canon, &n);
+	char *mine;
+
+	if (ok != (rc == DS_OK)) {
+		fprintf(stderr, "fuzz_wire: batch decoder %s what the jansson reference %s\n",
+		        rc == DS_OK ? "accepts" : "refuses", ok ? "accepts" : "refuses");
+		abort();
+	}
+	for (i = 0; ok && i < n; i++) {
+		mine = wire_event_canonical(&b->events[i]);
+		if (n != b->count || mine == NULL || canon[i] == NULL || strcmp(mine, canon[i]) != 0) {
+			fprintf(stderr, "fuzz_wire: event %zu decodes differently\n", i);
+			abort();
+		}
+		free(mine);
+	}
+	for (i = 0; i < n; i++)
+		free(canon[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_batch b;
@@ -88,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < b.count; i++)
 			fuzz_check_canonical(&b.events[i]);
 	}
+	fuzz_compare(data, size, rc, &b);
 	wire_batch_free(&b);
 	if (b.events != NULL || b.count != 0)
 		abort();
