@@ -597,6 +597,9 @@ int main(int argc, char **argv)
 	/* Everything the server writes (database, WAL, keys, exports it is asked to redirect
 	 * nowhere) holds personal data: no group or other access, ever. */
 	umask(077);
+	/* SQLite's memory statistics take a global lock on every allocation, which all the
+	 * server's threads would share; nothing here reads them. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'd') {
 			sv.dir = optarg;
