@@ -17,6 +17,7 @@
 #include "server/auth.h"
 #include "server/ckpt.h"
 #include "server/ingest.h"
+#include "server/walsync.h"
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
@@ -59,6 +60,7 @@ struct api {
 	uv_async_t *done_async;              /* malloc'd: freed by its close callback */
 	unsigned inflight;                   /* jobs handed to the writer; loop thread only */
 	struct ckpt *ckpt;                   /* checkpoints the log off the writer's thread */
+	struct walsync *walsync;             /* flushes the log before a group is answered */
 };
 
 static char *api_error_body(const char *code, const char *msg)
@@ -262,24 +264,44 @@ static struct api_job *api_take(struct api *a)
 	return group;
 }
 
-/* The writer thread: commit a group, hand it back to the loop, repeat until stopped. */
+/* The writer thread: commit a group, pass it to the log flusher, repeat until stopped. */
 static void api_writer(void *arg)
 {
 	struct api *a = arg;
-	struct api_job *group, *last;
+	struct api_job *group;
 
 	prctl(PR_SET_NAME, "ds-writer", 0, 0, 0); /* so top and perf can tell it apart */
 	uv_mutex_lock(&a->mu);
 	while ((group = api_take(a)) != NULL) {
 		uv_mutex_unlock(&a->mu);
 		api_run_group(a, group);
-		for (last = group; last->next != NULL; last = last->next)
-			;
+		walsync_submit(a->walsync, group);
 		uv_mutex_lock(&a->mu);
-		*a->done_tail = group;
-		a->done_tail = &last->next;
-		uv_async_send(a->done_async);
 	}
+	uv_mutex_unlock(&a->mu);
+}
+
+/* On the flusher's thread: GROUP's commit is on disk, so its replies may go. Should the
+ * flush fail, the commit may not survive a power cut: nothing is acknowledged, and the
+ * devices send again (what was stored comes back as duplicates). */
+static void api_synced(void *ctx, void *item, int ok)
+{
+	struct api *a = ctx;
+	struct api_job *group = item, *last = group;
+
+	for (;;) {
+		if (!ok)
+			api_job_error(last, 503, "busy", "the server could not flush its log; send again");
+		if (last->next == NULL)
+			break;
+		last = last->next;
+	}
+	if (!ok)
+		log_msg(a->log_max, LOG_ERROR, "fdatasync of the write-ahead log failed");
+	uv_mutex_lock(&a->mu);
+	*a->done_tail = group;
+	a->done_tail = &last->next;
+	uv_async_send(a->done_async);
 	uv_mutex_unlock(&a->mu);
 }
 
@@ -486,6 +508,7 @@ struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
 	a->done_async->data = a;
 	uv_unref((uv_handle_t *)a->done_async);
 	if ((a->ckpt = ckpt_start(s, CKPT_PAGES_DEFAULT)) == NULL ||
+	    (a->walsync = walsync_start(s, api_synced, a)) == NULL ||
 	    uv_thread_create(&a->thread, api_writer, a) != 0)
 		goto fail;
 	a->thread_started = 1;
@@ -506,6 +529,7 @@ void api_free(struct api *a)
 		uv_mutex_unlock(&a->mu);
 		uv_thread_join(&a->thread);
 	}
+	walsync_stop(a->walsync);
 	ckpt_stop(a->ckpt);
 	api_free_list(a->queue);
 	api_free_list(a->done);
