@@ -50,6 +50,14 @@ struct conn {
 	struct net_buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
 	struct net_buf body;      /* gunzipped request body */
 	struct net_exchange x;
+	/* The handshake's public-key steps run on libuv's thread pool (some 5 ms of CPU each
+	 * with mbedTLS 2.28), so a crowd of devices connecting at once does not stall every
+	 * open connection behind them on the loop thread. While a step runs, the worker owns
+	 * TLS and OUT; bytes that arrive meanwhile wait in HS_IN. */
+	uv_work_t hs_work;
+	bool hs_busy;
+	enum tls_result hs_result;
+	struct net_buf hs_in;
 	size_t plain_off, plain_len;
 	unsigned char plain[CONN_PLAIN_MAX];
 	char peer[CONN_PEER_MAX];
@@ -73,10 +81,11 @@ static struct conn *conn_of(struct net_exchange *x)
 static void conn_maybe_free(struct conn *c)
 {
 	if (c->state != ST_CLOSED || c->handles_open > 0 || c->x.pending ||
-	    c->writes_pending > 0 || c->shutdown_pending)
+	    c->writes_pending > 0 || c->shutdown_pending || c->hs_busy)
 		return;
 	tls_conn_free(c->tls);
 	http_free(c->http);
+	free(c->hs_in.data);
 	free(c->out.data);
 	free(c->body.data);
 	free(c);
@@ -200,6 +209,26 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(c->net->readbuf, sizeof c->net->readbuf);
 }
 
+/* Keeps LEN bytes that arrived while a handshake step runs; -1 past what TLS would take. */
+static int conn_hold(struct conn *c, const char *data, size_t len)
+{
+	struct net_buf *b = &c->hs_in;
+	unsigned char *p;
+
+	if (len > TLS_MAX_INPUT - b->len)
+		return -1;
+	if (b->len + len > b->cap) {
+		p = realloc(b->data, b->len + len);
+		if (p == NULL)
+			return -1;
+		b->data = p;
+		b->cap = b->len + len;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = s->data;
@@ -211,6 +240,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	/* After a final reply whatever the client still sends is read only to be dropped. */
 	if (nread == 0 || c->state == ST_LINGER || c->close_after_write)
 		return;
+	if (c->hs_busy) {
+		if (conn_hold(c, buf->base, (size_t)nread) != 0)
+			conn_close(c);
+		return;
+	}
 	if (tls_conn_push(c->tls, buf->base, (size_t)nread) != DS_OK) {
 		conn_close(c);
 		return;
@@ -397,9 +431,59 @@ static void conn_parse(struct conn *c)
 	}
 }
 
+/* On a pool thread: one handshake step, output into OUT through the send callback. */
+static void conn_hs_work(uv_work_t *w)
+{
+	struct conn *c = w->data;
+
+	c->hs_result = tls_conn_handshake(c->tls);
+}
+
+static void conn_hs_result(struct conn *c, enum tls_result r);
+
+/* Back on the loop thread: act on the step, then take in what arrived meanwhile. */
+static void conn_hs_done(uv_work_t *w, int status)
+{
+	struct conn *c = w->data;
+	enum tls_result r = status == 0 ? c->hs_result : TLS_FAIL;
+	bool more = false;
+
+	c->hs_busy = false;
+	if (c->state == ST_CLOSED) {
+		conn_maybe_free(c);
+		return;
+	}
+	conn_hs_result(c, r);
+	if (c->state == ST_CLOSED)
+		return;
+	/* Another step only for new bytes: without them it would just ask for more. */
+	if (c->hs_in.len > 0) {
+		more = tls_conn_push(c->tls, c->hs_in.data, c->hs_in.len) == DS_OK;
+		c->hs_in.len = 0;
+		if (!more) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (more || c->state != ST_HANDSHAKE)
+		conn_pump(c);
+	else
+		conn_flush(c);
+}
+
 static void conn_handshake(struct conn *c)
 {
-	switch (tls_conn_handshake(c->tls)) {
+	c->hs_work.data = c;
+	if (uv_queue_work(c->net->loop, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
+		c->hs_busy = true;
+		return;
+	}
+	conn_hs_result(c, tls_conn_handshake(c->tls)); /* no pool: do it here */
+}
+
+static void conn_hs_result(struct conn *c, enum tls_result r)
+{
+	switch (r) {
 	case TLS_OK:
 		c->state = ST_READ;
 		timer_arm(c, c->net->limits.read_timeout_ms); /* now the idle wait */
@@ -419,8 +503,13 @@ static void conn_pump(struct conn *c)
 	enum tls_result r;
 	size_t got;
 
-	if (c->state == ST_HANDSHAKE)
+	if (c->state == ST_HANDSHAKE) {
+		if (c->hs_busy)
+			return; /* the step's end pumps again */
 		conn_handshake(c);
+		if (c->hs_busy)
+			return;
+	}
 	while (c->state == ST_READ) {
 		if (c->plain_off < c->plain_len) {
 			conn_parse(c);

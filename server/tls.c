@@ -65,6 +65,16 @@ static const int tls_suites[] = {
 	0,
 };
 
+/* Key-exchange curves, in the server's order of preference. mbedTLS 2.28 picks from its
+ * own list, which by default starts with secp521r1: a client offering it (OpenSSL and so
+ * curl do) then costs the server 4.5 ms of CPU per handshake instead of 2.4 with P-256,
+ * and a handheld more still. P-256 matches the 128-bit strength of AES-128-GCM. */
+static const mbedtls_ecp_group_id tls_curves[] = {
+	MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_SECP384R1,
+	MBEDTLS_ECP_DP_NONE,
+};
+
 static void set_err(char *err, size_t err_len, const char *what, int mbed_ret)
 {
 	char text[TLS_ERRTEXT_MAX] = "";
@@ -291,6 +301,7 @@ static int server_conf(struct tls_server *s)
 	mbedtls_ssl_conf_max_version(&s->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 	                             MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_ciphersuites(&s->conf, tls_suites);
+	mbedtls_ssl_conf_curves(&s->conf, tls_curves);
 	mbedtls_ssl_cache_set_max_entries(&s->cache, TLS_CACHE_ENTRIES);
 	mbedtls_ssl_cache_set_timeout(&s->cache, TLS_TICKET_LIFETIME_S);
 	mbedtls_ssl_conf_session_cache(&s->conf, &s->cache, mbedtls_ssl_cache_get,
