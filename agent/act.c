@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "dossier.h"
 #include "text.h"
+#include "canon.h"
 #include "wire.h"
 #include "agent/act.h"
 #include "agent/agent.h"
@@ -332,7 +333,7 @@ int act_record(struct agent *ag, const struct act_args *a)
 	if (rc != DS_OK)
 		return act_store_fail(ag, rc);
 	if (a->json)
-		body = wire_event_canonical(&e);
+		body = canon_event(&e);
 	act_print(&e, why, body);
 	free(body);
 	fflush(stdout);

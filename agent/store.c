@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "canon.h"
 #include "wire.h"
 #include "agent/store.h"
 
@@ -280,7 +281,7 @@ enum ds_err store_event_add(struct store *s, struct model_event *e, const char *
 		goto fail;
 	e->seq = last + 1;
 	rc = DS_ENOMEM;
-	if ((body = wire_event_canonical(e)) == NULL)
+	if ((body = canon_event(e)) == NULL)
 		goto fail;
 	if ((rc = store_outbox_insert(s, e, body)) != DS_OK ||
 	    (rc = store_meta_set_int(s, "last_seq", e->seq)) != DS_OK ||

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "crypto.h"
 #include "server/ingest.h"
 
@@ -151,7 +152,7 @@ enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_
 		return rc;
 	for (i = 0; i < b->count; i++) {
 		const struct model_event *e = &b->events[i];
-		canon = wire_event_canonical(e);
+		canon = canon_event(e);
 		if (canon == NULL)
 			goto fail;
 		len = strlen(canon);

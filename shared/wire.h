@@ -30,9 +30,6 @@ json_t *wire_event_encode(const struct model_event *e);
  * says which field is wrong. */
 DS_WUR enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err);
 
-/* The canonical text of E (sorted keys, compact, fixed precision). Caller frees with free(). */
-char *wire_event_canonical(const struct model_event *e);
-
 /* Parse a sync request body TEXT of LEN bytes into OUT: B. On DS_EINVAL, ERR says why and
  * names the event's index. Caller frees with wire_batch_free() (also after a failure). */
 DS_WUR enum ds_err wire_batch_decode(const char *text, size_t len, struct wire_batch *b, char *err);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +18,7 @@ static void fuzz_check_canonical(const struct model_event *e)
 {
 	struct model_event again;
 	char err[WIRE_ERR_MAX] = "";
-	char *c1 = wire_event_canonical(e), *c2 = NULL;
+	char *c1 = canon_event(e), *c2 = NULL;
 	json_t *j = c1 ? json_loads(c1, JSON_REJECT_DUPLICATES, NULL) : NULL;
 
 	if (c1 == NULL || j == NULL) {
@@ -28,7 +29,7 @@ static void fuzz_check_canonical(const struct model_event *e)
 		fprintf(stderr, "fuzz_wire: canonical %s refused: %s\n", c1, err);
 		abort();
 	}
-	c2 = wire_event_canonical(&again);
+	c2 = canon_event(&again);
 	if (c2 == NULL || strcmp(c1, c2) != 0) {
 		fprintf(stderr, "fuzz_wire: canonical text not stable:\n%s\n%s\n", c1, c2 ? c2 : "(null)");
 		abort();
@@ -103,7 +104,7 @@ static int fuzz_reference(const uint8_t *data, size_t size, char **canon, size_t
 			ok = 0;
 			break;
 		}
-		canon[(*count)++] = wire_event_canonical(&e);
+		canon[(*count)++] = canon_event(&e);
 	}
 	json_decref(root);
 	return ok;
@@ -122,7 +123,7 @@ static void fuzz_compare(const uint8_t *data, size_t size, enum ds_err rc, const
 		abort();
 	}
 	for (i = 0; ok && i < n; i++) {
-		mine = wire_event_canonical(&b->events[i]);
+		mine = canon_event(&b->events[i]);
 		if (n != b->count || mine == NULL || canon[i] == NULL || strcmp(mine, canon[i]) != 0) {
 			fprintf(stderr, "fuzz_wire: event %zu decodes differently\n", i);
 			abort();

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "model.h"
 #include "server/store.h"
+#include "canon.h"
 #include "wire.h"
 
 #define LG_MAX_CLIENTS 256
@@ -297,7 +298,7 @@ static int lg_raw(struct lg *g, const char *dir)
 				struct lg_row *r = &rows[k];
 				char *canon;
 				lg_event(g, &g->c[ci], ci, b, e, &r->ev);
-				canon = wire_event_canonical(&r->ev);
+				canon = canon_event(&r->ev);
 				crypto_sha256(canon, strlen(canon), r->hash);
 				r->sealed_len = strlen(canon) + CRYPTO_SEAL_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);

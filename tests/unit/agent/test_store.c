@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "wire.h"
 #include "agent/store.h"
 
@@ -80,7 +81,7 @@ START_TEST(outbox_keeps_order_seq_and_bytes)
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(rows[i].seq, (int64_t)i + 1);
 		ck_assert_str_eq(rows[i].uuid, e[i].uuid);
-		canon = wire_event_canonical(&e[i]);
+		canon = canon_event(&e[i]);
 		ck_assert_str_eq(rows[i].body, canon);
 		free(canon);
 	}

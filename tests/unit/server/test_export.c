@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "isotime.h"
 #include "server/export.h"
 #include "server/ingest.h"
@@ -35,7 +36,7 @@ static void uuid_of(int n, char *out)
 static void put(const struct model_event *e, const uint8_t *key, const char *device,
                 int64_t received_ms, unsigned server_flags)
 {
-	char *canon = wire_event_canonical(e);
+	char *canon = canon_event(e);
 	uint8_t hash[CRYPTO_SHA256_LEN], *sealed;
 	sqlite3_stmt *st = NULL;
 	size_t len;

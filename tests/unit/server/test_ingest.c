@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "server/ingest.h"
 #include "fixture.h"
 #include "ingest_fixture.h"
@@ -232,7 +233,7 @@ START_TEST(test_bodies_sealed_and_open_with_uuid_to_canonical_text)
 	struct model_event e[1] = {ev(1, 1, MODEL_DELIVER, A1, T(8, 20))};
 	struct ingest_result r;
 	sqlite3_stmt *st = NULL;
-	char *canon = wire_event_canonical(&e[0]);
+	char *canon = canon_event(&e[0]);
 	char plain[8192];
 	const unsigned char *body;
 	size_t n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "wire.h"
 #include "wire_fixture.h"
 
@@ -127,7 +128,7 @@ START_TEST(event_round_trip_gps_none_and_last_known)
 	fill_event(&e, MODEL_ARRIVE);
 	e.gps.source = MODEL_GPS_NONE;
 	e.flags = 0;
-	c = wire_event_canonical(&e);
+	c = canon_event(&e);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_msg(strstr(c, "\"gps\":{\"source\":\"none\"}") != NULL, "%s", c);
 	ck_assert_msg(strstr(c, "flags") == NULL, "no flags member when none set: %s", c);
@@ -154,7 +155,7 @@ START_TEST(event_canonical_text_is_sorted_compact_and_fixed)
 
 	fill_event(&e, MODEL_DELIVER);
 	e.prev_hash[0] = e.sig[0] = '\0';
-	c = wire_event_canonical(&e);
+	c = canon_event(&e);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c,
 		"{\"appointment\":\"" CODE1 "\",\"flags\":[\"far\",\"poor_accuracy\",\"clock_skew\"],"
@@ -182,10 +183,10 @@ START_TEST(event_canonical_is_idempotent)
 		e.gps.accuracy_m = 13.349;
 		e.gps.fix_age_s = 0.41249;
 		e.gps.dist_m = 1234567.891;
-		c1 = wire_event_canonical(&e);
+		c1 = canon_event(&e);
 		ck_assert_ptr_nonnull(c1);
 		ck_decodes(json_loads(c1, 0, NULL), &back);
-		c2 = wire_event_canonical(&back);
+		c2 = canon_event(&back);
 		ck_assert_ptr_nonnull(c2);
 		ck_assert_str_eq(c1, c2);
 		free(c1);
@@ -205,8 +206,8 @@ START_TEST(event_canonical_equal_for_reordered_members)
 	ck_decodes(json_loads("{\"gps\":{\"source\":\"none\"},\"recorded_at\":\"2026-11-26T01:42:10.120Z\","
 	                      "\"appointment\":\"" CODE1 "\",\"type\":\"arrive\",\"uuid\":\"" UUID1
 	                      "\",\"seq\":1}", 0, NULL), &b);
-	ca = wire_event_canonical(&a);
-	cb = wire_event_canonical(&b);
+	ca = canon_event(&a);
+	cb = canon_event(&b);
 	ck_assert_str_eq(ca, cb);
 	free(ca);
 	free(cb);
@@ -223,7 +224,7 @@ START_TEST(event_accepts_times_at_the_edges)
 	json_object_set_new(gps_of(j), "gps_time", json_string("9999-12-31T23:59:59.999Z"));
 	ck_decodes(j, &e);
 	ck_assert_int_eq(e.recorded_ms, 1);
-	c = wire_event_canonical(&e);
+	c = canon_event(&e);
 	ck_decodes(json_loads(c, 0, NULL), &back);
 	ck_same_event(&e, &back);
 	free(c);

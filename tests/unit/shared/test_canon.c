@@ -1,4 +1,4 @@
-/* test_wire_canon.c: the canonical text written by yajl (wire_event_canonical) is byte for
+/* test_canon.c: the canonical text written by yajl (canon_event, shared/canon.c) is byte for
  * byte what jansson writes for the same event (json_dumps of wire_event_encode with
  * WIRE_DUMP_FLAGS), the text whose SHA-256 the server stores as an event's content hash.
  * Any difference would turn a device's honest re-send of an event stored before into a
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "wire.h"
 #include "wire_fixture.h"
 
@@ -111,7 +112,7 @@ static char *jansson_canonical(const struct model_event *e)
 
 static void ck_same_canonical(const struct model_event *e, int run)
 {
-	char *want = jansson_canonical(e), *got = wire_event_canonical(e);
+	char *want = jansson_canonical(e), *got = canon_event(e);
 
 	if (want == NULL)
 		ck_assert_msg(got == NULL, "run %d: jansson refuses, yajl wrote %s", run, got);
@@ -131,7 +132,7 @@ START_TEST(canonical_matches_jansson_on_random_events)
 	for (run = 0; run < CANON_RUNS; run++) {
 		rnd_event(&e);
 		ck_same_canonical(&e, run);
-		text = wire_event_canonical(&e);
+		text = canon_event(&e);
 		texts += text != NULL;
 		free(text);
 	}
@@ -170,7 +171,7 @@ START_TEST(canonical_reals_print_like_jansson)
 	}
 	e.gps.lat = 1e-7;
 	{
-		char *c = wire_event_canonical(&e);
+		char *c = canon_event(&e);
 		ck_assert_ptr_nonnull(c);
 		ck_assert_msg(strstr(c, "\"lat\":1e-7,") != NULL, "%s", c);
 		ck_assert_msg(strstr(c, "\"fix_age_s\":1000000000.0,") != NULL, "%s", c);
@@ -181,7 +182,7 @@ END_TEST
 
 static Suite *canon_suite(void)
 {
-	Suite *s = suite_create("wire_canon");
+	Suite *s = suite_create("canon");
 	TCase *tc = tcase_create("canonical");
 
 	tcase_set_timeout(tc, 60);
