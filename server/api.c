@@ -153,7 +153,7 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 		api_job_error(j, 401, "unauthorized", "unknown or revoked device credential");
 		return DS_OK;
 	}
-	if (rc != DS_OK || (rc = store_exec(a->s, "SAVEPOINT job")) != DS_OK)
+	if (rc != DS_OK || (rc = store_exec_cached(a->s, "SAVEPOINT job")) != DS_OK)
 		return rc;
 	if ((rc = ingest_batch(a->in, &dev, &j->batch, j->prep, now_ms, &res)) != DS_OK)
 		return rc;
@@ -174,7 +174,7 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 	if (o != NULL)
 		api_server_time(o);
 	api_job_set(j, 200, o);
-	return store_exec(a->s, "RELEASE job");
+	return store_exec_cached(a->s, "RELEASE job");
 }
 
 static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)

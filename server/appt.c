@@ -43,10 +43,10 @@ static enum ds_err appt_current(struct store *s, const char *courier, int64_t cu
 	enum ds_err rc;
 	int step;
 
-	if ((rc = store_prepare(s, "SELECT code, kind, citizen, phone, address, lat, lon,"
-	                           " window_start_ms, window_end_ms, offset_min, service_min, due_ms,"
-	                           " status, stop_no, eta_ms, round_version FROM appointments"
-	                           " WHERE courier_id = ? AND rev > ? ORDER BY rev, code", &st)) != DS_OK)
+	if ((rc = store_cached(s, "SELECT code, kind, citizen, phone, address, lat, lon,"
+	                          " window_start_ms, window_end_ms, offset_min, service_min, due_ms,"
+	                          " status, stop_no, eta_ms, round_version FROM appointments"
+	                          " WHERE courier_id = ? AND rev > ? ORDER BY rev, code", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, courier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cursor);
@@ -59,7 +59,7 @@ static enum ds_err appt_current(struct store *s, const char *courier, int64_t cu
 	}
 	if (rc == DS_OK && step != SQLITE_DONE)
 		rc = store_fail(s, step);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -69,9 +69,9 @@ static enum ds_err appt_moved(struct store *s, const char *courier, int64_t curs
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = store_prepare(s, "SELECT m.code FROM appointment_moves m JOIN appointments a"
-	                           " ON a.code = m.code WHERE m.courier_id = ?1 AND m.rev > ?2"
-	                           " AND a.courier_id IS NOT ?1 ORDER BY m.rev, m.code", &st)) != DS_OK)
+	if ((rc = store_cached(s, "SELECT m.code FROM appointment_moves m JOIN appointments a"
+	                          " ON a.code = m.code WHERE m.courier_id = ?1 AND m.rev > ?2"
+	                          " AND a.courier_id IS NOT ?1 ORDER BY m.rev, m.code", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, courier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cursor);
@@ -81,7 +81,7 @@ static enum ds_err appt_moved(struct store *s, const char *courier, int64_t curs
 		a.removed = 1;
 		json_array_append_new(arr, wire_appointment_encode(&a));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return DS_OK;
 }
 

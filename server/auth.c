@@ -170,9 +170,9 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct auth_device *dev
 		return DS_ENOTFOUND;
 	memcpy(dev->id, tok, id_len);
 	dev->id[id_len] = '\0';
-	if ((rc = store_prepare(s, "SELECT d.secret_hash, d.courier_id, c.office_id, d.last_seq"
-	                           " FROM devices d JOIN couriers c ON c.id = d.courier_id"
-	                           " WHERE d.id = ? AND d.revoked_ms IS NULL", &st)) != DS_OK)
+	if ((rc = store_cached(s, "SELECT d.secret_hash, d.courier_id, c.office_id, d.last_seq"
+	                          " FROM devices d JOIN couriers c ON c.id = d.courier_id"
+	                          " WHERE d.id = ? AND d.revoked_ms IS NULL", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_TRANSIENT);
 	rc = DS_ENOTFOUND;
@@ -184,7 +184,7 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct auth_device *dev
 		dev->last_seq = sqlite3_column_int64(st, 3);
 		rc = DS_OK;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

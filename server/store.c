@@ -101,6 +101,45 @@ enum ds_err store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 	return rc == SQLITE_OK ? DS_OK : store_fail(s, rc);
 }
 
+enum ds_err store_cached(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	size_t i;
+	enum ds_err rc;
+
+	for (i = 0; i < STORE_CACHE_MAX && s->cache[i].sql != NULL; i++)
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].st);
+			sqlite3_clear_bindings(s->cache[i].st);
+			*st = s->cache[i].st;
+			return DS_OK;
+		}
+	if (i == STORE_CACHE_MAX) {
+		/* Full: the last slot is given over to the newcomer. */
+		i = STORE_CACHE_MAX - 1;
+		sqlite3_finalize(s->cache[i].st);
+		s->cache[i].sql = NULL;
+		s->cache[i].st = NULL;
+	}
+	if ((rc = store_prepare(s, sql, st)) != DS_OK)
+		return rc;
+	s->cache[i].sql = sql;
+	s->cache[i].st = *st;
+	return DS_OK;
+}
+
+enum ds_err store_exec_cached(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	enum ds_err rc = store_cached(s, sql, &st);
+	int step;
+
+	if (rc != DS_OK)
+		return rc;
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? DS_OK : store_fail(s, step);
+}
+
 enum ds_err store_begin(struct store *s) { return store_exec(s, "BEGIN IMMEDIATE"); }
 enum ds_err store_commit(struct store *s) { return store_exec(s, "COMMIT"); }
 
@@ -208,6 +247,13 @@ enum ds_err store_open(struct store *s, const char *dir, int create)
 
 void store_close(struct store *s)
 {
+	size_t i;
+
+	for (i = 0; i < STORE_CACHE_MAX; i++) {
+		sqlite3_finalize(s->cache[i].st);
+		s->cache[i].st = NULL;
+		s->cache[i].sql = NULL;
+	}
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
@@ -219,7 +265,7 @@ static enum ds_err store_rev_query(struct store *s, const char *sql, int64_t *re
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = store_prepare(s, sql, &st)) != DS_OK)
+	if ((rc = store_cached(s, sql, &st)) != DS_OK)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*rev = sqlite3_column_int64(st, 0);
@@ -227,7 +273,7 @@ static enum ds_err store_rev_query(struct store *s, const char *sql, int64_t *re
 	} else {
 		rc = store_fail(s, sqlite3_errcode(s->db));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
