@@ -22,26 +22,30 @@ enum {
 static const char *const ingest_sql[ST_COUNT] = {
 	[ST_BY_UUID] = "SELECT content_hash, device_id FROM events WHERE uuid = ?",
 	[ST_BY_SEQ] = "SELECT uuid FROM events WHERE device_id = ? AND seq = ?",
-	[ST_APPT] = "SELECT a.courier_id, a.kind, a.window_end_ms, a.due_ms, a.status, a.done_ms,"
-	            " a.fail_reason, l.recorded_ms, l.uuid FROM appointments a LEFT JOIN"
-	            " (SELECT recorded_ms, uuid FROM events WHERE appointment = ?1"
-	            " ORDER BY recorded_ms DESC, uuid DESC LIMIT 1) l WHERE a.code = ?1",
+	[ST_APPT] = "SELECT courier_id, kind, window_end_ms, due_ms, status, done_ms, fail_reason,"
+	            " last_event_ms, last_event_uuid FROM appointments WHERE code = ?1",
 	[ST_MOVED] = "SELECT 1 FROM appointment_moves WHERE courier_id = ? AND code = ?",
 	[ST_INSERT] = "INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
 	              " reason, recorded_ms, received_ms, content_hash, body, server_flags)"
 	              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 	[ST_DEVICE] = "UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?",
 	[ST_EVENTS_OF] = "SELECT e.id, e.type, e.recorded_ms, e.reason, e.server_flags, a.kind,"
-	                 " a.window_end_ms, a.due_ms FROM events e JOIN appointments a"
+	                 " a.window_end_ms, a.due_ms, e.uuid FROM events e JOIN appointments a"
 	                 " ON a.code = e.appointment WHERE e.appointment = ?"
 	                 " ORDER BY e.recorded_ms, e.uuid",
 	[ST_SET_FLAGS] = "UPDATE events SET server_flags = ? WHERE id = ?",
 	[ST_CLEAR_GAP] = ("UPDATE events SET server_flags = server_flags & ~?3"
 	                  " WHERE device_id = ?1 AND seq = ?2"),
+	/* A new revision (what devices pull by) only when the state itself changed; the
+	 * latest event's key is kept either way. SET expressions see the row's old values. */
 	[ST_SET_STATE] = "UPDATE appointments SET status = ?2, done_ms = ?3, fail_reason = ?4,"
-	                 " rev = (SELECT value FROM counters WHERE name = 'rev')"
+	                 " last_event_ms = ?5, last_event_uuid = ?6,"
+	                 " rev = CASE WHEN status IS NOT ?2 OR done_ms IS NOT ?3"
+	                 " OR fail_reason IS NOT ?4 THEN (SELECT value FROM counters"
+	                 " WHERE name = 'rev') ELSE rev END"
 	                 " WHERE code = ?1 AND (status IS NOT ?2 OR done_ms IS NOT ?3"
-	                 " OR fail_reason IS NOT ?4)",
+	                 " OR fail_reason IS NOT ?4 OR last_event_ms IS NOT ?5"
+	                 " OR last_event_uuid IS NOT ?6)",
 };
 
 /* The state machine of one appointment, applied to its events in order. */
@@ -229,7 +233,8 @@ static enum ds_err ingest_known(struct ingest *in, const struct auth_device *dev
 }
 
 static enum ds_err ingest_save_state(struct ingest *in, const char *code,
-                                     const struct ingest_state *a);
+                                     const struct ingest_state *a, int64_t last_ms,
+                                     const char *last_uuid);
 
 static const char *ingest_status_literal(const char *s)
 {
@@ -465,13 +470,15 @@ enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
 		if (a->full)
 			rc = ingest_derive(in, a->code);
 		else if (a->dirty)
-			rc = ingest_save_state(in, a->code, &a->st);
+			rc = ingest_save_state(in, a->code, &a->st, a->last_ms, a->last_uuid);
 	}
 	return rc;
 }
 
+/* Saves A as CODE's state with its latest event's key (LAST_MS, LAST_UUID). */
 static enum ds_err ingest_save_state(struct ingest *in, const char *code,
-                                     const struct ingest_state *a)
+                                     const struct ingest_state *a, int64_t last_ms,
+                                     const char *last_uuid)
 {
 	sqlite3_stmt *st = ingest_stmt(in, ST_SET_STATE);
 
@@ -481,13 +488,18 @@ static enum ds_err ingest_save_state(struct ingest *in, const char *code,
 		sqlite3_bind_int64(st, 3, a->done_ms);
 	if (a->reason[0] != '\0')
 		sqlite3_bind_text(st, 4, a->reason, -1, SQLITE_STATIC);
+	if (last_uuid != NULL && last_uuid[0] != '\0') {
+		sqlite3_bind_int64(st, 5, last_ms);
+		sqlite3_bind_text(st, 6, last_uuid, -1, SQLITE_STATIC);
+	}
 	return ingest_step_done(in, st);
 }
 
 enum ds_err ingest_derive(struct ingest *in, const char *code)
 {
 	struct ingest_state a = {.status = "booked"};
-	char kind[16] = "";
+	char kind[16] = "", last_uuid[MODEL_UUID_LEN + 1] = "";
+	int64_t last_ms = 0;
 	sqlite3_stmt *st = ingest_stmt(in, ST_EVENTS_OF), *up;
 	int64_t ids[INGEST_TOUCHED_MAX];
 	unsigned newf[INGEST_TOUCHED_MAX];
@@ -505,6 +517,9 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 		f = ingest_apply(&a, (const char *)sqlite3_column_text(st, 1),
 		                 sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
 		f |= old & INGEST_FLAG_SEQ_GAP;
+		/* Rows come in (recorded_ms, uuid) order: the last one is the latest event. */
+		last_ms = sqlite3_column_int64(st, 2);
+		ingest_text(st, 8, last_uuid, sizeof last_uuid);
 		/* Flags change only for events whose place in the order moved; few per call. */
 		if (f != old && n < INGEST_TOUCHED_MAX) {
 			ids[n] = sqlite3_column_int64(st, 0);
@@ -522,7 +537,7 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 	}
 	if (rc != DS_OK || a.kind == NULL)
 		return rc;
-	return ingest_save_state(in, code, &a);
+	return ingest_save_state(in, code, &a, last_ms, last_uuid);
 }
 
 void ingest_flag_names(unsigned flags, json_t *a)

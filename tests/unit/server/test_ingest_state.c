@@ -11,7 +11,12 @@
 #include "fixture.h"
 #include "ingest_fixture.h"
 
-#define APPTS_SQL "SELECT code, status, done_ms, fail_reason FROM appointments ORDER BY code"
+#define APPTS_SQL "SELECT code, status, done_ms, fail_reason, last_event_ms, last_event_uuid" \
+                  " FROM appointments ORDER BY code"
+/* Appointments whose kept latest-event key is not their latest event's: must be none. */
+#define LAST_WRONG_SQL "SELECT count(*) FROM appointments a WHERE (last_event_ms, last_event_uuid)" \
+	" IS NOT (SELECT recorded_ms, uuid FROM events e WHERE e.appointment = a.code" \
+	" ORDER BY recorded_ms DESC, uuid DESC LIMIT 1)"
 #define FLAGS_SQL "SELECT uuid, server_flags FROM events ORDER BY uuid"
 
 static void state_of(const char *code, char *status, int64_t *done_ms, char *reason)
@@ -238,6 +243,9 @@ START_TEST(test_determinism_same_events_any_order_any_batches)
 	}
 	/* And the state is the one the rules give (checked in the fixture's store, order two). */
 	det_run(&S, two, 6, appts[0], flags[0], sizeof appts[0]);
+	/* Each appointment keeps its latest event's key, whatever order the events came in. */
+	ck_assert_int_eq(q_int(LAST_WRONG_SQL), 0);
+	ck_assert_int_gt(q_int("SELECT count(*) FROM appointments WHERE last_event_ms IS NOT NULL"), 3);
 	state_of(A1, status, &done, reason);
 	ck_assert_str_eq(status, "delivered");
 	ck_assert_int_eq(done, T(8, 15));

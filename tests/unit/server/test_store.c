@@ -53,6 +53,38 @@ START_TEST(test_reopen_is_idempotent_and_keeps_data_and_key)
 }
 END_TEST
 
+/* Migration 3 fills each appointment's latest-event key from the events already stored:
+ * a database of schema 2 (made here by dropping the two columns) opens with them filled. */
+START_TEST(test_migration_3_fills_latest_event_keys)
+{
+	static const char *const setup_sql[] = {
+		"INSERT INTO offices(id, name, lat, lon) VALUES ('o1', 'O', 10.4, 105.6)",
+		"INSERT INTO appointments(code, kind, citizen, phone, address, lat, lon,"
+		" window_start_ms, window_end_ms, offset_min, service_min, office_id, due_ms, rev,"
+		" imported_ms) VALUES ('A', 'collect', 'c', 'p', 'a', 10, 105, 0, 1, 420, 5, 'o1', 2, 0,"
+		" 0), ('B', 'collect', 'c', 'p', 'a', 10, 105, 0, 1, 420, 5, 'o1', 2, 0, 0)",
+		"INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type, recorded_ms,"
+		" received_ms, content_hash, body) VALUES ('u1', 'd', 1, 'c', 'A', 'arrive', 50, 0, x'', x''),"
+		" ('u3', 'd', 2, 'c', 'A', 'arrive', 70, 0, x'', x''),"
+		" ('u2', 'd', 3, 'c', 'A', 'collect', 70, 0, x'', x'')",
+		"ALTER TABLE appointments DROP COLUMN last_event_ms",
+		"ALTER TABLE appointments DROP COLUMN last_event_uuid",
+		"PRAGMA user_version = 2",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof setup_sql / sizeof setup_sql[0]; i++)
+		ck_assert_int_eq(store_exec(&S, setup_sql[i]), DS_OK);
+	store_close(&S);
+	ck_assert_int_eq(store_open(&S, tdir, 0), DS_OK);
+	ck_assert_int_eq(q_int("PRAGMA user_version"), store_schema_version());
+	/* The latest by (recorded_ms, uuid): u3 beats u2 at the same millisecond. */
+	ck_assert_int_eq(q_int("SELECT last_event_ms FROM appointments WHERE code = 'A'"), 70);
+	ck_assert_int_eq(q_int("SELECT last_event_uuid = 'u3' FROM appointments WHERE code = 'A'"), 1);
+	ck_assert_int_eq(q_int("SELECT last_event_ms IS NULL FROM appointments WHERE code = 'B'"), 1);
+}
+END_TEST
+
 START_TEST(test_newer_schema_refuses_to_open_with_message)
 {
 	char path[1024];
@@ -218,6 +250,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_new_dir_migrates_to_schema_version);
+	tcase_add_test(tc, test_migration_3_fills_latest_event_keys);
 	tcase_add_test(tc, test_reopen_is_idempotent_and_keeps_data_and_key);
 	tcase_add_test(tc, test_newer_schema_refuses_to_open_with_message);
 	tcase_add_test(tc, test_data_key_is_0600_and_32_bytes);
