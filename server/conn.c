@@ -112,6 +112,11 @@ static void conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->net->n_conns--;
+	/* A queued handshake step of a connection that went away is dropped, so a flood of
+	 * clients that send a hello and reset cannot pile up work and memory; one already
+	 * running still counts against the connection cap until it ends. */
+	if (c->hs_busy && uv_cancel((uv_req_t *)&c->hs_work) != 0)
+		c->net->n_hs_dead++;
 	uv_close((uv_handle_t *)&c->tcp, on_handle_close);
 	if (c->handles_open > 1)
 		uv_close((uv_handle_t *)&c->timer, on_handle_close);
@@ -450,6 +455,8 @@ static void conn_hs_done(uv_work_t *w, int status)
 
 	c->hs_busy = false;
 	if (c->state == ST_CLOSED) {
+		if (status != UV_ECANCELED)
+			c->net->n_hs_dead--;
 		conn_maybe_free(c);
 		return;
 	}

@@ -31,6 +31,7 @@ struct net {
 	void *ctx;
 	struct conn *conns;          /* open connections, doubly linked */
 	unsigned n_conns;
+	unsigned n_hs_dead;          /* closed, but a handshake step of theirs still runs */
 	bool shutting_down;
 	bool inflate_ready, deflate_ready;
 	/* zlib streams and reply scratch are shared by all connections: each use finishes

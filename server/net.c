@@ -81,7 +81,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 	if (status < 0)
 		return;
-	if (n->shutting_down || n->n_conns >= n->limits.max_connections ||
+	if (n->shutting_down || n->n_conns + n->n_hs_dead >= n->limits.max_connections ||
 	    conn_accept(n, server) != DS_OK)
 		refuse(server);
 }

@@ -299,13 +299,33 @@ def abandon(port, n):
     print("done")
 
 
+def flood(port, n):
+    """As fast as possible: connect, send a ClientHello, reset. Refusals are fine."""
+    bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context().wrap_bio(bio_in, bio_out)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = bio_out.read()
+    for _ in range(int(n)):
+        try:
+            s = socket.create_connection((HOST, port), timeout=10)
+            s.sendall(hello)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        except OSError:
+            pass
+    print("done")
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     args = sys.argv[3:]
     modes = {
         "slow": slow, "idle": idle, "cap": cap, "tlsver": tlsver, "server11": server11,
         "resume": resume, "pipeline": pipeline, "hangup": hangup, "plain": plain,
-        "dribble": dribble, "abandon": abandon,
+        "dribble": dribble, "abandon": abandon, "flood": flood,
         "malformed": lambda p: raw_tls(p, "NOT HTTP AT ALL\r\n\r\n"),
     }
     modes[mode](port, *args)
@@ -426,6 +446,16 @@ out=$(probe dribble "$PORT")
 check "handshake sent one byte per segment (bytes arrive while a step runs): 200 ($out)" has "$out" "HTTP/1.1 200"
 out=$(probe abandon "$PORT" 40)
 check "40 clients reset mid-handshake: server lives on and answers" eval 'alive && [ "$out" = done ] && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-abandon")" = 200 ]'
+# Handshake steps run on a thread pool; a step queued for a client that is gone must be
+# dropped, or a flood of hello-and-reset clients piles up work and memory (41 KB each) and
+# starves real clients.
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$SPID/status"; }
+rss0=$(rss)
+out=$(probe flood "$PORT" 3000)
+rss1=$(rss)
+code=$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-flood")
+check "3000 hello-and-reset clients: memory stays bounded (RSS ${rss0} -> ${rss1} kB) and a client is served ($code)" \
+	eval '[ "$out" = done ] && [ $((rss1 - rss0)) -lt 6000 ] && [ "$code" = 200 ]'
 out=$(probe hangup "$PORT"); sleep 0.6
 check "client gone before a deferred reply: server lives on" eval 'alive && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after")" = 200 ]'
 
