@@ -64,6 +64,7 @@ struct api {
 	unsigned inflight;                   /* jobs handed to the writer; loop thread only */
 	struct ckpt *ckpt;                   /* checkpoints the log off the writer's thread */
 	struct walsync *walsync;             /* flushes the log before a group is answered */
+	int flush_failed_logged;             /* flusher's thread only */
 };
 
 static char *api_error_body(const char *code, const char *msg)
@@ -284,9 +285,9 @@ static void api_writer(void *arg)
 	uv_mutex_unlock(&a->mu);
 }
 
-/* On the flusher's thread: GROUP's commit is on disk, so its replies may go. Should the
- * flush fail, the commit may not survive a power cut: nothing is acknowledged, and the
- * devices send again (what was stored comes back as duplicates). */
+/* On the flusher's thread: GROUP's commit is on disk, so its replies may go. After a
+ * failed flush nothing is acknowledged again (walsync.h says why): every reply is 503
+ * until an operator restarts the server, which then recovers what the disk really holds. */
 static void api_synced(void *ctx, void *item, int ok)
 {
 	struct api *a = ctx;
@@ -294,13 +295,17 @@ static void api_synced(void *ctx, void *item, int ok)
 
 	for (;;) {
 		if (!ok)
-			api_job_error(last, 503, "busy", "the server could not flush its log; send again");
+			api_job_error(last, 503, "unavailable",
+			              "the server could not write its log to disk and must be restarted");
 		if (last->next == NULL)
 			break;
 		last = last->next;
 	}
-	if (!ok)
-		log_msg(a->log_max, LOG_ERROR, "fdatasync of the write-ahead log failed");
+	if (!ok && !a->flush_failed_logged) {
+		a->flush_failed_logged = 1;
+		log_msg(a->log_max, LOG_ERROR, "fdatasync of the write-ahead log failed: every sync"
+		        " is refused from now on; restart the server");
+	}
 	uv_mutex_lock(&a->mu);
 	*a->done_tail = group;
 	a->done_tail = &last->next;
@@ -511,7 +516,7 @@ struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
 	a->done_async->data = a;
 	uv_unref((uv_handle_t *)a->done_async);
 	if ((a->ckpt = ckpt_start(s, CKPT_PAGES_DEFAULT)) == NULL ||
-	    (a->walsync = walsync_start(s, api_synced, a)) == NULL ||
+	    (a->walsync = walsync_start(s, NULL, api_synced, a)) == NULL ||
 	    uv_thread_create(&a->thread, api_writer, a) != 0)
 		goto fail;
 	a->thread_started = 1;

@@ -121,12 +121,12 @@ enum ds_err store_cached(struct store *s, const char *sql, sqlite3_stmt **st)
 			*st = s->cache[i].st;
 			return DS_OK;
 		}
+	/* Full: refused rather than evicting, since a caller may still hold any entry. The
+	 * call sites are a fixed handful of literals, far below the maximum. */
 	if (i == STORE_CACHE_MAX) {
-		/* Full: the last slot is given over to the newcomer. */
-		i = STORE_CACHE_MAX - 1;
-		sqlite3_finalize(s->cache[i].st);
-		s->cache[i].sql = NULL;
-		s->cache[i].st = NULL;
+		snprintf(s->err, sizeof s->err, "store: more than %d statements to keep prepared",
+		         STORE_CACHE_MAX);
+		return DS_ETOOBIG;
 	}
 	if ((rc = store_prepare(s, sql, st)) != DS_OK)
 		return rc;

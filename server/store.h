@@ -48,8 +48,8 @@ DS_WUR enum ds_err store_prepare(struct store *s, const char *sql, sqlite3_stmt 
 /* A prepared statement for SQL, a string literal: the cache is keyed by its address, so
  * each call site prepares once (statements run once a sync batch cost 7% of the writer's
  * time to prepare each time). OUT: *ST, reset and ready to bind; S owns it: reset it after
- * use, never finalize it. Past STORE_CACHE_MAX statements it prepares, uncached, into S's
- * last slot. */
+ * use, never finalize it. A statement past the STORE_CACHE_MAX-th is refused (DS_ETOOBIG)
+ * instead of evicting one a caller may still hold. */
 DS_WUR enum ds_err store_cached(struct store *s, const char *sql, sqlite3_stmt **st);
 
 /* Run the single statement SQL (a string literal, no rows) through store_cached(). */

@@ -16,6 +16,8 @@
 struct walsync {
 	struct store *s;
 	int fd;                          /* the log, opened read-only: only flushed */
+	walsync_flush_fn flush;
+	int failed;                      /* a flush failed: nothing is acknowledged any more */
 	walsync_done_fn done;
 	void *ctx;
 	uv_mutex_t mu;
@@ -31,11 +33,18 @@ struct walsync {
 /* Hands back a batch of items taken from the queue after one flush. */
 static void walsync_flush(struct walsync *w, void **items, size_t n)
 {
-	int ok = fdatasync(w->fd) == 0;
 	size_t i;
 
+	/* Only this thread reads or sets FAILED. */
+	if (!w->failed && w->flush(w->fd) != 0)
+		w->failed = 1;
 	for (i = 0; i < n; i++)
-		w->done(w->ctx, items[i], ok);
+		w->done(w->ctx, items[i], !w->failed);
+}
+
+static int walsync_fdatasync(int fd)
+{
+	return fdatasync(fd);
 }
 
 static void walsync_thread(void *arg)
@@ -66,7 +75,8 @@ static void walsync_thread(void *arg)
 	uv_mutex_unlock(&w->mu);
 }
 
-struct walsync *walsync_start(struct store *s, walsync_done_fn done, void *ctx)
+struct walsync *walsync_start(struct store *s, walsync_flush_fn flush, walsync_done_fn done,
+                              void *ctx)
 {
 	struct walsync *w = calloc(1, sizeof *w);
 	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
@@ -76,6 +86,7 @@ struct walsync *walsync_start(struct store *s, walsync_done_fn done, void *ctx)
 		return NULL;
 	}
 	w->s = s;
+	w->flush = flush ? flush : walsync_fdatasync;
 	w->done = done;
 	w->ctx = ctx;
 	w->fd = wal ? open(wal, O_RDONLY | O_CLOEXEC) : -1;

@@ -18,10 +18,17 @@ struct walsync; /* opaque */
  * commit is on disk (OK = 1) or could not be flushed (OK = 0: the commit may be lost). */
 typedef void (*walsync_done_fn)(void *ctx, void *item, int ok);
 
+/* How the log is flushed: fdatasync(2), or a stand-in in tests. 0 on success. */
+typedef int (*walsync_flush_fn)(int fd);
+
 /* Starts the thread for S's database (open, in WAL mode, used by one writer thread) and
- * switches S to synchronous=NORMAL. NULL on failure with S->err saying why; S is then left
- * as it was. Stop with walsync_stop() before closing S. */
-struct walsync *walsync_start(struct store *s, walsync_done_fn done, void *ctx);
+ * switches S to synchronous=NORMAL. FLUSH NULL means fdatasync. NULL on failure with S->err
+ * saying why; S is then left as it was. Stop with walsync_stop() before closing S.
+ * A failed flush is final: that item and every later one come back with OK = 0, without
+ * another try, because after a failed fdatasync Linux may report the next one as a success
+ * with the pages lost, so nothing committed since may ever be acknowledged. */
+struct walsync *walsync_start(struct store *s, walsync_flush_fn flush, walsync_done_fn done,
+                              void *ctx);
 
 /* ITEM's transaction is committed: DONE gets it after the next flush. Waits while
  * WALSYNC_QUEUE_MAX items are pending. */

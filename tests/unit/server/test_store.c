@@ -85,6 +85,32 @@ START_TEST(test_migration_3_fills_latest_event_keys)
 }
 END_TEST
 
+/* The statement cache keeps each literal's statement; when full it refuses a new one
+ * rather than finalizing one a caller may still hold (found in review). */
+START_TEST(test_cached_statements_kept_and_never_evicted)
+{
+	static const char *const sql[STORE_CACHE_MAX + 1] = {
+		"SELECT 0", "SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5", "SELECT 6",
+		"SELECT 7", "SELECT 8", "SELECT 9", "SELECT 10", "SELECT 11", "SELECT 12",
+		"SELECT 13", "SELECT 14", "SELECT 15", "SELECT 16"};
+	sqlite3_stmt *first, *st;
+	int i;
+
+	ck_assert_int_eq(STORE_CACHE_MAX, 16);
+	ck_assert_int_eq(store_cached(&S, sql[0], &first), DS_OK);
+	for (i = 1; i < STORE_CACHE_MAX; i++)
+		ck_assert_int_eq(store_cached(&S, sql[i], &st), DS_OK);
+	ck_assert_int_eq(store_cached(&S, sql[STORE_CACHE_MAX], &st), DS_ETOOBIG);
+	/* The same literal gives the same statement, still alive and reset. */
+	ck_assert_int_eq(store_cached(&S, sql[0], &st), DS_OK);
+	ck_assert_ptr_eq(st, first);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
+	sqlite3_reset(st);
+	ck_assert_int_eq(store_exec_cached(&S, "SAVEPOINT t"), DS_ETOOBIG);
+}
+END_TEST
+
 START_TEST(test_newer_schema_refuses_to_open_with_message)
 {
 	char path[1024];
@@ -251,6 +277,7 @@ static Suite *store_suite(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_new_dir_migrates_to_schema_version);
 	tcase_add_test(tc, test_migration_3_fills_latest_event_keys);
+	tcase_add_test(tc, test_cached_statements_kept_and_never_evicted);
 	tcase_add_test(tc, test_reopen_is_idempotent_and_keeps_data_and_key);
 	tcase_add_test(tc, test_newer_schema_refuses_to_open_with_message);
 	tcase_add_test(tc, test_data_key_is_0600_and_32_bytes);

@@ -57,7 +57,7 @@ START_TEST(test_normal_only_while_running)
 
 	uv_mutex_init(&s.mu);
 	ck_assert_int_eq(sync_mode(), 2); /* FULL, as store_open leaves it */
-	w = walsync_start(&S, on_done, &s);
+	w = walsync_start(&S, NULL, on_done, &s);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(sync_mode(), 1); /* NORMAL: the flusher does the commit's sync */
 	walsync_stop(w);
@@ -75,7 +75,7 @@ START_TEST(test_every_item_back_once_in_order)
 
 	uv_mutex_init(&s.mu);
 	ck_assert_int_eq(store_exec(&S, "CREATE TABLE t(b BLOB)"), DS_OK);
-	w = walsync_start(&S, on_done, &s);
+	w = walsync_start(&S, NULL, on_done, &s);
 	ck_assert_ptr_nonnull(w);
 	for (i = 0; i < T_ITEMS; i++) {
 		if (i % 100 == 0) {
@@ -106,7 +106,7 @@ START_TEST(test_full_queue_waits)
 	int i;
 
 	uv_mutex_init(&s.mu);
-	w = walsync_start(&S, on_done, &s);
+	w = walsync_start(&S, NULL, on_done, &s);
 	ck_assert_ptr_nonnull(w);
 	/* At 1 ms an item the flusher falls behind at once; the ring holds WALSYNC_QUEUE_MAX,
 	 * so without the wait in submit items past it would overwrite unflushed ones. */
@@ -125,6 +125,48 @@ START_TEST(test_full_queue_waits)
 }
 END_TEST
 
+/* A stand-in for fdatasync that fails on its second call and would succeed after, as
+ * Linux may report a flush after a failed one once the failed pages are dropped. */
+static int flush_calls;
+
+static int flush_fails_once(int fd)
+{
+	(void)fd;
+	return ++flush_calls == 2 ? -1 : 0;
+}
+
+/* Once a flush failed, nothing is acknowledged again: not the items it covered, not any
+ * item after, even though the next flush would report success (found in review). */
+START_TEST(test_failed_flush_is_final)
+{
+	struct seen s = {.next = 0};
+	struct walsync *w;
+	long flushes = 0, items = 0;
+	int i, k;
+
+	uv_mutex_init(&s.mu);
+	w = walsync_start(&S, flush_fails_once, on_done, &s);
+	ck_assert_ptr_nonnull(w);
+	/* One item at a time, each taken before the next: one flush each. */
+	for (i = 0; i < 10; i++) {
+		walsync_submit(w, (void *)(intptr_t)i);
+		for (k = 0; k < 5000; k++) {
+			walsync_counts(w, &flushes, &items);
+			if (items == i + 1)
+				break;
+			usleep(1000);
+		}
+		ck_assert_int_eq(items, i + 1);
+	}
+	walsync_stop(w);
+	ck_assert_int_eq(s.next, 10);
+	ck_assert_int_eq(s.bad_order, 0);
+	ck_assert_int_eq(s.not_ok, 9); /* all but item 0, flushed before the failure */
+	ck_assert_int_eq(flush_calls, 2); /* no flush was tried after the failure */
+	uv_mutex_destroy(&s.mu);
+}
+END_TEST
+
 static Suite *walsync_suite(void)
 {
 	Suite *s = suite_create("walsync");
@@ -136,6 +178,7 @@ static Suite *walsync_suite(void)
 	tcase_add_test(tc, test_normal_only_while_running);
 	tcase_add_test(tc, test_every_item_back_once_in_order);
 	tcase_add_test(tc, test_full_queue_waits);
+	tcase_add_test(tc, test_failed_flush_is_final);
 	suite_add_tcase(s, tc);
 	return s;
 }
