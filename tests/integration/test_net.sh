@@ -454,8 +454,11 @@ rss0=$(rss)
 out=$(probe flood "$PORT" 3000)
 rss1=$(rss)
 code=$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-flood")
+# Under AddressSanitizer freed memory sits in its quarantine, so RSS says nothing there.
+limit=6000
+[ -n "${ASAN_OPTIONS:-}" ] && limit=1000000
 check "3000 hello-and-reset clients: memory stays bounded (RSS ${rss0} -> ${rss1} kB) and a client is served ($code)" \
-	eval '[ "$out" = done ] && [ $((rss1 - rss0)) -lt 6000 ] && [ "$code" = 200 ]'
+	eval '[ "$out" = done ] && [ $((rss1 - rss0)) -lt $limit ] && [ "$code" = 200 ]'
 out=$(probe hangup "$PORT"); sleep 0.6
 check "client gone before a deferred reply: server lives on" eval 'alive && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after")" = 200 ]'
 
