@@ -65,6 +65,9 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
 /* Write "ip:port" (or "[ip6]:port") of SA into OUT (size OUT_LEN). */
 void net_format_peer(const struct sockaddr *sa, char *out, size_t out_len);
 
+/* Grow B's room to at least NEED bytes (contents kept). 0, or -1 when out of memory. */
+int net_buf_reserve(struct net_buf *b, size_t need) DS_WUR;
+
 /* Gunzip IN into OUT (grown as needed; caller owns OUT->data), NUL-terminated. Returns 0, or
  * the HTTP status to answer: 400 corrupt, 413 past max_decompressed_bytes, 503 no memory. */
 int net_gunzip(struct net *n, const unsigned char *in, size_t in_len, struct net_buf *out) DS_WUR;

@@ -175,7 +175,7 @@ void net_format_peer(const struct sockaddr *sa, char *out, size_t out_len)
 	}
 }
 
-static int scratch_reserve(struct net_buf *b, size_t need)
+int net_buf_reserve(struct net_buf *b, size_t need)
 {
 	unsigned char *p;
 
@@ -207,13 +207,13 @@ int net_gunzip(struct net *n, const unsigned char *in, size_t in_len, struct net
 	int r = Z_OK;
 
 	out->len = 0;
-	if (inflateReset(z) != Z_OK || scratch_reserve(out, want) != 0)
+	if (inflateReset(z) != Z_OK || net_buf_reserve(out, want) != 0)
 		return 503;
 	z->next_in = (unsigned char *)in; /* zlib's API is not const-correct */
 	z->avail_in = (uInt)in_len;
 	while (r != Z_STREAM_END) {
 		if (out->len == out->cap &&
-		    (out->cap > max || scratch_reserve(out, out->cap * 2 > max + 1 ? max + 1
+		    (out->cap > max || net_buf_reserve(out, out->cap * 2 > max + 1 ? max + 1
 		                                                                  : out->cap * 2) != 0))
 			return out->cap > max ? 413 : 503;
 		z->next_out = out->data + out->len;
@@ -229,7 +229,7 @@ int net_gunzip(struct net *n, const unsigned char *in, size_t in_len, struct net
 		return 413;
 	if (z->avail_in != 0)
 		return 400; /* bytes after the gzip member */
-	if (out->len == out->cap && scratch_reserve(out, out->len + 1) != 0)
+	if (out->len == out->cap && net_buf_reserve(out, out->len + 1) != 0)
 		return 503;
 	out->data[out->len] = '\0';
 	return 0;
@@ -245,7 +245,7 @@ static bool gzip_body(struct net *n, const void *body, size_t len)
 	if (deflateReset(z) != Z_OK)
 		return false;
 	bound = deflateBound(z, (uLong)len) + 32;
-	if (scratch_reserve(&n->zbuf, bound) != 0)
+	if (net_buf_reserve(&n->zbuf, bound) != 0)
 		return false;
 	z->next_in = (unsigned char *)body; /* zlib's API is not const-correct */
 	z->avail_in = (uInt)len;
@@ -280,7 +280,7 @@ int net_format_reply(struct net *n, const struct net_reply_spec *r, struct net_b
 	              eligible ? "Vary: Accept-Encoding\r\n" : "",
 	              r->keep_alive ? "keep-alive" : "close");
 	if (hl < 0 || (size_t)hl >= sizeof head ||
-	    scratch_reserve(&n->msg, (size_t)hl + len) != 0)
+	    net_buf_reserve(&n->msg, (size_t)hl + len) != 0)
 		return DS_ETOOBIG;
 	memcpy(n->msg.data, head, (size_t)hl);
 	if (r->head_only)

@@ -51,7 +51,7 @@ static void walsync_thread(void *arg)
 {
 	struct walsync *w = arg;
 	void *items[WALSYNC_QUEUE_MAX];
-	size_t n, i;
+	size_t n;
 
 	uv_mutex_lock(&w->mu);
 	for (;;) {
@@ -68,8 +68,6 @@ static void walsync_thread(void *arg)
 		uv_cond_broadcast(&w->room);
 		uv_mutex_unlock(&w->mu);
 		walsync_flush(w, items, n);
-		for (i = 0; i < n; i++)
-			items[i] = NULL;
 		uv_mutex_lock(&w->mu);
 	}
 	uv_mutex_unlock(&w->mu);

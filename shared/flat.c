@@ -387,21 +387,15 @@ enum ds_err flat_parse(const char *text, size_t len, const char *array_key,
 	/* The parser holds two member tables: too large for a thread's stack in a pool. */
 	if ((p = malloc(sizeof *p)) == NULL)
 		return DS_ENOMEM;
-	memset(p, 0, offsetof(struct flat_parser, rec));
+	memset(p, 0, sizeof *p);
 	p->array_key = array_key;
 	p->child_key = child_key;
 	p->root = root;
 	p->fn = fn;
 	p->ctx = ctx;
-	p->index = 0;
-	p->depth = 0;
 	p->key = "";
-	p->stopped = 0;
-	p->err[0] = '\0';
 	if (root != NULL)
 		flat_reset(root);
-	flat_reset(&p->rec);
-	flat_reset(&p->child);
 	rc = flat_run(p, text, len, err);
 	free(p);
 	return rc;

@@ -279,35 +279,21 @@ def dribble(port):
         print("failed(%s)" % type(e).__name__)
 
 
-def abandon(port, n):
-    """Connections that send a ClientHello and reset while the server works on it."""
-    for _ in range(int(n)):
-        bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = context().wrap_bio(bio_in, bio_out)
-        try:
-            tls.do_handshake()
-        except ssl.SSLWantReadError:
-            pass
-        try:
-            s = socket.create_connection((HOST, port), timeout=10)
-            s.sendall(bio_out.read())
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            s.close()
-        except OSError:
-            pass  # the connection cap may refuse one while the last resets are reaped
-        time.sleep(0.01)
-    print("done")
-
-
-def flood(port, n):
-    """As fast as possible: connect, send a ClientHello, reset. Refusals are fine."""
+def client_hello():
+    """The first bytes a TLS 1.2 client sends, made by a real client."""
     bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context().wrap_bio(bio_in, bio_out)
     try:
         tls.do_handshake()
     except ssl.SSLWantReadError:
         pass
-    hello = bio_out.read()
+    return bio_out.read()
+
+
+def resets(port, n, pause_s):
+    """N clients that send a ClientHello and reset while the server works on it, PAUSE_S
+    apart. Refusals are fine: the connection cap may refuse one while resets are reaped."""
+    hello = client_hello()
     for _ in range(int(n)):
         try:
             s = socket.create_connection((HOST, port), timeout=10)
@@ -316,6 +302,7 @@ def flood(port, n):
             s.close()
         except OSError:
             pass
+        time.sleep(pause_s)
     print("done")
 
 
@@ -325,7 +312,8 @@ def main():
     modes = {
         "slow": slow, "idle": idle, "cap": cap, "tlsver": tlsver, "server11": server11,
         "resume": resume, "pipeline": pipeline, "hangup": hangup, "plain": plain,
-        "dribble": dribble, "abandon": abandon, "flood": flood,
+        "dribble": dribble, "abandon": lambda p, n: resets(p, n, 0.01),
+        "flood": lambda p, n: resets(p, n, 0),
         "malformed": lambda p: raw_tls(p, "NOT HTTP AT ALL\r\n\r\n"),
     }
     modes[mode](port, *args)
