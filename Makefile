@@ -23,7 +23,7 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 # Debian 12 ships no pkg-config file for mbedTLS 2.28 or http-parser 2.9.
 LIBS_MBED   := -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_SHARED := $(LIBS_MBED) $(shell pkg-config --libs jansson yajl zlib) -lm
-LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv) -lhttp_parser -lcsv $(LIBS_SHARED) -lpthread
+LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv libcrypto) -lhttp_parser -lcsv $(LIBS_SHARED) -lpthread
 LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # The agent binary (not its tests) links its libraries statically, only libc and libm
 # shared: the daemon pays resident memory for every shared library it maps, and a shared

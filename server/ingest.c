@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "canon.h"
-#include "crypto.h"
+#include "server/vault.h"
 #include "server/ingest.h"
 
 #define INGEST_TOUCHED_MAX WIRE_MAX_BATCH
@@ -144,7 +144,7 @@ void ingest_prep_free(struct ingest_prep *prep, size_t n)
 	free(prep);
 }
 
-enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_batch *b,
+enum ds_err ingest_prepare(const uint8_t key[VAULT_KEY_LEN], const struct wire_batch *b,
                            struct ingest_prep **out)
 {
 	struct ingest_prep *p = calloc(b->count ? b->count : 1, sizeof *p);
@@ -160,12 +160,12 @@ enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_
 		if (canon == NULL)
 			goto fail;
 		len = strlen(canon);
-		crypto_sha256(canon, len, p[i].hash);
-		p[i].sealed_len = len + CRYPTO_SEAL_OVERHEAD;
+		p[i].sealed_len = len + VAULT_OVERHEAD;
 		p[i].sealed = len <= INGEST_BODY_MAX ? malloc(p[i].sealed_len) : NULL;
 		/* The UUID is the associated data: a sealed body cannot be moved to another row. */
-		rc = p[i].sealed == NULL ? DS_ETOOBIG :
-		     crypto_seal(key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
+		rc = p[i].sealed == NULL ? DS_ETOOBIG : vault_hash(canon, len, p[i].hash);
+		if (rc == DS_OK)
+			rc = vault_seal(key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
 		free(canon);
 		if (rc != DS_OK)
 			goto fail;
@@ -204,8 +204,8 @@ static enum ds_err ingest_known(struct ingest *in, const struct auth_device *dev
 	sqlite3_bind_text(st, 1, e->uuid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == CRYPTO_SHA256_LEN &&
-		    memcmp(sqlite3_column_blob(st, 0), hash, CRYPTO_SHA256_LEN) == 0 &&
+		if (sqlite3_column_bytes(st, 0) == VAULT_HASH_LEN &&
+		    memcmp(sqlite3_column_blob(st, 0), hash, VAULT_HASH_LEN) == 0 &&
 		    strcmp((const char *)sqlite3_column_text(st, 1), dev->id) == 0) {
 			*dup = 1;
 		} else {
@@ -353,7 +353,7 @@ static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *de
 		sqlite3_bind_text(st, 7, model_reason_name(e->reason), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, e->recorded_ms);
 	sqlite3_bind_int64(st, 9, now_ms);
-	sqlite3_bind_blob(st, 10, p->hash, CRYPTO_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, p->hash, VAULT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 11, p->sealed, (int)p->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 12, (int)flags);
 	return ingest_step_done(in, st);

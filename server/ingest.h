@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "crypto.h"
+#include "server/vault.h"
 #include "server/auth.h"
 #include "server/store.h"
 #include "wire.h"
@@ -29,14 +29,14 @@ struct ingest; /* prepared statements kept across batches; opaque */
 /* The CPU work for one event, done before the database is touched (on any thread): its
  * canonical text's hash and its body sealed with the data key. */
 struct ingest_prep {
-	uint8_t hash[CRYPTO_SHA256_LEN];
-	uint8_t *sealed;        /* canonical JSON sealed with crypto_seal(); owned */
+	uint8_t hash[VAULT_HASH_LEN];
+	uint8_t *sealed;        /* canonical JSON sealed with vault_seal(); owned */
 	size_t sealed_len;
 };
 
 /* Prepare every event of B with KEY into OUT: *PREP (B->count entries). Thread-safe; no
  * database access. Caller frees with ingest_prep_free(*PREP, B->count). */
-DS_WUR enum ds_err ingest_prepare(const uint8_t key[CRYPTO_KEY_LEN], const struct wire_batch *b,
+DS_WUR enum ds_err ingest_prepare(const uint8_t key[VAULT_KEY_LEN], const struct wire_batch *b,
                                   struct ingest_prep **prep);
 void ingest_prep_free(struct ingest_prep *prep, size_t n);
 

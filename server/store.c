@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "server/store.h"
 
 /* Migration N takes the schema from version N to N+1. Never edit a released one: add one. */

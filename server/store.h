@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "crypto.h"
+#include "server/vault.h"
 #include "err.h"
 
 #define STORE_DB_NAME "doorstep.db"
@@ -19,7 +19,7 @@
 
 struct store {
 	sqlite3 *db;
-	uint8_t key[CRYPTO_KEY_LEN]; /* seals event bodies (they hold positions) */
+	uint8_t key[VAULT_KEY_LEN]; /* seals event bodies (they hold positions) */
 	char err[256];               /* the last failure, for the caller to log */
 	struct {
 		const char *sql;         /* the literal's address is the key */

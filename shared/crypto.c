@@ -4,13 +4,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <mbedtls/gcm.h>
 #include <mbedtls/sha256.h>
 
 #include "crypto.h"
 
-#define CRYPTO_NONCE_LEN 12
-#define CRYPTO_TAG_LEN 16
 #define CRYPTO_FILE_CHUNK 65536
 
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
@@ -123,48 +120,4 @@ int crypto_equal(const void *a, const void *b, size_t len)
 	for (i = 0; i < len; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
-}
-
-enum ds_err crypto_seal(const uint8_t key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                        const void *in, size_t len, uint8_t *out)
-{
-	mbedtls_gcm_context gcm;
-	enum ds_err rc = DS_ECRYPTO;
-
-	mbedtls_gcm_init(&gcm);
-	if (crypto_random(out, CRYPTO_NONCE_LEN) != DS_OK)
-		goto fail;
-	if (mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key, CRYPTO_KEY_LEN * 8) != 0)
-		goto fail;
-	if (mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, len, out, CRYPTO_NONCE_LEN, aad,
-	                              aad_len, in, out + CRYPTO_NONCE_LEN, CRYPTO_TAG_LEN,
-	                              out + CRYPTO_NONCE_LEN + len) != 0)
-		goto fail;
-	rc = DS_OK;
-fail:
-	mbedtls_gcm_free(&gcm);
-	return rc;
-}
-
-enum ds_err crypto_open(const uint8_t key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                        const uint8_t *in, size_t len, void *out)
-{
-	mbedtls_gcm_context gcm;
-	enum ds_err rc = DS_ECRYPTO;
-	size_t body;
-
-	mbedtls_gcm_init(&gcm);
-	if (len < CRYPTO_SEAL_OVERHEAD)
-		goto fail;
-	body = len - CRYPTO_SEAL_OVERHEAD;
-	if (mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key, CRYPTO_KEY_LEN * 8) != 0)
-		goto fail;
-	if (mbedtls_gcm_auth_decrypt(&gcm, body, in, CRYPTO_NONCE_LEN, aad, aad_len,
-	                             in + CRYPTO_NONCE_LEN + body, CRYPTO_TAG_LEN,
-	                             in + CRYPTO_NONCE_LEN, out) != 0)
-		goto fail;
-	rc = DS_OK;
-fail:
-	mbedtls_gcm_free(&gcm);
-	return rc;
 }

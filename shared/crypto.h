@@ -1,5 +1,5 @@
 /* crypto.h: the few cryptographic primitives both programs need (SHA-256, base64, random
- * bytes, sealing data at rest with AES-256-GCM), over mbedTLS. */
+ * bytes), over mbedTLS. The server's sealing of event bodies at rest is server/vault.h. */
 #ifndef DS_CRYPTO_H
 #define DS_CRYPTO_H
 
@@ -10,8 +10,6 @@
 
 #define CRYPTO_SHA256_LEN 32
 #define CRYPTO_SHA256_HEX_LEN 64   /* hex digits, without the NUL */
-#define CRYPTO_KEY_LEN 32          /* AES-256 key for crypto_seal() */
-#define CRYPTO_SEAL_OVERHEAD 28    /* 12-byte nonce + 16-byte tag added by crypto_seal() */
 
 /* SHA-256 of DATA[0..LEN) into OUT. */
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
@@ -30,15 +28,5 @@ DS_WUR enum ds_err crypto_b64url(const void *in, size_t len, char *out, size_t o
 
 /* Constant-time equality of two LEN-byte buffers. */
 int crypto_equal(const void *a, const void *b, size_t len);
-
-/* Encrypt IN with KEY into OUT (size >= LEN + CRYPTO_SEAL_OVERHEAD) with a random nonce;
- * AAD (may be NULL) is authenticated, not stored. */
-DS_WUR enum ds_err crypto_seal(const uint8_t key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                               const void *in, size_t len, uint8_t *out);
-
-/* Decrypt what crypto_seal() made (IN, LEN bytes) into OUT (size >= LEN - overhead).
- * DS_ECRYPTO when the key, AAD or data do not verify. */
-DS_WUR enum ds_err crypto_open(const uint8_t key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                               const uint8_t *in, size_t len, void *out);
 
 #endif

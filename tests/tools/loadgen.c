@@ -1,12 +1,19 @@
 /* loadgen.c: a load generator and crash-test client for POST /v1/sync. N clients, each a
  * device with its own keep-alive TLS connection (libcurl multi), send B batches of E events
  * each (gzip), one request in flight per client. Prints one JSON line: events/s, latency
- * percentiles, errors. With --acked FILE, appends the UUIDs of every event in a batch the
- * server answered 200, flushed at once: after a crash, the server must hold all of them.
+ * percentiles, errors. A request's latency runs from the moment it can be written to its
+ * reply, as wrk measures: a client's first request does not count its own TLS handshake
+ * (the connection's set-up, reported apart as connect_*), though it does wait behind the
+ * other clients' handshakes the server is doing at the same time. with_connect_p99_ms
+ * counts each handshake in its first request as well. With --acked FILE, appends the UUIDs
+ * of every event in a batch the server answered 200, flushed at once: after a crash, the
+ * server must hold all of them.
  *
  * usage: loadgen --url URL --pin PIN --creds FILE [--clients N] [--batches B] [--events E]
- *                [--acked FILE] [--seed S] [--plain] [--ready FILE]
+ *                [--acked FILE] [--seed S] [--plain] [--ready FILE] [--trace FILE]
  * --ready FILE is created once the bodies are built, when the load is about to start.
+ * --trace FILE writes a line per acknowledged request: its start (s since the load began),
+ * latency (ms), client number, and its connection's set-up (ms, 0 when reused).
  * --raw DIR instead inserts the same events straight into a new database in DIR.
  * FILE lines: "DEVICE.SECRET CODE1,CODE2,..." (the device's courier's appointment codes). */
 #include <curl/curl.h>
@@ -20,6 +27,7 @@
 #include "model.h"
 #include "server/store.h"
 #include "canon.h"
+#include "server/vault.h"
 #include "wire.h"
 
 #define LG_MAX_CLIENTS 256
@@ -45,10 +53,13 @@ struct lg {
 	int nclients, batches, events, gzip;
 	unsigned seed;
 	struct lg_client c[LG_MAX_CLIENTS];
-	double *lat_ms;          /* every acknowledged request */
-	double *warm_ms;         /* the same, less each client's first (its TLS handshake) */
-	long nlat, nwarm, errors, events_acked;
-	FILE *acked;
+	double *lat_ms;          /* every acknowledged request, from when it could be written */
+	double *warm_ms;         /* the same, less each client's first */
+	double *full_ms;         /* every acknowledged request, its connection's set-up included */
+	double *conn_ms;         /* each connection's TCP and TLS set-up */
+	long nlat, nwarm, nconn, errors, events_acked;
+	FILE *acked, *trace;
+	double t0;
 };
 
 static double lg_now(void)
@@ -196,7 +207,18 @@ static void lg_done(struct lg *g, CURLM *m, CURLMsg *msg)
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 	curl_multi_remove_handle(m, c->h);
 	if (msg->data.result == CURLE_OK && status == 200) {
-		g->lat_ms[g->nlat++] = (lg_now() - c->started) * 1000.0;
+		/* Zero on a reused connection; otherwise the time from the start to the end of
+		 * the TLS handshake. */
+		curl_off_t conn_us = 0;
+		double full = (lg_now() - c->started) * 1000.0;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_APPCONNECT_TIME_T, &conn_us);
+		g->full_ms[g->nlat] = full;
+		g->lat_ms[g->nlat++] = full - (double)conn_us / 1000.0;
+		if (conn_us > 0)
+			g->conn_ms[g->nconn++] = (double)conn_us / 1000.0;
+		if (g->trace != NULL)
+			fprintf(g->trace, "%.4f %.2f %d %.2f\n", c->started - g->t0,
+			        g->lat_ms[g->nlat - 1], (int)(c - g->c), (double)conn_us / 1000.0);
 		if (c->next > 0)
 			g->warm_ms[g->nwarm++] = g->lat_ms[g->nlat - 1];
 		g->events_acked += g->events;
@@ -237,6 +259,7 @@ static int lg_run(struct lg *g)
 	int i, running = 1, left;
 	double t0, secs;
 
+	g->t0 = lg_now();
 	for (i = 0; i < g->nclients; i++) {
 		lg_setup_handle(g, &g->c[i]);
 		lg_send(g, m, &g->c[i]);
@@ -254,13 +277,20 @@ static int lg_run(struct lg *g)
 	secs = lg_now() - t0;
 	qsort(g->lat_ms, (size_t)g->nlat, sizeof *g->lat_ms, lg_cmp);
 	qsort(g->warm_ms, (size_t)g->nwarm, sizeof *g->warm_ms, lg_cmp);
+	qsort(g->full_ms, (size_t)g->nlat, sizeof *g->full_ms, lg_cmp);
+	qsort(g->conn_ms, (size_t)g->nconn, sizeof *g->conn_ms, lg_cmp);
 	printf("{\"clients\":%d,\"events_per_batch\":%d,\"events\":%ld,\"seconds\":%.3f,"
 	       "\"events_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"warm_p50_ms\":%.2f,"
-	       "\"warm_p99_ms\":%.2f,\"max_ms\":%.2f,\"errors\":%ld,"
-	       "\"bytes_per_event\":%.1f}\n", g->nclients, g->events, g->events_acked, secs,
+	       "\"warm_p99_ms\":%.2f,\"max_ms\":%.2f,\"with_connect_p99_ms\":%.2f,"
+	       "\"with_connect_max_ms\":%.2f,\"connects\":%ld,\"connect_p50_ms\":%.2f,"
+	       "\"connect_max_ms\":%.2f,\"errors\":%ld,\"bytes_per_event\":%.1f}\n",
+	       g->nclients, g->events, g->events_acked, secs,
 	       (double)g->events_acked / secs, lg_pct(g->lat_ms, g->nlat, 50),
 	       lg_pct(g->lat_ms, g->nlat, 99), lg_pct(g->warm_ms, g->nwarm, 50),
-	       lg_pct(g->warm_ms, g->nwarm, 99), g->nlat > 0 ? g->lat_ms[g->nlat - 1] : 0.0, g->errors,
+	       lg_pct(g->warm_ms, g->nwarm, 99), g->nlat > 0 ? g->lat_ms[g->nlat - 1] : 0.0,
+	       lg_pct(g->full_ms, g->nlat, 99), g->nlat > 0 ? g->full_ms[g->nlat - 1] : 0.0,
+	       g->nconn, lg_pct(g->conn_ms, g->nconn, 50),
+	       g->nconn > 0 ? g->conn_ms[g->nconn - 1] : 0.0, g->errors,
 	       (double)g->c[0].lens[0] / (double)g->events);
 	curl_multi_cleanup(m);
 	return g->errors == 0 ? 0 : 1;
@@ -300,9 +330,9 @@ static int lg_raw(struct lg *g, const char *dir)
 				lg_event(g, &g->c[ci], ci, b, e, &r->ev);
 				canon = canon_event(&r->ev);
 				crypto_sha256(canon, strlen(canon), r->hash);
-				r->sealed_len = strlen(canon) + CRYPTO_SEAL_OVERHEAD;
+				r->sealed_len = strlen(canon) + VAULT_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);
-				if (crypto_seal(s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
+				if (vault_seal(s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
 					return 1;
 				free(canon);
 			}
@@ -399,6 +429,9 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--acked") == 0) g->acked_path = v;
 		else if (strcmp(a, "--ready") == 0) ready = v;
 		else if (strcmp(a, "--raw") == 0) raw = v;
+		else if (strcmp(a, "--trace") == 0) {
+			if ((g->trace = fopen(v, "w")) == NULL) { perror(v); return 2; }
+		}
 		else if (strcmp(a, "--clients") == 0) g->nclients = (int)lg_arg(v, 1, LG_MAX_CLIENTS);
 		else if (strcmp(a, "--batches") == 0) g->batches = (int)lg_arg(v, 1, 100000);
 		else if (strcmp(a, "--events") == 0) g->events = (int)lg_arg(v, 1, WIRE_MAX_BATCH);
@@ -410,7 +443,8 @@ int main(int argc, char **argv)
 		creds = NULL;
 	if (creds == NULL || lg_read_creds(g, creds) != 0) {
 		fprintf(stderr, "usage: loadgen --url URL --pin PIN --creds FILE [--clients N]"
-		        " [--batches B] [--events E] [--acked FILE] [--seed S] [--plain]\n");
+		        " [--batches B] [--events E] [--acked FILE] [--seed S] [--plain] [--ready FILE]"
+		        " [--trace FILE] | --raw DIR ...\n");
 		return 2;
 	}
 	if (raw != NULL)
@@ -418,7 +452,9 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	g->lat_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->lat_ms);
 	g->warm_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->warm_ms);
-	if (g->lat_ms == NULL || g->warm_ms == NULL)
+	g->full_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->full_ms);
+	g->conn_ms = calloc((size_t)g->nclients * (size_t)g->batches + 1, sizeof *g->conn_ms);
+	if (g->lat_ms == NULL || g->warm_ms == NULL || g->full_ms == NULL || g->conn_ms == NULL)
 		return 1;
 	for (i = 0; i < g->nclients; i++)
 		if (lg_prepare(g, &g->c[i], i) != 0)
@@ -433,5 +469,7 @@ int main(int argc, char **argv)
 	i = lg_run(g);
 	if (g->acked)
 		fclose(g->acked);
+	if (g->trace)
+		fclose(g->trace);
 	return i;
 }

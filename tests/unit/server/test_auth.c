@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "server/admin.h"
+#include "crypto.h"
 #include "server/auth.h"
 #include "fixture.h"
 

@@ -30,7 +30,7 @@ END_TEST
 
 START_TEST(test_reopen_is_idempotent_and_keeps_data_and_key)
 {
-	uint8_t key[CRYPTO_KEY_LEN];
+	uint8_t key[VAULT_KEY_LEN];
 	int64_t rev;
 
 	memcpy(key, S.key, sizeof key);
@@ -142,7 +142,7 @@ START_TEST(test_data_key_is_0600_and_32_bytes)
 {
 	char path[1024];
 	struct stat sb;
-	uint8_t zero[CRYPTO_KEY_LEN] = {0};
+	uint8_t zero[VAULT_KEY_LEN] = {0};
 
 	snprintf(path, sizeof path, "%s/%s", tdir, STORE_KEY_NAME);
 	ck_assert_int_eq(stat(path, &sb), 0);

@@ -1,6 +1,5 @@
 /* test_crypto.c: pins shared/crypto.c against published vectors (FIPS 180-2 SHA-256,
- * RFC 4648 base64) and the properties sealing must have: a round trip, and refusal of any
- * tampered byte, wrong key or wrong associated data. */
+ * RFC 4648 base64), and the properties of its random draws and comparison. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +7,6 @@
 #include <unistd.h>
 
 #include "crypto.h"
-
-static const uint8_t key1[CRYPTO_KEY_LEN] = "0123456789abcdef0123456789abcdef";
-static const uint8_t key2[CRYPTO_KEY_LEN] = "0123456789abcdef0123456789abcdeg";
 
 static void sha_is(const char *in, const char *want)
 {
@@ -123,84 +119,6 @@ START_TEST(random_draws_differ)
 }
 END_TEST
 
-START_TEST(seal_open_round_trip)
-{
-	static const char msg[] = "lat=10.4748123 lon=105.6412001";
-	uint8_t sealed[sizeof msg + CRYPTO_SEAL_OVERHEAD];
-	char back[sizeof msg];
-
-	ck_assert_int_eq(crypto_seal(key1, "evt-1", 5, msg, sizeof msg, sealed), DS_OK);
-	ck_assert_msg(memcmp(sealed + 12, msg, sizeof msg) != 0, "plaintext visible");
-	ck_assert_int_eq(crypto_open(key1, "evt-1", 5, sealed, sizeof sealed, back), DS_OK);
-	ck_assert_str_eq(back, msg);
-}
-END_TEST
-
-START_TEST(seal_open_empty_and_no_aad)
-{
-	uint8_t sealed[CRYPTO_SEAL_OVERHEAD];
-	char back[1];
-
-	ck_assert_int_eq(crypto_seal(key1, NULL, 0, "", 0, sealed), DS_OK);
-	ck_assert_int_eq(crypto_open(key1, NULL, 0, sealed, sizeof sealed, back), DS_OK);
-}
-END_TEST
-
-START_TEST(seal_uses_a_fresh_nonce)
-{
-	uint8_t s1[4 + CRYPTO_SEAL_OVERHEAD], s2[4 + CRYPTO_SEAL_OVERHEAD];
-
-	ck_assert_int_eq(crypto_seal(key1, NULL, 0, "same", 4, s1), DS_OK);
-	ck_assert_int_eq(crypto_seal(key1, NULL, 0, "same", 4, s2), DS_OK);
-	ck_assert(memcmp(s1, s2, sizeof s1) != 0);
-	ck_assert(memcmp(s1, s2, 12) != 0);
-}
-END_TEST
-
-START_TEST(open_refuses_every_flipped_byte)
-{
-	static const char msg[] = "recipient: Nguyen Van An";
-	uint8_t sealed[sizeof msg + CRYPTO_SEAL_OVERHEAD];
-	char back[sizeof msg];
-	size_t i;
-
-	ck_assert_int_eq(crypto_seal(key1, "aad", 3, msg, sizeof msg, sealed), DS_OK);
-	/* nonce, body and tag: every byte matters */
-	for (i = 0; i < sizeof sealed; i++) {
-		sealed[i] ^= 0x01;
-		ck_assert_msg(crypto_open(key1, "aad", 3, sealed, sizeof sealed, back) == DS_ECRYPTO,
-		              "flip at byte %zu accepted", i);
-		sealed[i] ^= 0x01;
-	}
-	ck_assert_int_eq(crypto_open(key1, "aad", 3, sealed, sizeof sealed, back), DS_OK);
-}
-END_TEST
-
-START_TEST(open_refuses_wrong_aad_or_key)
-{
-	uint8_t sealed[5 + CRYPTO_SEAL_OVERHEAD];
-	char back[5];
-
-	ck_assert_int_eq(crypto_seal(key1, "evt-1", 5, "hello", 5, sealed), DS_OK);
-	ck_assert_int_eq(crypto_open(key1, "evt-2", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(crypto_open(key1, "evt-1", 4, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(crypto_open(key1, NULL, 0, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(crypto_open(key2, "evt-1", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
-}
-END_TEST
-
-START_TEST(open_refuses_truncated_input)
-{
-	uint8_t sealed[5 + CRYPTO_SEAL_OVERHEAD];
-	char back[8];
-
-	ck_assert_int_eq(crypto_seal(key1, NULL, 0, "hello", 5, sealed), DS_OK);
-	ck_assert_int_eq(crypto_open(key1, NULL, 0, sealed, sizeof sealed - 1, back), DS_ECRYPTO);
-	ck_assert_int_eq(crypto_open(key1, NULL, 0, sealed, CRYPTO_SEAL_OVERHEAD - 1, back), DS_ECRYPTO);
-	ck_assert_int_eq(crypto_open(key1, NULL, 0, sealed, 0, back), DS_ECRYPTO);
-}
-END_TEST
-
 static Suite *crypto_suite(void)
 {
 	Suite *s = suite_create("crypto");
@@ -214,12 +132,6 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, b64url_refuses_short_buffer);
 	tcase_add_test(tc, equal_compares_all_bytes);
 	tcase_add_test(tc, random_draws_differ);
-	tcase_add_test(tc, seal_open_round_trip);
-	tcase_add_test(tc, seal_open_empty_and_no_aad);
-	tcase_add_test(tc, seal_uses_a_fresh_nonce);
-	tcase_add_test(tc, open_refuses_every_flipped_byte);
-	tcase_add_test(tc, open_refuses_wrong_aad_or_key);
-	tcase_add_test(tc, open_refuses_truncated_input);
 	suite_add_tcase(s, tc);
 	return s;
 }

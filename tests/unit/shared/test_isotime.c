@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isotime.h"
 
@@ -174,6 +175,46 @@ START_TEST(format_refuses_short_buffer)
 }
 END_TEST
 
+/* The digit-by-digit formatting matches an independent one (the C library's calendar and
+ * snprintf) across 1970-9999 and every offset from -99:59 to +99:59, including offsets
+ * isotime_parse() refuses; past year 9999 the general path writes the longer year. */
+START_TEST(format_matches_libc_calendar)
+{
+	char buf[ISOTIME_MAX_LEN + 1], want[ISOTIME_MAX_LEN + 16], frac[8], off[16];
+	uint64_t x = 7;
+	int i, ms, off_min, a;
+	int64_t t, local;
+	time_t secs;
+	struct tm tm;
+
+	for (i = 0; i < 200000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		t = (int64_t)((x >> 17) % 253402300799000ULL);
+		off_min = (int)((x >> 7) % 11999) - 5999;
+		if (i % 4 == 0)
+			t -= t % 1000;
+		if (i % 5 == 0)
+			off_min = 0;
+		local = t + (int64_t)off_min * 60000;
+		if (local < 0 || local >= 253402300800000LL)
+			continue;
+		secs = (time_t)(local / 1000);
+		ms = (int)(local % 1000);
+		ck_assert_ptr_nonnull(gmtime_r(&secs, &tm));
+		a = off_min < 0 ? -off_min : off_min;
+		snprintf(frac, sizeof frac, ms ? ".%03d" : "", ms);
+		snprintf(off, sizeof off, off_min ? "%c%02d:%02d" : "Z", off_min < 0 ? '-' : '+', a / 60, a % 60);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, off);
+		ck_assert_int_eq(isotime_format(t, off_min, buf, sizeof buf), DS_OK);
+		ck_assert_msg(strcmp(buf, want) == 0, "%lld %+d: %s != %s", (long long)t, off_min, buf, want);
+		ck_assert_int_eq(isotime_format(t, off_min, buf, strlen(want)), DS_ETOOBIG);
+	}
+	ck_assert_int_eq(isotime_format(253402300800000LL, 0, buf, sizeof buf), DS_OK);
+	ck_assert_str_eq(buf, "10000-01-01T00:00:00Z");
+}
+END_TEST
+
 START_TEST(format_parse_round_trip)
 {
 	static const int offsets[] = {0, 420, -210, 840, -720, 345, 1};
@@ -266,6 +307,7 @@ static Suite *isotime_suite(void)
 	tcase_add_test(tc, refuse_garbage);
 	tcase_add_test(tc, format_utc_and_offsets);
 	tcase_add_test(tc, format_refuses_short_buffer);
+	tcase_add_test(tc, format_matches_libc_calendar);
 	tcase_add_test(tc, format_parse_round_trip);
 	tcase_add_test(tc, days_from_civil_known_values);
 	tcase_add_test(tc, parse_date_known_values);
