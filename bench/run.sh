@@ -17,6 +17,8 @@ BATCHES=${BENCH_BATCHES:-100}
 fresh_server() {
 	[ -z "${SRV_PID:-}" ] || stop_server
 	rm -rf "$T/data"
+	# The last run's writes go to disk now, not while the next one is measured.
+	sync
 	setup_server && start_server || { echo "bench: server did not start"; cat "$T/serve.err"; exit 1; }
 	setup_load 64 300 || { echo "bench: load set-up failed"; exit 1; }
 	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 --batches 5 \

@@ -368,7 +368,7 @@ static void api_decode_work(uv_work_t *w)
 		api_job_error(j, 400, "malformed_json", err);
 	else if (rc != DS_OK)
 		api_job_error(j, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
-	else if (ingest_prepare(j->api->s->key, &j->batch, &j->prep) != DS_OK)
+	else if (ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep) != DS_OK)
 		api_job_error(j, 413, "too_large", "an event is larger than the server stores");
 }
 

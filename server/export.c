@@ -20,7 +20,7 @@ static json_t *export_row(struct store *s, sqlite3_stmt *st)
 	json_t *o, *flags;
 
 	if (len < VAULT_OVERHEAD || len - VAULT_OVERHEAD > EXPORT_BODY_MAX ||
-	    vault_open(s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
+	    vault_open(s->vault, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
 		return NULL;
 	body[len - VAULT_OVERHEAD] = '\0';
 	o = json_loads(body, 0, NULL);

@@ -144,8 +144,8 @@ void ingest_prep_free(struct ingest_prep *prep, size_t n)
 	free(prep);
 }
 
-enum ds_err ingest_prepare(const uint8_t key[VAULT_KEY_LEN], const struct wire_batch *b,
-                           struct ingest_prep **out)
+enum ds_err ingest_prepare(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
+                           const struct wire_batch *b, struct ingest_prep **out)
 {
 	struct ingest_prep *p = calloc(b->count ? b->count : 1, sizeof *p);
 	enum ds_err rc = DS_ENOMEM;
@@ -163,9 +163,9 @@ enum ds_err ingest_prepare(const uint8_t key[VAULT_KEY_LEN], const struct wire_b
 		p[i].sealed_len = len + VAULT_OVERHEAD;
 		p[i].sealed = len <= INGEST_BODY_MAX ? malloc(p[i].sealed_len) : NULL;
 		/* The UUID is the associated data: a sealed body cannot be moved to another row. */
-		rc = p[i].sealed == NULL ? DS_ETOOBIG : vault_hash(canon, len, p[i].hash);
+		rc = p[i].sealed == NULL ? DS_ETOOBIG : vault_hash(v, canon, len, p[i].hash);
 		if (rc == DS_OK)
-			rc = vault_seal(key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
+			rc = vault_seal(v, key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
 		free(canon);
 		if (rc != DS_OK)
 			goto fail;

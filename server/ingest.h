@@ -36,8 +36,8 @@ struct ingest_prep {
 
 /* Prepare every event of B with KEY into OUT: *PREP (B->count entries). Thread-safe; no
  * database access. Caller frees with ingest_prep_free(*PREP, B->count). */
-DS_WUR enum ds_err ingest_prepare(const uint8_t key[VAULT_KEY_LEN], const struct wire_batch *b,
-                                  struct ingest_prep **prep);
+DS_WUR enum ds_err ingest_prepare(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
+                                  const struct wire_batch *b, struct ingest_prep **prep);
 void ingest_prep_free(struct ingest_prep *prep, size_t n);
 
 /* Prepare the statements on S. Caller frees with ingest_free(). NULL on failure (S->err). */

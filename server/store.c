@@ -223,7 +223,7 @@ fail:
 	return rc;
 }
 
-enum ds_err store_open(struct store *s, const char *dir, int create)
+static enum ds_err store_open_db(struct store *s, const char *dir, int create)
 {
 	char path[STORE_PATH_MAX];
 	/* One thread at a time uses a store (the writer thread while serving), so the
@@ -254,6 +254,18 @@ enum ds_err store_open(struct store *s, const char *dir, int create)
 	return store_migrate(s);
 }
 
+enum ds_err store_open(struct store *s, const char *dir, int create)
+{
+	enum ds_err e = store_open_db(s, dir, create);
+
+	/* Made last, so that a failed open leaves nothing allocated but the connection. */
+	if (e == DS_OK && (s->vault = vault_new()) == NULL) {
+		snprintf(s->err, sizeof s->err, "libcrypto lacks AES-256-GCM or SHA-256");
+		e = DS_ECRYPTO;
+	}
+	return e;
+}
+
 void store_close(struct store *s)
 {
 	size_t i;
@@ -266,6 +278,8 @@ void store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
+	vault_free(s->vault);
+	s->vault = NULL;
 	memset(s->key, 0, sizeof s->key);
 }
 

@@ -20,6 +20,7 @@
 struct store {
 	sqlite3 *db;
 	uint8_t key[VAULT_KEY_LEN]; /* seals event bodies (they hold positions) */
+	struct vault *vault;        /* the algorithms KEY is used with; owned */
 	char err[256];               /* the last failure, for the caller to log */
 	struct {
 		const char *sql;         /* the literal's address is the key */

@@ -1,17 +1,49 @@
-/* vault.c: AES-256-GCM and SHA-256 through libcrypto's EVP interface. Contexts are made per
- * call: the calls run on several pool threads at once, and a context costs less than the
- * locking a shared one would need. */
+/* vault.c: AES-256-GCM and SHA-256 through libcrypto's EVP interface. The algorithms are
+ * fetched once (struct vault); contexts are made per call, since the calls run on several
+ * pool threads at once and a context costs less than the locking a shared one would need. */
 #include <limits.h>
 #include <string.h>
+
+#include <stdlib.h>
 
 #include <openssl/evp.h>
 
 #include "crypto.h"
 #include "server/vault.h"
 
-enum ds_err vault_hash(const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
+struct vault {
+	EVP_CIPHER *gcm;
+	EVP_MD *sha256;
+};
+
+struct vault *vault_new(void)
 {
-	return EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) == 1 ? DS_OK : DS_ECRYPTO;
+	struct vault *v = calloc(1, sizeof *v);
+
+	if (v == NULL)
+		return NULL;
+	v->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (v->gcm == NULL || v->sha256 == NULL) {
+		vault_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void vault_free(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	EVP_CIPHER_free(v->gcm);
+	EVP_MD_free(v->sha256);
+	free(v);
+}
+
+enum ds_err vault_hash(const struct vault *v, const void *data, size_t len,
+                       uint8_t out[VAULT_HASH_LEN])
+{
+	return EVP_Digest(data, len, out, NULL, v->sha256, NULL) == 1 ? DS_OK : DS_ECRYPTO;
 }
 
 /* Runs GCM over IN into OUT with CTX already keyed for ENC: AAD first, then the data. */
@@ -27,8 +59,8 @@ static int vault_gcm(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len, const
 	return len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1;
 }
 
-enum ds_err vault_seal(const uint8_t key[VAULT_KEY_LEN], const void *aad, size_t aad_len,
-                       const void *in, size_t len, uint8_t *out)
+enum ds_err vault_seal(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
+                       const void *aad, size_t aad_len, const void *in, size_t len, uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	enum ds_err rc = DS_ECRYPTO;
@@ -36,7 +68,7 @@ enum ds_err vault_seal(const uint8_t key[VAULT_KEY_LEN], const void *aad, size_t
 
 	if (ctx == NULL || crypto_random(out, VAULT_NONCE_LEN) != DS_OK)
 		goto fail;
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
+	if (EVP_EncryptInit_ex2(ctx, v->gcm, key, out, NULL) != 1 ||
 	    !vault_gcm(ctx, aad, aad_len, in, len, out + VAULT_NONCE_LEN) ||
 	    EVP_EncryptFinal_ex(ctx, out + VAULT_NONCE_LEN + len, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, VAULT_TAG_LEN,
@@ -48,8 +80,8 @@ fail:
 	return rc;
 }
 
-enum ds_err vault_open(const uint8_t key[VAULT_KEY_LEN], const void *aad, size_t aad_len,
-                       const uint8_t *in, size_t len, void *out)
+enum ds_err vault_open(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
+                       const void *aad, size_t aad_len, const uint8_t *in, size_t len, void *out)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	enum ds_err rc = DS_ECRYPTO;
@@ -63,7 +95,7 @@ enum ds_err vault_open(const uint8_t key[VAULT_KEY_LEN], const void *aad, size_t
 	/* The tag is copied: libcrypto's control call takes a non-const pointer. */
 	memcpy(tag, in + VAULT_NONCE_LEN + body, sizeof tag);
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) != 1 ||
+	    EVP_DecryptInit_ex2(ctx, v->gcm, key, in, NULL) != 1 ||
 	    !vault_gcm(ctx, aad, aad_len, in + VAULT_NONCE_LEN, body, out) ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, VAULT_TAG_LEN, tag) != 1 ||
 	    EVP_DecryptFinal_ex(ctx, (uint8_t *)out + body, &n) != 1)

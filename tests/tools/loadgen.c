@@ -332,7 +332,7 @@ static int lg_raw(struct lg *g, const char *dir)
 				crypto_sha256(canon, strlen(canon), r->hash);
 				r->sealed_len = strlen(canon) + VAULT_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);
-				if (vault_seal(s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
+				if (vault_seal(s.vault, s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
 					return 1;
 				free(canon);
 			}

@@ -129,7 +129,7 @@ static inline enum ds_err sync_on(struct store *s, struct auth_device *d,
 	enum ds_err rc;
 
 	ck_assert_ptr_nonnull(in);
-	ck_assert_int_eq(ingest_prepare(s->key, &b, &prep), DS_OK);
+	ck_assert_int_eq(ingest_prepare(s->vault, s->key, &b, &prep), DS_OK);
 	ck_assert_int_eq(store_begin(s), DS_OK);
 	rc = ingest_batch(in, d, &b, prep, now_ms, r);
 	ingest_prep_free(prep, n);

@@ -15,6 +15,19 @@
 
 static const uint8_t key1[VAULT_KEY_LEN] = "0123456789abcdef0123456789abcdef";
 static const uint8_t key2[VAULT_KEY_LEN] = "0123456789abcdef0123456789abcdeg";
+static struct vault *V;
+
+static void setup(void)
+{
+	V = vault_new();
+	ck_assert_ptr_nonnull(V);
+}
+
+static void teardown(void)
+{
+	vault_free(V);
+	V = NULL;
+}
 
 static void unhex(const char *hex, uint8_t *out)
 {
@@ -33,9 +46,9 @@ START_TEST(seal_open_round_trip)
 	uint8_t sealed[sizeof msg + VAULT_OVERHEAD];
 	char back[sizeof msg];
 
-	ck_assert_int_eq(vault_seal(key1, "evt-1", 5, msg, sizeof msg, sealed), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, "evt-1", 5, msg, sizeof msg, sealed), DS_OK);
 	ck_assert_msg(memcmp(sealed + 12, msg, sizeof msg) != 0, "plaintext visible");
-	ck_assert_int_eq(vault_open(key1, "evt-1", 5, sealed, sizeof sealed, back), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, "evt-1", 5, sealed, sizeof sealed, back), DS_OK);
 	ck_assert_str_eq(back, msg);
 }
 END_TEST
@@ -45,8 +58,8 @@ START_TEST(seal_open_empty_and_no_aad)
 	uint8_t sealed[VAULT_OVERHEAD];
 	char back[1];
 
-	ck_assert_int_eq(vault_seal(key1, NULL, 0, "", 0, sealed), DS_OK);
-	ck_assert_int_eq(vault_open(key1, NULL, 0, sealed, sizeof sealed, back), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, NULL, 0, "", 0, sealed), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, NULL, 0, sealed, sizeof sealed, back), DS_OK);
 }
 END_TEST
 
@@ -54,8 +67,8 @@ START_TEST(seal_uses_a_fresh_nonce)
 {
 	uint8_t s1[4 + VAULT_OVERHEAD], s2[4 + VAULT_OVERHEAD];
 
-	ck_assert_int_eq(vault_seal(key1, NULL, 0, "same", 4, s1), DS_OK);
-	ck_assert_int_eq(vault_seal(key1, NULL, 0, "same", 4, s2), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, NULL, 0, "same", 4, s1), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, NULL, 0, "same", 4, s2), DS_OK);
 	ck_assert(memcmp(s1, s2, sizeof s1) != 0);
 	ck_assert(memcmp(s1, s2, 12) != 0);
 }
@@ -68,15 +81,15 @@ START_TEST(open_refuses_every_flipped_byte)
 	char back[sizeof msg];
 	size_t i;
 
-	ck_assert_int_eq(vault_seal(key1, "aad", 3, msg, sizeof msg, sealed), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, "aad", 3, msg, sizeof msg, sealed), DS_OK);
 	/* nonce, body and tag: every byte matters */
 	for (i = 0; i < sizeof sealed; i++) {
 		sealed[i] ^= 0x01;
-		ck_assert_msg(vault_open(key1, "aad", 3, sealed, sizeof sealed, back) == DS_ECRYPTO,
+		ck_assert_msg(vault_open(V, key1, "aad", 3, sealed, sizeof sealed, back) == DS_ECRYPTO,
 		              "flip at byte %zu accepted", i);
 		sealed[i] ^= 0x01;
 	}
-	ck_assert_int_eq(vault_open(key1, "aad", 3, sealed, sizeof sealed, back), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, "aad", 3, sealed, sizeof sealed, back), DS_OK);
 }
 END_TEST
 
@@ -85,11 +98,11 @@ START_TEST(open_refuses_wrong_aad_or_key)
 	uint8_t sealed[5 + VAULT_OVERHEAD];
 	char back[5];
 
-	ck_assert_int_eq(vault_seal(key1, "evt-1", 5, "hello", 5, sealed), DS_OK);
-	ck_assert_int_eq(vault_open(key1, "evt-2", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(vault_open(key1, "evt-1", 4, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(vault_open(key1, NULL, 0, sealed, sizeof sealed, back), DS_ECRYPTO);
-	ck_assert_int_eq(vault_open(key2, "evt-1", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_seal(V, key1, "evt-1", 5, "hello", 5, sealed), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, "evt-2", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key1, "evt-1", 4, sealed, sizeof sealed, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key1, NULL, 0, sealed, sizeof sealed, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key2, "evt-1", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
 }
 END_TEST
 
@@ -98,10 +111,10 @@ START_TEST(open_refuses_truncated_input)
 	uint8_t sealed[5 + VAULT_OVERHEAD];
 	char back[8];
 
-	ck_assert_int_eq(vault_seal(key1, NULL, 0, "hello", 5, sealed), DS_OK);
-	ck_assert_int_eq(vault_open(key1, NULL, 0, sealed, sizeof sealed - 1, back), DS_ECRYPTO);
-	ck_assert_int_eq(vault_open(key1, NULL, 0, sealed, VAULT_OVERHEAD - 1, back), DS_ECRYPTO);
-	ck_assert_int_eq(vault_open(key1, NULL, 0, sealed, 0, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_seal(V, key1, NULL, 0, "hello", 5, sealed), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, NULL, 0, sealed, sizeof sealed - 1, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key1, NULL, 0, sealed, VAULT_OVERHEAD - 1, back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key1, NULL, 0, sealed, 0, back), DS_ECRYPTO);
 }
 END_TEST
 
@@ -125,7 +138,7 @@ START_TEST(open_accepts_published_gcm_vector)
 	unhex(iv, sealed);
 	unhex(ct, sealed + VAULT_NONCE_LEN);
 	unhex(tag, sealed + VAULT_NONCE_LEN + 60);
-	ck_assert_int_eq(vault_open(key, a, sizeof a, sealed, sizeof sealed, back), DS_OK);
+	ck_assert_int_eq(vault_open(V, key, a, sizeof a, sealed, sizeof sealed, back), DS_OK);
 	ck_assert(memcmp(back, want, sizeof want) == 0);
 }
 END_TEST
@@ -146,9 +159,9 @@ START_TEST(bodies_sealed_by_mbedtls_still_open)
 	                 VAULT_NONCE_LEN, (const uint8_t *)"evt", 3, (const uint8_t *)msg,
 	                 sealed + VAULT_NONCE_LEN, VAULT_TAG_LEN,
 	                 sealed + VAULT_NONCE_LEN + sizeof msg), 0);
-	ck_assert_int_eq(vault_open(key1, "evt", 3, sealed, sizeof sealed, back), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, "evt", 3, sealed, sizeof sealed, back), DS_OK);
 	ck_assert_str_eq(back, msg);
-	ck_assert_int_eq(vault_seal(key1, "evt", 3, msg, sizeof msg, sealed), DS_OK);
+	ck_assert_int_eq(vault_seal(V, key1, "evt", 3, msg, sizeof msg, sealed), DS_OK);
 	ck_assert_int_eq(mbedtls_gcm_auth_decrypt(&gcm, sizeof msg, sealed, VAULT_NONCE_LEN,
 	                 (const uint8_t *)"evt", 3, sealed + VAULT_NONCE_LEN + sizeof msg,
 	                 VAULT_TAG_LEN, sealed + VAULT_NONCE_LEN, (uint8_t *)back), 0);
@@ -169,7 +182,7 @@ START_TEST(hash_fips_vectors)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(vault_hash(in[i], strlen(in[i]), h), DS_OK);
+		ck_assert_int_eq(vault_hash(V, in[i], strlen(in[i]), h), DS_OK);
 		unhex(want[i], w);
 		ck_assert_msg(memcmp(h, w, sizeof h) == 0, "vector %zu", i);
 	}
@@ -185,7 +198,7 @@ START_TEST(hash_matches_shared_sha256_at_every_length)
 	for (n = 0; n < sizeof buf; n++)
 		buf[n] = (uint8_t)(n * 131 + 7);
 	for (n = 0; n <= sizeof buf; n++) {
-		ck_assert_int_eq(vault_hash(buf, n, a), DS_OK);
+		ck_assert_int_eq(vault_hash(V, buf, n, a), DS_OK);
 		crypto_sha256(buf, n, b);
 		ck_assert_msg(memcmp(a, b, sizeof a) == 0, "length %zu", n);
 	}
@@ -196,6 +209,8 @@ static Suite *vault_suite(void)
 {
 	Suite *s = suite_create("vault");
 	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
 
 	tcase_add_test(tc, seal_open_round_trip);
 	tcase_add_test(tc, seal_open_empty_and_no_aad);
