@@ -41,14 +41,15 @@ r64g=$(load 64 3)
 stop_server
 # The server's writes are flushed first, so the raw inserts' fsyncs do not wait behind them.
 sync
-mkdir -p "$T/raw"
+mkdir -p "$T/raw" "$T/raw16"
+raw16=$("$BUILD/tools/loadgen" --raw "$T/raw16" --creds "$T/creds" --clients 16 --batches "$BATCHES" --events 100 --seed 2)
 raw=$("$BUILD/tools/loadgen" --raw "$T/raw" --creds "$T/creds" --clients 64 --batches "$BATCHES" --events 100 --seed 2)
 rawg=$("$BUILD/tools/loadgen" --raw "$T/raw" --creds "$T/creds" --clients 64 --batches "$BATCHES" --events 100 --seed 3)
-python3 - "$r16" "$r64" "$r64g" "$raw" "$rawg" <<'PY'
+python3 - "$r16" "$r64" "$r64g" "$raw16" "$raw" "$rawg" <<'PY'
 import json, sys
-r16, r64, r64g, raw, rawg = (json.loads(x) for x in sys.argv[1:6])
+r16, r64, r64g, raw16, raw, rawg = (json.loads(x) for x in sys.argv[1:7])
 held = r64["events"] + 2000
-rows = [("empty", r16, raw), ("empty", r64, raw), (f"{held/1e6:.2f}M ev", r64g, rawg)]
+rows = [("empty", r16, raw16), ("empty", r64, raw), (f"{held/1e6:.2f}M ev", r64g, rawg)]
 print(f"{'clients':>7} {'database':>10} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'warm p99':>8}"
       f" {'max ms':>7} {'vs raw':>6} {'errors':>6}")
 for db, r, rw in rows:
@@ -69,19 +70,24 @@ for db, r, rw in rows:
           f"{r['clients']} x {r['events_per_batch']} / {r['events_per_s']:.0f} ev/s = "
           f"{1000.0*r['clients']*r['events_per_batch']/r['events_per_s']:.1f} ms")
 print(f"raw SQLite insert of the same rows (WAL, synchronous=FULL, 100 rows/txn): "
-      f"{raw['rows_per_s']:.0f} rows/s into an empty database, {rawg['rows_per_s']:.0f} rows/s"
-      f" into one holding {raw['raw_rows']/1e6:.2f}M")
+      f"{raw16['rows_per_s']:.0f} rows/s (16 clients' rows) and {raw['rows_per_s']:.0f} rows/s"
+      f" (64 clients' rows) into an empty database, {rawg['rows_per_s']:.0f} rows/s into one"
+      f" holding {raw['raw_rows']/1e6:.2f}M")
 print("(the raw insert commits each 100-row batch with its own fsync; the server commits up to"
       " 8 batches a transaction and syncs the log beside the next one, so it can pass it)")
 print(f"gzip request body: {r64['bytes_per_event']:.1f} bytes/event")
 def met(ok):
     return "met" if ok else "NOT met"
-print(f"target ingest >= 75% of raw: {met(min(r16['events_per_s'], r64['events_per_s']) >= 0.75 * raw['rows_per_s'])}"
-      f" from an empty database; {met(r64g['events_per_s'] >= 0.75 * rawg['rows_per_s'])} on one"
-      f" holding {held/1e6:.2f}M events")
-print(f"target p99 <= 100 ms at 64 clients: {met(r64['p99_ms'] <= 100)} from an empty database"
-      f" ({r64['p99_ms']:.1f} ms); {met(r64g['p99_ms'] <= 100)} on one holding {held/1e6:.2f}M"
-      f" events ({r64g['p99_ms']:.1f} ms)")
+empty_ok = all(r["events_per_s"] >= 0.75 * rw["rows_per_s"] for _, r, rw in rows[:2])
+print(f"target ingest >= 75% of raw: {met(empty_ok)} from an empty database;"
+      f" {met(r64g['events_per_s'] >= 0.75 * rawg['rows_per_s'])} on one holding {held/1e6:.2f}M events")
+print(f"target p99 <= 100 ms at 64 clients, request latency: {met(r64['p99_ms'] <= 100)} from an"
+      f" empty database ({r64['p99_ms']:.1f} ms); {met(r64g['p99_ms'] <= 100)} on one holding"
+      f" {held/1e6:.2f}M events ({r64g['p99_ms']:.1f} ms)")
+print(f"  the same p99 counting each client's TLS handshake in its first request:"
+      f" {met(r64['with_connect_p99_ms'] <= 100)} from an empty database"
+      f" ({r64['with_connect_p99_ms']:.1f} ms); {met(r64g['with_connect_p99_ms'] <= 100)} on the"
+      f" filled one ({r64g['with_connect_p99_ms']:.1f} ms)")
 PY
 if [ -x bench/agent.sh ]; then
 	echo

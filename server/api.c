@@ -354,22 +354,38 @@ static void api_decode_work(uv_work_t *w)
 	static _Thread_local int niced;
 	struct api_job *j = w->data;
 	char err[WIRE_ERR_MAX];
+	const char *code;
 	enum ds_err rc;
+	int malformed = 0, status;
 
 	if (!niced) {
 		niced = 1;
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_DECODE_NICE);
 	}
 	rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
+	if (rc != DS_OK)
+		malformed = strncmp(err, "malformed JSON", 14) == 0;
+	else if ((rc = ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep)) != DS_OK)
+		snprintf(err, sizeof err, "%s", rc == DS_ETOOBIG ? "an event is larger than the server"
+		         " stores" : "the batch could not be sealed");
+	if (rc != DS_OK) {
+		status = api_batch_status(rc, malformed, &code);
+		api_job_error(j, status, code, err);
+	}
+}
 
-	if (rc == DS_ETOOBIG)
-		api_job_error(j, 413, "too_large", err);
-	else if (rc != DS_OK && strncmp(err, "malformed JSON", 14) == 0)
-		api_job_error(j, 400, "malformed_json", err);
-	else if (rc != DS_OK)
-		api_job_error(j, 400, rc == DS_EINVAL ? "invalid" : "internal", err);
-	else if (ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep) != DS_OK)
-		api_job_error(j, 413, "too_large", "an event is larger than the server stores");
+int api_batch_status(enum ds_err rc, int malformed, const char **code)
+{
+	if (rc == DS_ETOOBIG) {
+		*code = "too_large";
+		return 413;
+	}
+	if (malformed || rc == DS_EINVAL) {
+		*code = malformed ? "malformed_json" : "invalid";
+		return 400;
+	}
+	*code = "internal";
+	return 500;
 }
 
 static void api_decode_done(uv_work_t *w, int status)

@@ -16,6 +16,13 @@ struct api; /* opaque */
 struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max);
 void api_free(struct api *a);
 
+/* The reply to a sync batch that could not be decoded or prepared with RC (not DS_OK): the
+ * HTTP status, and the error code in *CODE (static). Too large, malformed or invalid input
+ * is the device's doing (4xx: it must not send it again); anything else, such as memory or
+ * libcrypto failing, is the server's (500: the device keeps the batch and tries later).
+ * MALFORMED is set when the body is not JSON at all. */
+int api_batch_status(enum ds_err rc, int malformed, const char **code);
+
 /* The net_handler_fn to give net_open() with CTX = the api. */
 void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req);
 

@@ -2,10 +2,10 @@
  * fetched once (struct vault); contexts are made per call, since the calls run on several
  * pool threads at once and a context costs less than the locking a shared one would need. */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <stdlib.h>
-
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "crypto.h"
@@ -102,6 +102,9 @@ enum ds_err vault_open(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
 		goto fail;
 	rc = DS_OK;
 fail:
+	/* GCM decrypts before it verifies: a refused body's plaintext must not stay in OUT. */
+	if (rc != DS_OK && len >= VAULT_OVERHEAD)
+		OPENSSL_cleanse(out, len - VAULT_OVERHEAD);
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }

@@ -35,13 +35,15 @@ DS_WUR enum ds_err vault_hash(const struct vault *v, const void *data, size_t le
 
 /* Encrypts IN with KEY into OUT (size >= LEN + VAULT_OVERHEAD) under a fresh random nonce.
  * AAD (may be NULL) is authenticated, not stored: a body sealed for one row cannot be moved
- * to another. */
+ * to another. DS_OK, or DS_ECRYPTO (no random bytes, LEN or AAD_LEN over INT_MAX, libcrypto
+ * failed). */
 DS_WUR enum ds_err vault_seal(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
                               const void *aad, size_t aad_len, const void *in, size_t len,
                               uint8_t *out);
 
 /* Decrypts what vault_seal() made (IN, LEN bytes) into OUT (size >= LEN - VAULT_OVERHEAD).
- * DS_ECRYPTO when the key, the AAD or any byte does not verify; OUT then holds nothing useful. */
+ * DS_OK, or DS_ECRYPTO when the key, the AAD or any byte does not verify (or LEN is short or
+ * over INT_MAX); OUT is then zeroed, since GCM decrypts before it verifies. */
 DS_WUR enum ds_err vault_open(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
                               const void *aad, size_t aad_len, const uint8_t *in, size_t len,
                               void *out);

@@ -205,6 +205,20 @@ START_TEST(hash_matches_shared_sha256_at_every_length)
 }
 END_TEST
 
+/* A refused body must not leave its unverified plaintext behind (mbedTLS zeroed it). */
+START_TEST(open_failure_leaves_no_plaintext)
+{
+	static const char msg[] = "lat=10.4748123 lon=105.6412001";
+	uint8_t sealed[sizeof msg + VAULT_OVERHEAD];
+	char back[sizeof msg];
+
+	ck_assert_int_eq(vault_seal(V, key1, "evt-1", 5, msg, sizeof msg, sealed), DS_OK);
+	memset(back, 0, sizeof back);
+	ck_assert_int_eq(vault_open(V, key1, "evt-2", 5, sealed, sizeof sealed, back), DS_ECRYPTO);
+	ck_assert_msg(strstr(back, "105.64") == NULL, "plaintext left after refusal: %s", back);
+}
+END_TEST
+
 static Suite *vault_suite(void)
 {
 	Suite *s = suite_create("vault");
@@ -218,6 +232,7 @@ static Suite *vault_suite(void)
 	tcase_add_test(tc, open_refuses_every_flipped_byte);
 	tcase_add_test(tc, open_refuses_wrong_aad_or_key);
 	tcase_add_test(tc, open_refuses_truncated_input);
+	tcase_add_test(tc, open_failure_leaves_no_plaintext);
 	tcase_add_test(tc, open_accepts_published_gcm_vector);
 	tcase_add_test(tc, bodies_sealed_by_mbedtls_still_open);
 	tcase_add_test(tc, hash_fips_vectors);
