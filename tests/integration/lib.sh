@@ -94,27 +94,35 @@ mkbatch() { python3 "$ROOT/tests/tools/mkbatch.py" "$@"; }
 
 # setup_load N A: N couriers at office cl, each with A appointments, each with an enrolled
 # device; writes $T/creds for tests/tools/loadgen ("DEVICE.SECRET CODE,CODE,..." lines).
+# Courier C's appointment K has the serial CCKKKKK, so a courier's appointments sort
+# together in order of K. The CSV goes in files of at most 8 couriers, each well under the
+# import's size cap.
 setup_load() {
-	local n=$1 a=$2 i
-	python3 - "$n" "$a" >"$T/load.csv" <<'PY'
-import sys
-n, a = int(sys.argv[1]), int(sys.argv[2])
-print("code,kind,citizen,phone,address,lat,lon,window_start,window_end,service_min,office,due,courier")
-for c in range(n):
-    for k in range(a):
-        kind = "collect" if k % 2 == 0 else "deliver"
-        print(f"H15.50.05.13-261126-{c:03d}{k:03d},{kind},Nguyễn Văn {c}-{k},0912{c:03d}{k:03d},"
-              f"\"{k} Lý Thường Kiệt, Cao Lãnh\",{10.45 + k * 1e-4:.6f},{105.62 + c * 1e-4:.6f},"
-              f"2026-11-26T08:00:00+07:00,2026-11-26T17:00:00+07:00,10,cl,"
-              f"2026-11-26T17:00:00+07:00,lc{c}")
-PY
+	local n=$1 a=$2 i f
 	for i in $(seq 0 $((n - 1))); do
 		srv courier add --id "lc$i" --name "Courier $i" --office cl >/dev/null || return 1
 	done
-	srv import "$T/load.csv" >/dev/null || return 1
+	python3 - "$n" "$a" "$T" <<'PY' || return 1
+import sys
+n, a, t = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+head = "code,kind,citizen,phone,address,lat,lon,window_start,window_end,service_min,office,due,courier\n"
+for first in range(0, n, 8):
+    with open(f"{t}/load-{first // 8:02d}.csv", "w") as f:
+        f.write(head)
+        for c in range(first, min(n, first + 8)):
+            for k in range(a):
+                kind = "collect" if k % 2 == 0 else "deliver"
+                f.write(f"H15.50.05.13-261126-{c:02d}{k:05d},{kind},Nguyễn Văn {c}-{k},"
+                        f"09{c:02d}{k:06d},\"{k} Lý Thường Kiệt, Cao Lãnh\",{10.45 + (k % 300) * 1e-4:.6f},"
+                        f"{105.62 + c * 1e-4:.6f},2026-11-26T08:00:00+07:00,"
+                        f"2026-11-26T17:00:00+07:00,10,cl,2026-11-26T17:00:00+07:00,lc{c}\n")
+PY
+	for f in "$T"/load-*.csv; do
+		srv import "$f" >/dev/null || return 1
+	done
 	: >"$T/creds"
 	for i in $(seq 0 $((n - 1))); do
 		enroll "lc$i" || return 1
-		echo "$CRED $(python3 -c "print(','.join(f'H15.50.05.13-261126-{$i:03d}{k:03d}' for k in range($a)))")" >>"$T/creds"
+		echo "$CRED $(python3 -c "print(','.join(f'H15.50.05.13-261126-{$i:02d}{k:05d}' for k in range($a)))")" >>"$T/creds"
 	done
 }

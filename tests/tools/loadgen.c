@@ -31,8 +31,8 @@
 #include "wire.h"
 
 #define LG_MAX_CLIENTS 256
-#define LG_LINE_MAX 65536
-#define LG_MAX_CODES 512
+#define LG_MAX_CODES 16384             /* appointments a client's events go to, in order */
+#define LG_LINE_MAX (LG_MAX_CODES * 40) /* a creds line: credential and codes */
 
 struct lg_client {
 	char auth[300];
@@ -380,6 +380,10 @@ static int lg_read_creds(struct lg *g, const char *path)
 	}
 	while (n < g->nclients && fgets(line, LG_LINE_MAX, f) != NULL) {
 		struct lg_client *c = &g->c[n];
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "loadgen: %s: a line is longer than %d bytes\n", path, LG_LINE_MAX);
+			break;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		sp = strchr(line, ' ');
 		if (sp == NULL)
@@ -389,6 +393,10 @@ static int lg_read_creds(struct lg *g, const char *path)
 		for (tok = strtok_r(sp + 1, ",", &save); tok && c->ncodes < LG_MAX_CODES;
 		     tok = strtok_r(NULL, ",", &save))
 			c->codes[c->ncodes++] = strdup(tok);
+		if (tok != NULL) {
+			fprintf(stderr, "loadgen: %s: more than %d codes on a line\n", path, LG_MAX_CODES);
+			break;
+		}
 		if (c->ncodes > 0)
 			n++;
 	}
