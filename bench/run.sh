@@ -36,6 +36,9 @@ fresh_server() {
 	setup_load 64 "$DOORS" || { echo "bench: load set-up failed"; exit 1; }
 	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 --batches 5 \
 		--seed 1 >/dev/null
+	# The import wrote some 250 MB; left to the kernel's writeback, it would reach the disk
+	# during the run and hold up the log's syncs behind it.
+	sync
 }
 load() { "$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients "$1" \
 	--batches "$BATCHES" --seed "$2"; }
@@ -97,8 +100,8 @@ def each(key, limit, fmt):
     return "; ".join(f"{met(r[key] <= limit)} with {db.replace('empty', 'an empty database')}"
                      f" ({fmt(r[key])})" for db, r, _ in runs64)
 ratios = [r["events_per_s"] / rw["rows_per_s"] for _, r, rw in rows]
-print(f"target ingest >= 75% of raw: {met(min(ratios) >= 0.75)} in every run"
-      f" (lowest {100 * min(ratios):.0f}%)")
+print(f"target ingest >= 75% of raw: {met(min(ratios) >= 0.75)} (lowest of the four runs"
+      f" {100 * min(ratios):.0f}%)")
 p99s = [r["p99_ms"] for _, r, _ in runs64]
 print(f"target p99 <= 100 ms at 64 clients, request latency: median of the three 64-client runs"
       f" {statistics.median(p99s):.1f} ms, {met(statistics.median(p99s) <= 100)}; by run: "
