@@ -95,8 +95,8 @@ mkbatch() { python3 "$ROOT/tests/tools/mkbatch.py" "$@"; }
 # setup_load N A: N couriers at office cl, each with A appointments, each with an enrolled
 # device; writes $T/creds for tests/tools/loadgen ("DEVICE.SECRET CODE,CODE,..." lines).
 # Courier C's appointment K has the serial CCKKKKK, so a courier's appointments sort
-# together in order of K. The CSV goes in files of at most 8 couriers, each well under the
-# import's size cap.
+# together in order of K; $T/codes-C lists them. The CSV goes in files of at most 8
+# couriers, each well under the import's size cap.
 setup_load() {
 	local n=$1 a=$2 i f
 	for i in $(seq 0 $((n - 1))); do
@@ -110,9 +110,12 @@ for first in range(0, n, 8):
     with open(f"{t}/load-{first // 8:02d}.csv", "w") as f:
         f.write(head)
         for c in range(first, min(n, first + 8)):
-            for k in range(a):
+            codes = [f"H15.50.05.13-261126-{c:02d}{k:05d}" for k in range(a)]
+            with open(f"{t}/codes-{c}", "w") as cf:
+                cf.write(",".join(codes))
+            for k, code in enumerate(codes):
                 kind = "collect" if k % 2 == 0 else "deliver"
-                f.write(f"H15.50.05.13-261126-{c:02d}{k:05d},{kind},Nguyễn Văn {c}-{k},"
+                f.write(f"{code},{kind},Nguyễn Văn {c}-{k},"
                         f"09{c:02d}{k:06d},\"{k} Lý Thường Kiệt, Cao Lãnh\",{10.45 + (k % 300) * 1e-4:.6f},"
                         f"{105.62 + c * 1e-4:.6f},2026-11-26T08:00:00+07:00,"
                         f"2026-11-26T17:00:00+07:00,10,cl,2026-11-26T17:00:00+07:00,lc{c}\n")
@@ -123,6 +126,6 @@ PY
 	: >"$T/creds"
 	for i in $(seq 0 $((n - 1))); do
 		enroll "lc$i" || return 1
-		echo "$CRED $(python3 -c "print(','.join(f'H15.50.05.13-261126-{$i:02d}{k:05d}' for k in range($a)))")" >>"$T/creds"
+		echo "$CRED $(cat "$T/codes-$i")" >>"$T/creds"
 	done
 }
