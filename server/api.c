@@ -18,6 +18,7 @@
 #include "server/ckpt.h"
 #include "server/ingest.h"
 #include "server/walsync.h"
+#include "server/wake.h"
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
@@ -39,7 +40,7 @@ struct api_job {
 	const char *text;            /* JOB_SYNC: the request body, borrowed until the reply */
 	size_t text_len;
 	struct api *api;             /* for the decode step's callbacks */
-	uv_work_t decode;            /* JOB_SYNC: JSON decode, hashing and sealing */
+	struct pool_work decode;     /* JOB_SYNC: JSON decode, hashing and sealing */
 	json_t *req;                 /* JOB_ENROLL: the request object */
 	int status;                  /* the reply, filled by the worker */
 	char *body;                  /* malloc'd JSON */
@@ -48,19 +49,19 @@ struct api_job {
 struct api {
 	struct store *s;
 	struct ingest *in;
-	uv_loop_t *loop;
+	struct pool *pool;           /* the decode step's workers */
 	enum log_level log_max;
 	/* The writer thread and the loop share the two lists below under MU: the loop appends
 	 * to QUEUE, the writer moves a group from it to DONE after committing, then wakes the
-	 * loop through DONE_ASYNC to send the replies. The writer has its own thread, not a
-	 * slot in libuv's pool: there it waited behind every queued decode job. */
+	 * loop through DONE_WAKE to send the replies. The writer has its own thread, not a
+	 * slot in the pool: there it waited behind every queued decode job. */
 	uv_mutex_t mu;
 	uv_cond_t cv;
 	uv_thread_t thread;
 	int thread_started, stop;
 	struct api_job *queue, **queue_tail;  /* waiting for the writer */
 	struct api_job *done, **done_tail;    /* committed, waiting for their replies */
-	uv_async_t *done_async;              /* malloc'd: freed by its close callback */
+	struct wake *done_wake;
 	unsigned inflight;                   /* jobs handed to the writer; loop thread only */
 	struct ckpt *ckpt;                   /* checkpoints the log off the writer's thread */
 	struct walsync *walsync;             /* flushes the log before a group is answered */
@@ -309,15 +310,15 @@ static void api_synced(void *ctx, void *item, int ok)
 	uv_mutex_lock(&a->mu);
 	*a->done_tail = group;
 	a->done_tail = &last->next;
-	uv_async_send(a->done_async);
+	wake_send(a->done_wake);
 	uv_mutex_unlock(&a->mu);
 }
 
 /* On the loop thread: send the replies of every committed job. While jobs are in flight
  * the async handle is referenced, so a draining server waits for them. */
-static void api_done_cb(uv_async_t *h)
+static void api_done_cb(void *ctx)
 {
-	struct api *a = h->data;
+	struct api *a = ctx;
 	struct api_job *j, *next;
 
 	uv_mutex_lock(&a->mu);
@@ -330,7 +331,7 @@ static void api_done_cb(uv_async_t *h)
 		net_reply(j->x, j->status, "application/json", j->body, j->body ? strlen(j->body) : 0);
 		api_job_free(j);
 		if (--a->inflight == 0)
-			uv_unref((uv_handle_t *)a->done_async);
+			wake_hold(a->done_wake, 0);
 	}
 }
 
@@ -339,7 +340,7 @@ static void api_enqueue(struct api *a, struct api_job *j)
 	j->next = NULL;
 	j->status = 500;
 	if (a->inflight++ == 0)
-		uv_ref((uv_handle_t *)a->done_async);
+		wake_hold(a->done_wake, 1);
 	uv_mutex_lock(&a->mu);
 	*a->queue_tail = j;
 	a->queue_tail = &j->next;
@@ -349,7 +350,7 @@ static void api_enqueue(struct api *a, struct api_job *j)
 
 /* On a pool thread: decode, validate, hash and seal, so the loop thread keeps serving TLS
  * and the writer only does SQL. Two cores are used even with one writer. */
-static void api_decode_work(uv_work_t *w)
+static void api_decode_work(struct pool_work *w)
 {
 	static _Thread_local int niced;
 	struct api_job *j = w->data;
@@ -388,7 +389,7 @@ int api_batch_status(enum ds_err rc, int malformed, const char **code)
 	return 500;
 }
 
-static void api_decode_done(uv_work_t *w, int status)
+static void api_decode_done(struct pool_work *w, int status)
 {
 	struct api_job *j = w->data;
 
@@ -422,7 +423,7 @@ static void api_sync(struct api *a, struct net_exchange *x, const struct net_req
 	j->text = (const char *)req->body;
 	j->text_len = req->body_len;
 	j->decode.data = j;
-	if (uv_queue_work(a->loop, &j->decode, api_decode_work, api_decode_done) != 0) {
+	if (pool_submit(a->pool, &j->decode, api_decode_work, api_decode_done) != 0) {
 		api_job_free(j);
 		api_reply_error(x, 503, "busy", "the server cannot take the request now");
 	}
@@ -492,11 +493,6 @@ void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req
 	api_reply_error(x, 404, "not_found", "no such endpoint");
 }
 
-static void api_async_closed(uv_handle_t *h)
-{
-	free(h);
-}
-
 static void api_free_list(struct api_job *j)
 {
 	struct api_job *next;
@@ -507,30 +503,23 @@ static void api_free_list(struct api_job *j)
 	}
 }
 
-struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max)
+struct api *api_new(struct store *s, uv_loop_t *loop, struct pool *pool, enum log_level log_max)
 {
 	struct api *a = calloc(1, sizeof *a);
 
 	if (a == NULL)
 		return NULL;
 	a->s = s;
-	a->loop = loop;
+	a->pool = pool;
 	a->log_max = log_max;
 	a->queue_tail = &a->queue;
 	a->done_tail = &a->done;
 	uv_mutex_init(&a->mu);
 	uv_cond_init(&a->cv);
 	a->in = ingest_new(s);
-	a->done_async = malloc(sizeof *a->done_async);
-	if (a->in == NULL || a->done_async == NULL)
+	a->done_wake = wake_new(loop, api_done_cb, a);
+	if (a->in == NULL || a->done_wake == NULL)
 		goto fail;
-	if (uv_async_init(loop, a->done_async, api_done_cb) != 0) {
-		free(a->done_async);
-		a->done_async = NULL;
-		goto fail;
-	}
-	a->done_async->data = a;
-	uv_unref((uv_handle_t *)a->done_async);
 	if ((a->ckpt = ckpt_start(s, CKPT_PAGES_DEFAULT)) == NULL ||
 	    (a->walsync = walsync_start(s, NULL, api_synced, a)) == NULL ||
 	    uv_thread_create(&a->thread, api_writer, a) != 0)
@@ -557,9 +546,8 @@ void api_free(struct api *a)
 	ckpt_stop(a->ckpt);
 	api_free_list(a->queue);
 	api_free_list(a->done);
-	/* The handle outlives A: the loop finishes closing it on its next run. */
-	if (a->done_async != NULL)
-		uv_close((uv_handle_t *)a->done_async, api_async_closed);
+	/* The wake outlives A: the loop finishes closing it on its next run. */
+	wake_free(a->done_wake);
 	ingest_free(a->in);
 	uv_cond_destroy(&a->cv);
 	uv_mutex_destroy(&a->mu);

@@ -7,13 +7,15 @@
 
 #include "server/log.h"
 #include "server/net.h"
+#include "server/pool.h"
 #include "server/store.h"
 
 struct api; /* opaque */
 
-/* Make the API over the open store S on LOOP. Caller frees with api_free() after the loop
- * ended. NULL when out of memory or statements cannot be prepared. */
-struct api *api_new(struct store *s, uv_loop_t *loop, enum log_level log_max);
+/* Make the API over the open store S on LOOP, decoding batches on POOL (borrowed; it must
+ * outlive the API). Caller frees with api_free() after the loop ended. NULL when out of
+ * memory or statements cannot be prepared. */
+struct api *api_new(struct store *s, uv_loop_t *loop, struct pool *pool, enum log_level log_max);
 void api_free(struct api *a);
 
 /* The reply to a sync batch that could not be decoded or prepared with RC (not DS_OK): the

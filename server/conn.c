@@ -50,11 +50,11 @@ struct conn {
 	struct net_buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
 	struct net_buf body;      /* gunzipped request body */
 	struct net_exchange x;
-	/* The handshake's public-key steps run on libuv's thread pool (about 2.4 ms of CPU
+	/* The handshake's public-key steps run on the server's worker pool (about 2.4 ms of CPU
 	 * each with mbedTLS 2.28 and P-256), so a crowd of devices connecting at once does not stall every
 	 * open connection behind them on the loop thread. While a step runs, the worker owns
 	 * TLS and OUT; bytes that arrive meanwhile wait in HS_IN. */
-	uv_work_t hs_work;
+	struct pool_work hs_work;
 	bool hs_busy;
 	enum tls_result hs_result;
 	struct net_buf hs_in;
@@ -115,7 +115,7 @@ static void conn_close(struct conn *c)
 	/* A queued handshake step of a connection that went away is dropped, so a flood of
 	 * clients that send a hello and reset cannot pile up work and memory; one already
 	 * running still counts against the connection cap until it ends. */
-	if (c->hs_busy && uv_cancel((uv_req_t *)&c->hs_work) != 0)
+	if (c->hs_busy && pool_cancel(c->net->pool, &c->hs_work) != 0)
 		c->net->n_hs_dead++;
 	uv_close((uv_handle_t *)&c->tcp, on_handle_close);
 	if (c->handles_open > 1)
@@ -429,7 +429,7 @@ static void conn_parse(struct conn *c)
 }
 
 /* On a pool thread: one handshake step, output into OUT through the send callback. */
-static void conn_hs_work(uv_work_t *w)
+static void conn_hs_work(struct pool_work *w)
 {
 	struct conn *c = w->data;
 
@@ -439,7 +439,7 @@ static void conn_hs_work(uv_work_t *w)
 static void conn_hs_result(struct conn *c, enum tls_result r);
 
 /* Back on the loop thread: act on the step, then take in what arrived meanwhile. */
-static void conn_hs_done(uv_work_t *w, int status)
+static void conn_hs_done(struct pool_work *w, int status)
 {
 	struct conn *c = w->data;
 	enum tls_result r = status == 0 ? c->hs_result : TLS_FAIL;
@@ -473,7 +473,8 @@ static void conn_hs_done(uv_work_t *w, int status)
 static void conn_handshake(struct conn *c)
 {
 	c->hs_work.data = c;
-	if (uv_queue_work(c->net->loop, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
+	if (c->net->pool != NULL &&
+	    pool_submit(c->net->pool, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
 		c->hs_busy = true;
 		return;
 	}

@@ -29,6 +29,7 @@ struct net {
 	struct net_limits limits;    /* defaults filled in */
 	net_handler_fn handler;
 	void *ctx;
+	struct pool *pool;           /* handshake steps; NULL: run on the loop thread */
 	struct conn *conns;          /* open connections, doubly linked */
 	unsigned n_conns;
 	unsigned n_hs_dead;          /* closed, but a handshake step of theirs still runs */

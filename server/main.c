@@ -39,6 +39,7 @@ struct server {
 	int store_open;
 	uv_loop_t loop;
 	struct net *net;
+	struct pool *pool;  /* worker threads for handshakes and decoding */
 	struct api *api;
 	uv_signal_t sigterm, sigint;
 };
@@ -358,22 +359,14 @@ static int split_hostport(const char *s, char *host, size_t host_len, int *port)
 	return 0;
 }
 
-#define SERVER_POOL_MAX 16 /* libuv's pool threads at most */
-
-/* libuv's pool runs the CPU-bound work (handshakes, batch decoding): one thread per core.
- * libuv's default of 4 on a 2-core machine made threads queue for the cores, which cost
- * 20 ms at the 99th percentile under load (128 -> 106 ms at 64 clients). libuv reads the
- * setting from the environment when the pool first starts; one set by the user stays. */
-static void serve_pool_size(void)
+/* The worker pool runs the CPU-bound work (handshakes, batch decoding): one thread per
+ * core. libuv's default of 4 on a 2-core machine made threads queue for the cores, which
+ * cost 20 ms at the 99th percentile under load (128 -> 106 ms at 64 clients). */
+static int serve_pool_size(void)
 {
-	char n[16];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (getenv("UV_THREADPOOL_SIZE") != NULL)
-		return;
-	cpus = cpus < 2 ? 2 : cpus > SERVER_POOL_MAX ? SERVER_POOL_MAX : cpus;
-	snprintf(n, sizeof n, "%ld", cpus);
-	setenv("UV_THREADPOOL_SIZE", n, 1);
+	return (int)(cpus < 2 ? 2 : cpus > POOL_THREADS_MAX ? POOL_THREADS_MAX : cpus);
 }
 
 static int serve_run(struct server *sv, const char *host, int port)
@@ -396,10 +389,14 @@ static int serve_run(struct server *sv, const char *host, int port)
 	nc.limits.max_connections = (unsigned)sv->cfg.max_connections;
 	nc.handler = api_handle;
 	nc.on_listening = on_listening;
-	serve_pool_size();
 	uv_loop_init(&sv->loop);
-	sv->api = api_new(&sv->store, &sv->loop, lv);
+	if ((sv->pool = pool_new(&sv->loop, serve_pool_size())) == NULL) {
+		log_msg(lv, LOG_ERROR, "cannot serve: cannot start the worker threads");
+		return 1;
+	}
+	sv->api = api_new(&sv->store, &sv->loop, sv->pool, lv);
 	nc.ctx = sv->api;
+	nc.pool = sv->pool;
 	if (sv->api == NULL || (sv->net = net_open(&sv->loop, &nc, err, sizeof err)) == NULL) {
 		log_msg(lv, LOG_ERROR, "cannot serve: %s", sv->api ? err : sv->store.err);
 		return 1;
@@ -437,7 +434,9 @@ static int cmd_serve(struct server *sv, int argc, char **argv)
 	rc = serve_run(sv, host, port);
 	api_free(sv->api);
 	sv->api = NULL;
-	/* One more run finishes closing what the API and the front end closed. */
+	pool_free(sv->pool);
+	sv->pool = NULL;
+	/* One more run finishes closing what the API, the pool and the front end closed. */
 	uv_run(&sv->loop, UV_RUN_DEFAULT);
 	net_free(sv->net);
 	uv_loop_close(&sv->loop);

@@ -121,6 +121,7 @@ struct net *net_open(uv_loop_t *loop, const struct net_config *cfg, char *err, s
 	limits_default(&n->limits);
 	n->handler = cfg->handler;
 	n->ctx = cfg->ctx;
+	n->pool = cfg->pool;
 	n->tls = tls_server_new(cfg->cert_path, cfg->key_path, err, err_len);
 	if (n->tls == NULL)
 		goto fail;

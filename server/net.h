@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "server/pool.h"
+
 /* Limits a connection may not exceed; zero fields take the defaults in net.c. */
 struct net_limits {
 	size_t max_header_bytes;       /* whole request head; over it: 431 */
@@ -31,7 +33,7 @@ struct net_exchange; /* one request awaiting its reply; opaque */
 struct net;          /* the listener and its connections; opaque */
 
 /* Called on the loop thread for each complete request. It must eventually call net_reply()
- * exactly once for X, at once or later from the loop thread (e.g. after uv_queue_work). */
+ * exactly once for X, at once or later from the loop thread (e.g. after a pool step). */
 typedef void (*net_handler_fn)(void *ctx, struct net_exchange *x, const struct net_request *req);
 
 struct net_config {
@@ -42,6 +44,7 @@ struct net_config {
 	struct net_limits limits;
 	net_handler_fn handler;
 	void *ctx;              /* passed to handler and on_listening */
+	struct pool *pool;      /* runs handshake steps (borrowed); NULL: on the loop thread */
 	/* Called once when the socket accepts connections, with the bound "host:port". */
 	void (*on_listening)(void *ctx, const char *hostport);
 };

@@ -204,14 +204,18 @@ static int run(struct net_config *cfg)
 {
 	struct echo e = { .loop = uv_default_loop() };
 	char err[ECHO_ERR_MAX] = "";
+	struct pool *pool;
 
 	signal(SIGPIPE, SIG_IGN);
 	cfg->ctx = &e;
 	cfg->handler = handle;
 	cfg->on_listening = on_listening;
-	e.net = net_open(e.loop, cfg, err, sizeof err);
+	/* Two workers, as the server has on this kind of machine: handshakes run there. */
+	cfg->pool = pool = pool_new(e.loop, 2);
+	e.net = pool != NULL ? net_open(e.loop, cfg, err, sizeof err) : NULL;
 	if (e.net == NULL) {
-		fprintf(stderr, "net_echo: %s\n", err);
+		fprintf(stderr, "net_echo: %s\n", pool != NULL ? err : "cannot start worker threads");
+		pool_free(pool);
 		return 1;
 	}
 	e.sigterm.data = e.sigint.data = &e;
@@ -220,6 +224,8 @@ static int run(struct net_config *cfg)
 	uv_signal_start(&e.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&e.sigint, on_signal, SIGINT);
 	uv_run(e.loop, UV_RUN_DEFAULT);
+	pool_free(pool);
+	uv_run(e.loop, UV_RUN_DEFAULT); /* closes the pool's handle */
 	net_free(e.net);
 	return uv_loop_close(e.loop) == 0 ? 0 : 1;
 }
