@@ -86,7 +86,7 @@ for db, r, rw in rows:
     print(f"closed loop (Little's law) at {r['clients']} clients, database {db}: mean latency = "
           f"{r['clients']} x {r['events_per_batch']} / {r['events_per_s']:.0f} ev/s = "
           f"{1000.0*r['clients']*r['events_per_batch']/r['events_per_s']:.1f} ms")
-print(f"raw SQLite insert of the same rows (WAL, synchronous=FULL, 100 rows/txn): "
+print(f"raw SQLite insert of the same rows in arrival order (WAL, synchronous=FULL, 100 rows/txn): "
       f"{raw16['rows_per_s']:.0f} rows/s (16 clients' rows) and {raw['rows_per_s']:.0f} rows/s"
       f" (64 clients' rows) into an empty database; {rawg['rows_per_s']:.0f} and"
       f" {rawg2['rows_per_s']:.0f} rows/s into one holding {raw['raw_rows']/1e6:.2f}M and"

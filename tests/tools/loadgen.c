@@ -33,6 +33,7 @@
 #define LG_MAX_CLIENTS 256
 #define LG_MAX_CODES 16384             /* appointments a client's events go to, in order */
 #define LG_LINE_MAX (LG_MAX_CODES * 40) /* a creds line: credential and codes */
+#define LG_DEVICE_MAX 64               /* a device id, as the server stores it */
 
 struct lg_client {
 	char auth[300];
@@ -305,25 +306,38 @@ struct lg_row {
 	size_t sealed_len;
 };
 
+/* The device id of client C: its credential up to the dot ("DEVICE.SECRET"). */
+static void lg_device_id(const struct lg_client *c, char *out, size_t len)
+{
+	const char *tok = strstr(c->auth, "Bearer ");
+
+	tok = tok != NULL ? tok + 7 : "";
+	snprintf(out, len, "%.*s", (int)strcspn(tok, "."), tok);
+}
+
 /* --raw DIR: the same events inserted straight into a fresh database with the server's
  * schema and settings (WAL, synchronous=FULL), E rows per transaction. Rows are built before
- * the clock starts, so the figure is SQLite's own batched insert rate on this machine. */
+ * the clock starts, so the figure is SQLite's own batched insert rate on this machine.
+ * Batches go in the order the server gets them from concurrent clients: batch 1 of every
+ * client, then batch 2 of every client, and so on. (Each client's run of batches one after
+ * another wrote every index at one place, which no server under load sees.) */
 static int lg_raw(struct lg *g, const char *dir)
 {
 	struct store s;
 	sqlite3_stmt *st = NULL;
 	long total = (long)g->nclients * g->batches * g->events, k = 0, i;
 	struct lg_row *rows = calloc((size_t)total, sizeof *rows);
+	char dev[LG_DEVICE_MAX] = "";
 	double t0, secs;
 	int ci, b, e;
 
 	if (rows == NULL || store_open(&s, dir, 1) != DS_OK ||
 	    store_prepare(&s, "INSERT INTO events(uuid, device_id, seq, courier_id, appointment,"
 	                      " type, reason, recorded_ms, received_ms, content_hash, body,"
-	                      " server_flags) VALUES (?, ?, ?, 'c', ?, ?, NULL, ?, ?, ?, ?, 0)", &st) != DS_OK)
+	                      " server_flags) VALUES (?, ?, ?, 'c', ?, ?, ?, ?, ?, ?, ?, 0)", &st) != DS_OK)
 		return 1;
-	for (ci = 0; ci < g->nclients; ci++)
-		for (b = 0; b < g->batches; b++)
+	for (b = 0; b < g->batches; b++)
+		for (ci = 0; ci < g->nclients; ci++)
 			for (e = 0; e < g->events; e++, k++) {
 				struct lg_row *r = &rows[k];
 				char *canon;
@@ -339,20 +353,25 @@ static int lg_raw(struct lg *g, const char *dir)
 	t0 = lg_now();
 	for (i = 0; i < total; i++) {
 		struct lg_row *r = &rows[i];
-		char dev[16];
-		if (i % g->events == 0 && store_begin(&s) != DS_OK)
-			return 1;
-		snprintf(dev, sizeof dev, "d%ld", i / ((long)g->batches * g->events));
+		if (i % g->events == 0) {
+			lg_device_id(&g->c[(i / g->events) % g->nclients], dev, sizeof dev);
+			if (store_begin(&s) != DS_OK)
+				return 1;
+		}
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, r->ev.uuid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, dev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, dev, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, r->ev.seq);
 		sqlite3_bind_text(st, 4, r->ev.appointment, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, model_event_type_name(r->ev.type), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, r->ev.recorded_ms);
+		if (r->ev.reason != MODEL_REASON_NONE)
+			sqlite3_bind_text(st, 6, model_reason_name(r->ev.reason), -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
 		sqlite3_bind_int64(st, 7, r->ev.recorded_ms);
-		sqlite3_bind_blob(st, 8, r->hash, sizeof r->hash, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 9, r->sealed, (int)r->sealed_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, r->ev.recorded_ms);
+		sqlite3_bind_blob(st, 9, r->hash, sizeof r->hash, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 10, r->sealed, (int)r->sealed_len, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return 1;
 		if ((i + 1) % g->events == 0 && store_commit(&s) != DS_OK)
