@@ -3,6 +3,7 @@
  * 0 success, 1 failure (bad input, refused, database), 2 bad usage. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -369,6 +370,19 @@ static int serve_pool_size(void)
 	return (int)(cpus < 2 ? 2 : cpus > POOL_THREADS_MAX ? POOL_THREADS_MAX : cpus);
 }
 
+/* Fixed malloc thresholds for serving. A decoded 100-event batch takes about 170 kB in one
+ * block; with glibc's sliding defaults such blocks were handed back to the kernel when freed
+ * and faulted in again, zeroed, for the next batch: clear_page was 2.1% of all CPU samples
+ * at 64 clients, and 0.2% with these. The price is that memory freed after a peak is kept. */
+#define SERVER_MMAP_MIN_BYTES (4 << 20)
+#define SERVER_TRIM_MIN_BYTES (32 << 20)
+
+static void serve_malloc_tuning(void)
+{
+	mallopt(M_MMAP_THRESHOLD, SERVER_MMAP_MIN_BYTES);
+	mallopt(M_TRIM_THRESHOLD, SERVER_TRIM_MIN_BYTES);
+}
+
 static int serve_run(struct server *sv, const char *host, int port)
 {
 	char cert[SERVER_PATH_MAX], key[SERVER_PATH_MAX], err[256];
@@ -389,6 +403,7 @@ static int serve_run(struct server *sv, const char *host, int port)
 	nc.limits.max_connections = (unsigned)sv->cfg.max_connections;
 	nc.handler = api_handle;
 	nc.on_listening = on_listening;
+	serve_malloc_tuning();
 	uv_loop_init(&sv->loop);
 	if ((sv->pool = pool_new(&sv->loop, serve_pool_size())) == NULL) {
 		log_msg(lv, LOG_ERROR, "cannot serve: cannot start the worker threads");
