@@ -315,7 +315,7 @@ static void api_synced(void *ctx, void *item, int ok)
 }
 
 /* On the loop thread: send the replies of every committed job. While jobs are in flight
- * the async handle is referenced, so a draining server waits for them. */
+ * the wake is held, so a draining server waits for them. */
 static void api_done_cb(void *ctx)
 {
 	struct api *a = ctx;
