@@ -373,7 +373,7 @@ static int serve_pool_size(void)
 /* Fixed malloc thresholds for serving. A decoded 100-event batch takes about 170 kB in one
  * block; with glibc's sliding defaults such blocks were handed back to the kernel when freed
  * and faulted in again, zeroed, for the next batch: clear_page was 2.1% of all CPU samples
- * at 64 clients, and 0.2% with these. The price is that memory freed after a peak is kept. */
+ * at 64 clients, and not one sample with these. The price: memory freed after a peak is kept. */
 #define SERVER_MMAP_MIN_BYTES (4 << 20)
 #define SERVER_TRIM_MIN_BYTES (32 << 20)
 
