@@ -43,12 +43,12 @@ fresh_server() {
 load() { "$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients "$1" \
 	--batches "$BATCHES" --seed "$2"; }
 
-# raw N SEED DIR: the raw insert of the rows of N clients' run SEED into DIR. Each raw pass
+# raw_pass N SEED DIR: the raw insert of the rows of N clients' run SEED into DIR. Each raw pass
 # runs just before the server run it is compared with, once the server's last writes are
 # on disk: the machine is then in the same state for both. (Run after all four server runs,
 # the pass of 16 clients' rows measured 99-111k rows/s; just before its server run, 126k.)
 # Its own writes go to disk before the server run starts, for the same reason.
-raw() {
+raw_pass() {
 	sleep 1
 	sync
 	mkdir -p "$3"
@@ -59,16 +59,16 @@ raw() {
 
 echo "== server ingest (HTTPS POST /v1/sync, 100-event gzip batches, keep-alive) =="
 fresh_server
-raw16=$(raw 16 2 "$T/raw16")
+raw16=$(raw_pass 16 2 "$T/raw16")
 r16=$(load 16 2)
 fresh_server
-raw=$(raw 64 2 "$T/raw")
+raw=$(raw_pass 64 2 "$T/raw")
 r64=$(load 64 2)
 # The same again on the database the first run filled, and again: how the figures hold as
 # it grows.
-rawg=$(raw 64 3 "$T/raw")
+rawg=$(raw_pass 64 3 "$T/raw")
 r64g=$(load 64 3)
-rawg2=$(raw 64 4 "$T/raw")
+rawg2=$(raw_pass 64 4 "$T/raw")
 r64g2=$(load 64 4)
 stop_server
 python3 - "$r16" "$r64" "$r64g" "$r64g2" "$raw16" "$raw" "$rawg" "$rawg2" <<'PY'

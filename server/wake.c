@@ -49,6 +49,7 @@ struct wake *wake_new(uv_loop_t *loop, wake_fn fn, void *ctx)
 		goto fail;
 	w->poll.data = w;
 	if (uv_poll_start(&w->poll, UV_READABLE, wake_on_readable) != 0) {
+		/* An initialised handle must go through uv_close(); wake_free() does that. */
 		wake_free(w);
 		return NULL;
 	}
