@@ -148,12 +148,13 @@ enum ds_err ingest_prepare(const struct vault *v, const uint8_t key[VAULT_KEY_LE
                            const struct wire_batch *b, struct ingest_prep **out)
 {
 	struct ingest_prep *p = calloc(b->count ? b->count : 1, sizeof *p);
+	struct vault_sealer *sealer = vault_sealer_new(v, key);
 	enum ds_err rc = DS_ENOMEM;
 	size_t i, len;
 	char *canon;
 
-	if (p == NULL)
-		return rc;
+	if (p == NULL || sealer == NULL)
+		goto fail;
 	for (i = 0; i < b->count; i++) {
 		const struct model_event *e = &b->events[i];
 		canon = canon_event(e);
@@ -165,14 +166,16 @@ enum ds_err ingest_prepare(const struct vault *v, const uint8_t key[VAULT_KEY_LE
 		/* The UUID is the associated data: a sealed body cannot be moved to another row. */
 		rc = p[i].sealed == NULL ? DS_ETOOBIG : vault_hash(v, canon, len, p[i].hash);
 		if (rc == DS_OK)
-			rc = vault_seal(v, key, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
+			rc = vault_sealer_seal(sealer, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
 		free(canon);
 		if (rc != DS_OK)
 			goto fail;
 	}
+	vault_sealer_free(sealer);
 	*out = p;
 	return DS_OK;
 fail:
+	vault_sealer_free(sealer);
 	ingest_prep_free(p, b->count);
 	return rc;
 }

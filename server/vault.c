@@ -1,6 +1,7 @@
 /* vault.c: AES-256-GCM and SHA-256 through libcrypto's EVP interface. The algorithms are
- * fetched once (struct vault); contexts are made per call, since the calls run on several
- * pool threads at once and a context costs less than the locking a shared one would need. */
+ * fetched once (struct vault); contexts are made per call or per sealer, since the calls run
+ * on several pool threads at once and a context costs less than the locking a shared one
+ * would need. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,25 +60,88 @@ static int vault_gcm(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len, const
 	return len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1;
 }
 
-enum ds_err vault_seal(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
-                       const void *aad, size_t aad_len, const void *in, size_t len, uint8_t *out)
+/* Seals IN under NONCE (copied to the front of OUT) with CTX, already keyed for encryption:
+ * setting only the IV restarts GCM without running the key schedule again. */
+static enum ds_err vault_seal_keyed(EVP_CIPHER_CTX *ctx, const uint8_t nonce[VAULT_NONCE_LEN],
+                                    const void *aad, size_t aad_len, const void *in, size_t len,
+                                    uint8_t *out)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	enum ds_err rc = DS_ECRYPTO;
 	int n;
 
-	if (ctx == NULL || crypto_random(out, VAULT_NONCE_LEN) != DS_OK)
-		goto fail;
-	if (EVP_EncryptInit_ex2(ctx, v->gcm, key, out, NULL) != 1 ||
+	memcpy(out, nonce, VAULT_NONCE_LEN);
+	if (EVP_EncryptInit_ex2(ctx, NULL, NULL, out, NULL) != 1 ||
 	    !vault_gcm(ctx, aad, aad_len, in, len, out + VAULT_NONCE_LEN) ||
 	    EVP_EncryptFinal_ex(ctx, out + VAULT_NONCE_LEN + len, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, VAULT_TAG_LEN,
 	                        out + VAULT_NONCE_LEN + len) != 1)
-		goto fail;
-	rc = DS_OK;
-fail:
+		return DS_ECRYPTO;
+	return DS_OK;
+}
+
+/* A context for V's cipher keyed with KEY, or NULL. */
+static EVP_CIPHER_CTX *vault_keyed(const struct vault *v, const uint8_t key[VAULT_KEY_LEN])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	if (ctx != NULL && EVP_EncryptInit_ex2(ctx, v->gcm, key, NULL, NULL) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+enum ds_err vault_seal(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],
+                       const void *aad, size_t aad_len, const void *in, size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *ctx = vault_keyed(v, key);
+	uint8_t nonce[VAULT_NONCE_LEN];
+	enum ds_err rc = DS_ECRYPTO;
+
+	if (ctx != NULL && crypto_random(nonce, sizeof nonce) == DS_OK)
+		rc = vault_seal_keyed(ctx, nonce, aad, aad_len, in, len, out);
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
+}
+
+struct vault_sealer {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t nonces[VAULT_NONCES_MAX][VAULT_NONCE_LEN];
+	size_t next; /* the first unused nonce; VAULT_NONCES_MAX when all are used */
+};
+
+struct vault_sealer *vault_sealer_new(const struct vault *v, const uint8_t key[VAULT_KEY_LEN])
+{
+	struct vault_sealer *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->next = VAULT_NONCES_MAX;
+	if ((s->ctx = vault_keyed(v, key)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+enum ds_err vault_sealer_seal(struct vault_sealer *s, const void *aad, size_t aad_len,
+                              const void *in, size_t len, uint8_t *out)
+{
+	if (s->next == VAULT_NONCES_MAX) {
+		if (crypto_random(s->nonces, sizeof s->nonces) != DS_OK)
+			return DS_ECRYPTO;
+		s->next = 0;
+	}
+	/* A nonce is used up even when sealing fails: GCM must never see one twice. */
+	return vault_seal_keyed(s->ctx, s->nonces[s->next++], aad, aad_len, in, len, out);
+}
+
+void vault_sealer_free(struct vault_sealer *s)
+{
+	if (s == NULL)
+		return;
+	/* libcrypto cleanses the key schedule when it frees the context. */
+	EVP_CIPHER_CTX_free(s->ctx);
+	free(s);
 }
 
 enum ds_err vault_open(const struct vault *v, const uint8_t key[VAULT_KEY_LEN],

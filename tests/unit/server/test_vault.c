@@ -1,8 +1,9 @@
 /* test_vault.c: server/vault.c's sealing has the properties at-rest protection needs (a
  * round trip; refusal of any tampered byte, wrong key or wrong associated data; a fresh
- * nonce each time), its AES-256-GCM is the standard one (a published vector, and bodies
- * sealed by the mbedTLS code of earlier versions still open), and its SHA-256 matches the
- * FIPS 180-2 vectors and shared/crypto.c on inputs of every length up to 1,100 bytes. */
+ * nonce each time, also from a sealer of many bodies), its AES-256-GCM is the standard one
+ * (a published vector, and bodies sealed by the mbedTLS code of earlier versions still
+ * open), and its SHA-256 matches the FIPS 180-2 vectors and shared/crypto.c on inputs of
+ * every length up to 1,100 bytes. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,44 @@ START_TEST(seal_uses_a_fresh_nonce)
 	ck_assert_int_eq(vault_seal(V, key1, NULL, 0, "same", 4, s2), DS_OK);
 	ck_assert(memcmp(s1, s2, sizeof s1) != 0);
 	ck_assert(memcmp(s1, s2, VAULT_NONCE_LEN) != 0);
+}
+END_TEST
+
+/* A sealer seals many bodies with one key schedule and nonces drawn in bulk: across more
+ * than two draws, every body opens with plain vault_open() under its own AAD only, no two
+ * nonces repeat, and a body sealed with another key does not open. */
+START_TEST(sealer_seals_many_with_distinct_nonces)
+{
+	enum { N = 2 * VAULT_NONCES_MAX + 7, LEN = 40 };
+	static uint8_t sealed[N][LEN + VAULT_OVERHEAD];
+	struct vault_sealer *s = vault_sealer_new(V, key1), *other = vault_sealer_new(V, key2);
+	char msg[LEN + 1], aad[16], back[LEN];
+	size_t i, j;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(other);
+	for (i = 0; i < N; i++) {
+		snprintf(msg, sizeof msg, "event %05zu at lat=10.47 lon=105.64 ....", i);
+		snprintf(aad, sizeof aad, "uuid-%zu", i);
+		ck_assert_int_eq(vault_sealer_seal(s, aad, strlen(aad), msg, LEN, sealed[i]), DS_OK);
+	}
+	for (i = 0; i < N; i++) {
+		snprintf(msg, sizeof msg, "event %05zu at lat=10.47 lon=105.64 ....", i);
+		snprintf(aad, sizeof aad, "uuid-%zu", i);
+		ck_assert_int_eq(vault_open(V, key1, aad, strlen(aad), sealed[i], sizeof sealed[i], back),
+		                 DS_OK);
+		ck_assert(memcmp(back, msg, LEN) == 0);
+		ck_assert_int_eq(vault_open(V, key1, "uuid-x", 6, sealed[i], sizeof sealed[i], back),
+		                 DS_ECRYPTO);
+		for (j = 0; j < i; j++)
+			ck_assert(memcmp(sealed[i], sealed[j], VAULT_NONCE_LEN) != 0);
+	}
+	ck_assert_int_eq(vault_sealer_seal(other, "a", 1, msg, LEN, sealed[0]), DS_OK);
+	ck_assert_int_eq(vault_open(V, key1, "a", 1, sealed[0], sizeof sealed[0], back), DS_ECRYPTO);
+	ck_assert_int_eq(vault_open(V, key2, "a", 1, sealed[0], sizeof sealed[0], back), DS_OK);
+	vault_sealer_free(s);
+	vault_sealer_free(other);
+	vault_sealer_free(NULL);
 }
 END_TEST
 
@@ -229,6 +268,7 @@ static Suite *vault_suite(void)
 	tcase_add_test(tc, seal_open_round_trip);
 	tcase_add_test(tc, seal_open_empty_and_no_aad);
 	tcase_add_test(tc, seal_uses_a_fresh_nonce);
+	tcase_add_test(tc, sealer_seals_many_with_distinct_nonces);
 	tcase_add_test(tc, open_refuses_every_flipped_byte);
 	tcase_add_test(tc, open_refuses_wrong_aad_or_key);
 	tcase_add_test(tc, open_refuses_truncated_input);
