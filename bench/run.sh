@@ -3,7 +3,8 @@
 # batches, 16 and 64 concurrent keep-alive clients) beside SQLite's raw batched insert rate
 # of the same rows on this machine, then the agent's figures (bench/agent.sh). One run;
 # figures are medians where stated. Targets: ingest >= 75% of raw; p99 <= 100 ms at 64.
-# Each client count starts from an empty database, as the raw insert does; then 64 clients
+# Each client count starts from an empty database, as the raw insert does (16 clients three
+# times over, for a median ratio); then 64 clients
 # run twice more as the database grows to 0.64M and 1.28M events, beside raw passes into
 # the raw database. Each appointment gets its three acts once, as at a real door: the
 # events of a batch go to 33 consecutive appointments of the courier, and no run comes back
@@ -58,9 +59,16 @@ raw_pass() {
 }
 
 echo "== server ingest (HTTPS POST /v1/sync, 100-event gzip batches, keep-alive) =="
-fresh_server
-raw16=$(raw_pass 16 2 "$T/raw16")
-r16=$(load 16 2)
+# 16 clients three times, each on a fresh server beside its own raw pass: the verdict takes
+# the median ratio, as the 64 clients' takes the median p99. Single runs on this shared
+# two-core machine vary by 5-10%, in the server's figure and the raw one alike.
+r16s=()
+raw16s=()
+for k in 1 2 3; do
+	fresh_server
+	raw16s+=("$(raw_pass 16 2 "$T/raw16-$k")")
+	r16s+=("$(load 16 2)")
+done
 fresh_server
 raw=$(raw_pass 64 2 "$T/raw")
 r64=$(load 64 2)
@@ -71,13 +79,16 @@ r64g=$(load 64 3)
 rawg2=$(raw_pass 64 4 "$T/raw")
 r64g2=$(load 64 4)
 stop_server
-python3 - "$r16" "$r64" "$r64g" "$r64g2" "$raw16" "$raw" "$rawg" "$rawg2" <<'PY'
+python3 - "$r64" "$r64g" "$r64g2" "$raw" "$rawg" "$rawg2" "${r16s[@]}" "${raw16s[@]}" <<'PY'
 import json, statistics, sys
-r16, r64, r64g, r64g2, raw16, raw, rawg, rawg2 = (json.loads(x) for x in sys.argv[1:9])
+r64, r64g, r64g2, raw, rawg, rawg2 = (json.loads(x) for x in sys.argv[1:7])
+r16s = [json.loads(x) for x in sys.argv[7:10]]
+raw16s = [json.loads(x) for x in sys.argv[10:13]]
 held = r64["events"] + 2000
-rows = [("empty", r16, raw16), ("empty", r64, raw), (f"{held/1e6:.2f}M ev", r64g, rawg),
-        (f"{(held + r64g['events'])/1e6:.2f}M ev", r64g2, rawg2)]
-runs64 = rows[1:]
+runs16 = [("empty", r, rw) for r, rw in zip(r16s, raw16s)]
+runs64 = [("empty", r64, raw), (f"{held/1e6:.2f}M ev", r64g, rawg),
+          (f"{(held + r64g['events'])/1e6:.2f}M ev", r64g2, rawg2)]
+rows = runs16 + runs64
 print(f"{'clients':>7} {'database':>10} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'warm p99':>8}"
       f" {'max ms':>7} {'vs raw':>6} {'errors':>6}")
 for db, r, rw in rows:
@@ -97,8 +108,9 @@ for db, r, rw in rows:
     print(f"closed loop (Little's law) at {r['clients']} clients, database {db}: mean latency = "
           f"{r['clients']} x {r['events_per_batch']} / {r['events_per_s']:.0f} ev/s = "
           f"{1000.0*r['clients']*r['events_per_batch']/r['events_per_s']:.1f} ms")
+raw16_text = ", ".join(f"{rw['rows_per_s']:.0f}" for rw in raw16s)
 print(f"raw SQLite insert of the same rows in arrival order (WAL, synchronous=FULL, 100 rows/txn): "
-      f"{raw16['rows_per_s']:.0f} rows/s (16 clients' rows) and {raw['rows_per_s']:.0f} rows/s"
+      f"{raw16_text} rows/s (16 clients' rows, before each of their runs) and {raw['rows_per_s']:.0f} rows/s"
       f" (64 clients' rows) into an empty database; {rawg['rows_per_s']:.0f} and"
       f" {rawg2['rows_per_s']:.0f} rows/s into one holding {raw['raw_rows']/1e6:.2f}M and"
       f" {(raw['raw_rows'] + rawg['raw_rows'])/1e6:.2f}M")
@@ -110,9 +122,13 @@ def met(ok):
 def each(key, limit, fmt):
     return "; ".join(f"{met(r[key] <= limit)} with {db.replace('empty', 'an empty database')}"
                      f" ({fmt(r[key])})" for db, r, _ in runs64)
-ratios = [r["events_per_s"] / rw["rows_per_s"] for _, r, rw in rows]
-print(f"target ingest >= 75% of raw: {met(min(ratios) >= 0.75)} (lowest of the four runs"
-      f" {100 * min(ratios):.0f}%)")
+ratios16 = [r["events_per_s"] / rw["rows_per_s"] for _, r, rw in runs16]
+ratios64 = [r["events_per_s"] / rw["rows_per_s"] for _, r, rw in runs64]
+mid16 = statistics.median(ratios16)
+print(f"target ingest >= 75% of raw: {met(mid16 >= 0.75 and min(ratios64) >= 0.75)} (16 clients:"
+      f" median of three runs {100 * mid16:.0f}%, by run "
+      + ", ".join(f"{100 * x:.0f}%" for x in ratios16)
+      + f"; 64 clients: lowest of three runs {100 * min(ratios64):.0f}%)")
 p99s = [r["p99_ms"] for _, r, _ in runs64]
 print(f"target p99 <= 100 ms at 64 clients, request latency: median of the three 64-client runs"
       f" {statistics.median(p99s):.1f} ms, {met(statistics.median(p99s) <= 100)}; by run: "
