@@ -73,6 +73,11 @@ int net_buf_reserve(struct net_buf *b, size_t need) DS_WUR;
  * the HTTP status to answer: 400 corrupt, 413 past max_decompressed_bytes, 503 no memory. */
 int net_gunzip(struct net *n, const unsigned char *in, size_t in_len, struct net_buf *out) DS_WUR;
 
+/* net_gunzip() with the inflater Z (made by inflateInit2 for gzip; any thread may use its
+ * own) and MAX decompressed bytes. */
+int net_gunzip_with(z_stream *z, size_t max, const unsigned char *in, size_t in_len,
+                    struct net_buf *out) DS_WUR;
+
 /* Format the reply R (gzipped when worth it) into a scratch buffer. OUT: *MSG, borrowed
  * until net_scratch_done(). Returns DS_OK, or DS_ETOOBIG when out of memory. */
 int net_format_reply(struct net *n, const struct net_reply_spec *r, struct net_buf **msg) DS_WUR;

@@ -202,8 +202,12 @@ static void scratch_trim(struct net_buf *b)
 
 int net_gunzip(struct net *n, const unsigned char *in, size_t in_len, struct net_buf *out)
 {
-	z_stream *z = &n->inflater;
-	size_t max = n->limits.max_decompressed_bytes;
+	return net_gunzip_with(&n->inflater, n->limits.max_decompressed_bytes, in, in_len, out);
+}
+
+int net_gunzip_with(z_stream *z, size_t max, const unsigned char *in, size_t in_len,
+                    struct net_buf *out)
+{
 	size_t want = in_len > max / 4 ? max + 1 : (in_len * 4 < 16384 ? 16384 : in_len * 4);
 	int r = Z_OK;
 

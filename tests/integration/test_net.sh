@@ -53,11 +53,13 @@ cat >"$TMP/probe.py" <<'PY'
 """net_probe.py: TLS client probes for test_net.sh that curl cannot do: trickling bytes,
 holding connections, offering old protocol versions, resuming sessions, pipelining.
 Usage: net_probe.py MODE PORT [ARGS]; prints one line with the result."""
+import gzip
 import socket
 import ssl
 import struct
 import sys
 import time
+import zlib
 
 HOST = "127.0.0.1"
 
@@ -214,6 +216,42 @@ def pipeline(port):
     print(" ".join(paths))
 
 
+def gz_post(path, data, extra=""):
+    body = gzip.compress(data)
+    return ("POST %s HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n%s\r\n"
+            % (path, len(body), extra)).encode() + body
+
+
+def gzpipeline(port):
+    # Two gzip bodies and a plain request in one write: the bytes that arrive while a body
+    # is inflated on a worker wait, and are read in order after its reply.
+    t = connect(port)
+    a, b = b"Nguy\xe1\xbb\x85n V\xc4\x83n An " * 3000, b"x" * 200000
+    t.sendall(gz_post("/g1", a) + gz_post("/g2", b) + request("/p3", "Connection: close\r\n"))
+    rest, out = b"", []
+    for want in (a, b, b""):
+        status, body, rest = read_response(t, rest)
+        if status is None:
+            break
+        path = body.split(b'"path":"')[1].split(b'"')[0].decode()
+        ok = (b'"body_len":%d,"crc32":"%08x"' % (len(want), zlib.crc32(want))) in body
+        out.append("%s:%s:%s" % (status, path, "ok" if ok else "WRONG"))
+    print(" ".join(out))
+
+
+def gzhangup(port, n):
+    # Clients that send a body inflating to 15 MB and reset at once. Nothing is read while
+    # a body inflates, so each inflation finishes for a connection that is gone, and the
+    # reply to it is what finds the reset.
+    data = gz_post("/gzgone", b"\0" * 15000000)
+    for _ in range(int(n)):
+        t = connect(port)
+        t.sendall(data)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        t.close()
+    print("done")
+
+
 def raw_tls(port, payload):
     t = connect(port)
     t.sendall(payload.encode())
@@ -312,6 +350,7 @@ def main():
     modes = {
         "slow": slow, "idle": idle, "cap": cap, "tlsver": tlsver, "server11": server11,
         "resume": resume, "pipeline": pipeline, "hangup": hangup, "plain": plain,
+        "gzpipeline": gzpipeline, "gzhangup": gzhangup,
         "dribble": dribble, "abandon": lambda p, n: resets(p, n, 0.01),
         "flood": lambda p, n: resets(p, n, 0),
         "malformed": lambda p: raw_tls(p, "NOT HTTP AT ALL\r\n\r\n"),
@@ -389,6 +428,12 @@ out=$("${CURL[@]}" -w ' %{http_code}' --data-binary x -H 'Content-Encoding: br' 
 check "unsupported Content-Encoding: 415 unsupported_encoding ($out)" has "$out" '"error":"unsupported_encoding","message":'
 out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' "$URL/notgz")
 check "corrupt gzip body: 400 bad_request" has "$out" '"error":"bad_request"'
+out=$(probe gzpipeline "$PORT")
+check "pipelined gzip requests: each inflated whole, answered in order ($out)" [ "$out" = "200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
+out=$(probe gzhangup "$PORT" 12); sleep 0.5
+code=$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-gzgone")
+check "12 clients gone while their gzip bodies inflate: server lives on and serves ($out $code)" \
+	eval '[ "$out" = done ] && alive && [ "$code" = 200 ]'
 out=$(probe malformed "$PORT")
 check "malformed HTTP over TLS: 400 ($out)" has "$out" 'status=400 body={"error":"bad_request"'
 out=$(probe slow "$PORT")
