@@ -43,7 +43,7 @@ DS_WUR enum ds_err vault_seal(const struct vault *v, const uint8_t key[VAULT_KEY
 
 /* A key made ready to seal many bodies on one thread: its AES key schedule runs once, and
  * nonces come from the system VAULT_NONCES_MAX at a time. Per event, a fresh context and a
- * getrandom call each were a sixth of what a decode thread spent on a sync batch. */
+ * getrandom call each were an eighth of what a decode thread spent on a sync batch. */
 struct vault_sealer; /* opaque */
 
 #define VAULT_NONCES_MAX 128 /* random nonces drawn by one getrandom call */
