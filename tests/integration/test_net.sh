@@ -516,4 +516,22 @@ rc=$?
 check "SIGTERM: server exits 0 (rc=$rc)" [ $rc -eq 0 ]
 if [ -s "$TMP/main.err" ]; then echo "# server stderr:"; sed 's/^/# /' "$TMP/main.err" | head -40; fi
 
+# --- without a worker pool ----------------------------------------------------------------
+# net.h lets a program leave the pool out; handshakes and gzip bodies then run on the loop.
+if start_server nopool --max-body 65536 --timeout-ms 2000 --no-pool; then
+	URL=https://127.0.0.1:$PORT
+	out=$("${CURL[@]}" --data-binary @"$TMP/plain.gz" -H 'Content-Encoding: gzip' "$URL/gz")
+	check "no pool: handshake, and a gzip body inflated on the loop" has "$out" "\"body_len\":$len,\"crc32\":\"$crc\""
+	out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' "$URL/notgz")
+	check "no pool: corrupt gzip body: 400 bad_request" has "$out" '"error":"bad_request"'
+	out=$(probe gzpipeline "$PORT")
+	check "no pool: pipelined gzip requests answered in order ($out)" [ "$out" = "200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
+	kill -TERM "$SPID"
+	wait "$SPID"
+	rc=$?
+	check "no pool: server exits 0 (rc=$rc)" [ $rc -eq 0 ]
+else
+	notok "net_echo --no-pool starts"
+fi
+
 [ "$FAILS" -eq 0 ]

@@ -2,10 +2,11 @@
  * naming its method, path, body length and the CRC-32 of its (gunzipped) body. The query
  * "delay_ms=N" defers the reply by N ms on a uv_timer (deferred replies, graceful shutdown);
  * "pad=N" adds N bytes of padding to the reply (gzipped replies). SIGTERM shuts down
- * gracefully and exits 0.
+ * gracefully and exits 0. --no-pool leaves out the worker pool, so handshakes and gzip
+ * bodies are handled on the loop thread, as net.h allows.
  *
  * Usage: net_echo --listen HOST:PORT --cert F --key F [--max-body N] [--max-header N]
- *                 [--timeout-ms N] [--max-conn N]
+ *                 [--timeout-ms N] [--max-conn N] [--no-pool]
  *        net_echo --make-cert CERT KEY
  * Exit codes: 0 success, 1 runtime failure, 2 usage error. */
 #include <getopt.h>
@@ -45,7 +46,7 @@ struct delayed {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: net_echo --listen HOST:PORT --cert F --key F [--max-body N]\n"
-	           "                [--max-header N] [--timeout-ms N] [--max-conn N]\n"
+	           "                [--max-header N] [--timeout-ms N] [--max-conn N] [--no-pool]\n"
 	           "       net_echo --make-cert CERT KEY\n");
 }
 
@@ -200,21 +201,25 @@ static bool parse_listen(const char *s, char *host, size_t host_len, int *port)
 	return true;
 }
 
-static int run(struct net_config *cfg)
+static int run(struct net_config *cfg, int with_pool)
 {
 	struct echo e = { .loop = uv_default_loop() };
 	char err[ECHO_ERR_MAX] = "";
-	struct pool *pool;
+	struct pool *pool = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	cfg->ctx = &e;
 	cfg->handler = handle;
 	cfg->on_listening = on_listening;
 	/* Two workers, as the server has on this kind of machine: handshakes run there. */
-	cfg->pool = pool = pool_new(e.loop, 2);
-	e.net = pool != NULL ? net_open(e.loop, cfg, err, sizeof err) : NULL;
+	if (with_pool && (pool = pool_new(e.loop, 2)) == NULL) {
+		fprintf(stderr, "net_echo: cannot start worker threads\n");
+		return 1;
+	}
+	cfg->pool = pool;
+	e.net = net_open(e.loop, cfg, err, sizeof err);
 	if (e.net == NULL) {
-		fprintf(stderr, "net_echo: %s\n", pool != NULL ? err : "cannot start worker threads");
+		fprintf(stderr, "net_echo: %s\n", err);
 		pool_free(pool);
 		return 1;
 	}
@@ -237,14 +242,14 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' }, { "max-body", required_argument, NULL, 'b' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "max-conn", required_argument, NULL, 'm' },
+		{ "max-conn", required_argument, NULL, 'm' }, { "no-pool", no_argument, NULL, 'P' },
 		{ "make-cert", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct net_config cfg = { .host = NULL };
 	char host[ECHO_HOST_MAX];
 	unsigned long v;
-	int o;
+	int o, with_pool = 1;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -267,13 +272,14 @@ int main(int argc, char **argv)
 			if (optind >= argc)
 				goto usage;
 			return make_cert(optarg, argv[optind]);
+		case 'P': with_pool = 0; break;
 		case 'h': usage(stdout); return 0;
 		default: goto usage;
 		}
 	}
 	if (cfg.host == NULL || cfg.cert_path == NULL || cfg.key_path == NULL || optind != argc)
 		goto usage;
-	return run(&cfg);
+	return run(&cfg, with_pool);
 usage:
 	usage(stderr);
 	return 2;
