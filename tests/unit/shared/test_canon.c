@@ -1,4 +1,4 @@
-/* test_canon.c: the canonical text written by yajl (canon_event, shared/canon.c) is byte for
+/* test_canon.c: the canonical text written by canon_event (shared/canon.c) is byte for
  * byte what jansson writes for the same event (json_dumps of wire_event_encode with
  * WIRE_DUMP_FLAGS), the text whose SHA-256 the server stores as an event's content hash.
  * Any difference would turn a device's honest re-send of an event stored before into a
@@ -100,7 +100,7 @@ static void rnd_event(struct model_event *e)
 	rnd_text(e->sig, 64);
 }
 
-/* The reference: what the canonical text was before yajl wrote it. */
+/* The reference: what the canonical text was before canon.c wrote it. */
 static char *jansson_canonical(const struct model_event *e)
 {
 	json_t *o = wire_event_encode(e);
@@ -115,9 +115,9 @@ static void ck_same_canonical(const struct model_event *e, int run)
 	char *want = jansson_canonical(e), *got = canon_event(e);
 
 	if (want == NULL)
-		ck_assert_msg(got == NULL, "run %d: jansson refuses, yajl wrote %s", run, got);
+		ck_assert_msg(got == NULL, "run %d: jansson refuses, canon_event wrote %s", run, got);
 	else
-		ck_assert_msg(got != NULL && strcmp(want, got) == 0, "run %d:\n jansson %s\n yajl    %s",
+		ck_assert_msg(got != NULL && strcmp(want, got) == 0, "run %d:\n jansson %s\n canon   %s",
 		              run, want, got ? got : "(null)");
 	free(want);
 	free(got);
