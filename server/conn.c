@@ -62,7 +62,8 @@ struct conn {
 	/* A gzip body is inflated on the pool too: at some 40 us per 100-event batch it was
 	 * two fifths of the loop thread's time, and a body of max_decompressed_bytes would
 	 * hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
-	 * worker owns BODY and the parser's request, and nothing is read. */
+	 * worker owns BODY and the parser's request, and nothing is read, so nothing closes
+	 * the connection meanwhile; a close would still wait for the step (conn_maybe_free). */
 	struct pool_work gz_work;
 	bool gz_busy;
 	int gz_status;
@@ -125,8 +126,6 @@ static void conn_close(struct conn *c)
 	 * running still counts against the connection cap until it ends. */
 	if (c->hs_busy && pool_cancel(c->net->pool, &c->hs_work) != 0)
 		c->net->n_hs_dead++;
-	if (c->gz_busy)
-		(void)pool_cancel(c->net->pool, &c->gz_work); /* running: its end frees C */
 	uv_close((uv_handle_t *)&c->tcp, on_handle_close);
 	if (c->handles_open > 1)
 		uv_close((uv_handle_t *)&c->timer, on_handle_close);
