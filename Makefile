@@ -40,18 +40,21 @@ endif
 LIBS_CHECK  := $(shell pkg-config --libs check)
 
 SHARED_SRC := $(wildcard shared/*.c)
-SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c server/net/*.c server/db/*.c))
+ROUTE_SRC  := $(wildcard route/*.c)
 AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_SHARED := $(BUILD)/libshared.a
 LIB_SERVER := $(BUILD)/libserver.a
+LIB_ROUTE  := $(BUILD)/lib/libdoorstep-route.a
 LIB_AGENT  := $(BUILD)/libagent.a
 
 UNIT_SHARED := $(patsubst tests/unit/shared/%.c,$(BUILD)/tests/shared/%,$(wildcard tests/unit/shared/test_*.c))
 UNIT_SERVER := $(patsubst tests/unit/server/%.c,$(BUILD)/tests/server/%,$(wildcard tests/unit/server/test_*.c))
 UNIT_AGENT  := $(patsubst tests/unit/agent/%.c,$(BUILD)/tests/agent/%,$(wildcard tests/unit/agent/test_*.c))
-UNIT_ALL    := $(UNIT_SHARED) $(UNIT_SERVER) $(UNIT_AGENT)
+UNIT_ROUTE  := $(patsubst tests/unit/route/%.c,$(BUILD)/tests/route/%,$(wildcard tests/unit/route/test_*.c))
+UNIT_ALL    := $(UNIT_SHARED) $(UNIT_SERVER) $(UNIT_AGENT) $(UNIT_ROUTE)
 TOOLS       := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all deps demo test test-run check-asan bench lint clean fuzz
@@ -70,8 +73,12 @@ $(LIB_SERVER): $(call obj,$(SERVER_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(LIB_AGENT): $(call obj,$(AGENT_SRC))
 	@rm -f $@; ar rcs $@ $^
+# The routing engine is a library of its own: route/route.h is its one public header.
+$(LIB_ROUTE): $(call obj,$(ROUTE_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@; ar rcs $@ $^
 
-$(BIN)/doorstep-server: $(call obj,server/main.c) $(LIB_SERVER) $(LIB_SHARED)
+$(BIN)/doorstep-server: $(call obj,server/main.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER)
 $(BIN)/doorstep-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_SHARED)
@@ -81,15 +88,18 @@ $(BIN)/doorstep-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_SHARED)
 $(BUILD)/tests/shared/%: $(call obj,tests/unit/shared/%.c) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(LIBS_CHECK)
-$(BUILD)/tests/server/%: $(call obj,tests/unit/server/%.c) $(LIB_SERVER) $(LIB_SHARED)
+$(BUILD)/tests/server/%: $(call obj,tests/unit/server/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_CHECK)
 $(BUILD)/tests/agent/%: $(call obj,tests/unit/agent/%.c) $(LIB_AGENT) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_AGENT) $(LIBS_CHECK)
+$(BUILD)/tests/route/%: $(call obj,tests/unit/route/%.c) $(LIB_ROUTE) $(LIB_SHARED)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm $(LIBS_CHECK)
 # Test and benchmark helpers written in C (load generators, fuzz-corpus replayers) link
 # everything the server links.
-$(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_SERVER) $(LIB_SHARED)
+$(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(shell pkg-config --libs libcurl)
 

@@ -45,11 +45,11 @@ static void act_gps_view(const struct view *v, struct stamp_input *in, char *why
 static void act_gps_probe(struct agent *ag, struct stamp_input *in, struct stamp_fix *live,
                           char *why, struct act_gpsinfo *info)
 {
-	char host[CFG_STR_MAX + 1], port[CFG_PORT_MAX];
+	char host[SETTINGS_STR_MAX + 1], port[SETTINGS_PORT_MAX];
 	struct gpslink_tpv t;
 	enum gpslink_got got;
 
-	if (cfg_hostport(ag->cfg.gpsd, host, sizeof host, port, sizeof port) != DS_OK) {
+	if (settings_hostport(ag->cfg.gpsd, host, sizeof host, port, sizeof port) != DS_OK) {
 		snprintf(why, ACT_WHY_MAX, "gpsd address \"%.40s\" is not HOST:PORT", ag->cfg.gpsd);
 		in->lost_since = 1;
 		return;
@@ -86,7 +86,7 @@ void act_gps(struct agent *ag, double appt_lat, double appt_lon, struct stamp_in
 	in->appt_lon = appt_lon;
 	in->boot_id = ag->boot_id;
 	in->fresh_ms = ag->cfg.fix_fresh_ms;
-	if (ag->store == NULL || store_fix_get(ag->store, &in->last) != DS_OK)
+	if (ag->store == NULL || ledger_fix_get(ag->store, &in->last) != DS_OK)
 		in->last.valid = 0;
 	have_view = view_read(ag->dir, &v) == DS_OK;
 	if (have_view && view_alive(&v, now_boot_ms(), ag->boot_id)) {
@@ -190,7 +190,7 @@ static void act_poke(struct agent *ag)
 	if (fd < 0)
 		return;
 	if (write(fd, "!", 1) != 1)
-		log_msg(&ag->log, LOG_LEVEL_DEBUG, "daemon not poked (%s)", strerror(errno));
+		diag_msg(&ag->log, DIAG_DEBUG, "daemon not poked (%s)", strerror(errno));
 	close(fd);
 }
 
@@ -276,7 +276,7 @@ static int act_store_fail(struct agent *ag, enum ds_err rc)
 		return AGENT_EXIT_STORE;
 	}
 	fprintf(stderr, "doorstep-agent: could not store the act (%s: %s): it was NOT recorded\n",
-	        ds_strerror(rc), store_errmsg(ag->store));
+	        ds_strerror(rc), ledger_errmsg(ag->store));
 	return AGENT_EXIT_FAIL;
 }
 
@@ -329,7 +329,7 @@ int act_record(struct agent *ag, const struct act_args *a)
 		return code;
 	if ((code = act_prepare(ag, a, &ap, &e, &live, why)) != 0)
 		return code;
-	rc = store_event_add(ag->store, &e, act_status_after(a->type), live.valid ? &live : NULL);
+	rc = ledger_event_add(ag->store, &e, act_status_after(a->type), live.valid ? &live : NULL);
 	if (rc != DS_OK)
 		return act_store_fail(ag, rc);
 	if (a->json)

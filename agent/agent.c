@@ -9,17 +9,17 @@ void agent_path(const struct agent *ag, const char *name, char *out)
 	snprintf(out, AGENT_FILE_PATH_MAX, "%s/%s", ag->dir, name);
 }
 
-struct store *agent_store(struct agent *ag, int *exit_code)
+struct ledger *agent_store(struct agent *ag, int *exit_code)
 {
-	char path[AGENT_FILE_PATH_MAX], err[STORE_META_MAX];
+	char path[AGENT_FILE_PATH_MAX], err[LEDGER_META_MAX];
 	enum ds_err rc;
 
 	if (ag->store != NULL)
 		return ag->store;
-	agent_path(ag, STORE_FILE, path);
-	rc = store_open(path, ag->max_pages, &ag->store, err);
+	agent_path(ag, LEDGER_FILE, path);
+	rc = ledger_open(path, ag->max_pages, &ag->store, err);
 	if (rc != DS_OK) {
-		log_msg(&ag->log, LOG_LEVEL_ERROR, "cannot open the database: %s (%s)", err,
+		diag_msg(&ag->log, DIAG_ERROR, "cannot open the database: %s (%s)", err,
 		        ds_strerror(rc));
 		*exit_code = rc == DS_EBUSY || rc == DS_EFULL ? AGENT_EXIT_STORE : AGENT_EXIT_FAIL;
 		return NULL;

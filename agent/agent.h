@@ -5,10 +5,10 @@
 
 #include <signal.h>
 
-#include "agent/cfg.h"
-#include "agent/log.h"
+#include "agent/settings.h"
+#include "agent/diag.h"
 #include "agent/now.h"
-#include "agent/store.h"
+#include "agent/ledger.h"
 
 #define AGENT_PATH_MAX 512       /* longest data dir path */
 #define AGENT_DEFAULT_DIR "./agent-data"
@@ -24,9 +24,9 @@ enum agent_exit {
 
 struct agent {
 	char dir[AGENT_PATH_MAX];    /* data dir, 0700 */
-	struct cfg cfg;
-	struct log log;
-	struct store *store;         /* opened by agent_store() on first use; closed by main */
+	struct settings cfg;
+	struct diag log;
+	struct ledger *store;         /* opened by agent_store() on first use; closed by main */
 	char boot_id[NOW_BOOT_ID_MAX + 1];
 	long max_pages;              /* test hook DOORSTEP_AGENT_MAX_PAGES: cap the database */
 	volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; the daemon polls it */
@@ -34,7 +34,7 @@ struct agent {
 
 /* The agent's store, opened on first use (creating the schema). NULL after logging why;
  * *EXIT_CODE says which exit code fits. Borrowed; main() closes it. */
-struct store *agent_store(struct agent *ag, int *exit_code);
+struct ledger *agent_store(struct agent *ag, int *exit_code);
 
 /* Build "DIR/NAME" into OUT (AGENT_PATH_MAX + 64 bytes). */
 void agent_path(const struct agent *ag, const char *name, char *out);

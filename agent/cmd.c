@@ -38,11 +38,11 @@ static int cmd_enroll_check(struct agent *ag, const char *url, const char *pin)
 {
 	struct cred c;
 
-	if (strncmp(url, "https://", 8) != 0 || strlen(url) > CFG_STR_MAX) {
+	if (strncmp(url, "https://", 8) != 0 || strlen(url) > SETTINGS_STR_MAX) {
 		fprintf(stderr, "doorstep-agent: --server must be an https:// URL\n");
 		return AGENT_EXIT_USAGE;
 	}
-	if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) < 16 || strlen(pin) > CFG_STR_MAX) {
+	if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) < 16 || strlen(pin) > SETTINGS_STR_MAX) {
 		fprintf(stderr, "doorstep-agent: --pin must be sha256//BASE64 (from the office)\n");
 		return AGENT_EXIT_USAGE;
 	}
@@ -59,7 +59,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 {
 	struct sync_client *cl = NULL;
 	char msg[SYNC_MSG_MAX];
-	struct cfg c = ag->cfg;
+	struct settings c = ag->cfg;
 	struct cred cr;
 	enum sync_status st;
 	int64_t server_ms = 0, skew_ms;
@@ -78,7 +78,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 		return cmd_sync_exit(st);
 	}
 	rc = AGENT_EXIT_OK;
-	if (cred_save(ag->dir, &cr) != DS_OK || cfg_save(ag->dir, &c) != DS_OK) {
+	if (cred_save(ag->dir, &cr) != DS_OK || settings_save(ag->dir, &c) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: enrolled, but the credential could not be saved: "
 		        "ask the office for a new code\n");
 		rc = AGENT_EXIT_FAIL;
@@ -175,7 +175,7 @@ int cmd_sync(struct agent *ag, int json)
 /* What `status` reports. */
 struct cmd_state {
 	int64_t waiting, last_sync_ms, last_error_ms;
-	char last_error[STORE_META_MAX];
+	char last_error[LEDGER_META_MAX];
 	int enrolled;
 	int daemon;                /* a daemon holds the lock (its view may be stale) */
 	struct act_gpsinfo gps;
@@ -194,12 +194,12 @@ static int cmd_state_read(struct agent *ag, struct cmd_state *s)
 	memset(s, 0, sizeof *s);
 	if (agent_store(ag, &code) == NULL)
 		return code;
-	if (store_outbox_count(ag->store, &s->waiting) != DS_OK ||
-	    store_meta_int(ag->store, "last_sync_ms", &s->last_sync_ms) != DS_OK ||
-	    store_meta_int(ag->store, "last_error_ms", &s->last_error_ms) != DS_OK ||
-	    store_meta_text(ag->store, "last_error", s->last_error, sizeof s->last_error) != DS_OK) {
+	if (ledger_outbox_count(ag->store, &s->waiting) != DS_OK ||
+	    ledger_meta_int(ag->store, "last_sync_ms", &s->last_sync_ms) != DS_OK ||
+	    ledger_meta_int(ag->store, "last_error_ms", &s->last_error_ms) != DS_OK ||
+	    ledger_meta_text(ag->store, "last_error", s->last_error, sizeof s->last_error) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: cannot read the database: %s\n",
-		        store_errmsg(ag->store));
+		        ledger_errmsg(ag->store));
 		return AGENT_EXIT_STORE;
 	}
 	s->enrolled = cred_load(ag->dir, &c) == DS_OK;
@@ -284,22 +284,22 @@ int cmd_status(struct agent *ag, int json)
 
 int cmd_config(struct agent *ag, int sample, int check, const char *set)
 {
-	char name[CFG_STR_MAX + 1], err[CFG_ERR_MAX];
+	char name[SETTINGS_STR_MAX + 1], err[SETTINGS_ERR_MAX];
 	const char *eq;
 
 	if (set != NULL) {
 		eq = strchr(set, '=');
-		if (eq == NULL || (size_t)(eq - set) > CFG_STR_MAX) {
+		if (eq == NULL || (size_t)(eq - set) > SETTINGS_STR_MAX) {
 			fprintf(stderr, "doorstep-agent: --set NAME=VALUE\n");
 			return AGENT_EXIT_USAGE;
 		}
 		snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
-		if (cfg_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
+		if (settings_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
 			fprintf(stderr, "doorstep-agent: %s\n", err);
 			return AGENT_EXIT_USAGE;
 		}
-		if (cfg_save(ag->dir, &ag->cfg) != DS_OK) {
-			fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, CFG_FILE);
+		if (settings_save(ag->dir, &ag->cfg) != DS_OK) {
+			fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, SETTINGS_FILE);
 			return AGENT_EXIT_FAIL;
 		}
 	}
@@ -308,12 +308,12 @@ int cmd_config(struct agent *ag, int sample, int check, const char *set)
 		return AGENT_EXIT_OK;
 	}
 	if (sample) {
-		struct cfg d;
+		struct settings d;
 
-		cfg_defaults(&d);
-		cfg_print(stdout, &d, 1);
+		settings_defaults(&d);
+		settings_print(stdout, &d, 1);
 	} else {
-		cfg_print(stdout, &ag->cfg, 0);
+		settings_print(stdout, &ag->cfg, 0);
 	}
 	return AGENT_EXIT_OK;
 }

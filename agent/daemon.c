@@ -31,7 +31,7 @@
 
 struct daemon {
 	struct agent *ag;
-	char host[CFG_STR_MAX + 1], port[CFG_PORT_MAX];
+	char host[SETTINGS_STR_MAX + 1], port[SETTINGS_PORT_MAX];
 	struct gpslink *link;
 	int64_t gps_retry_at, gps_backoff_ms, gps_heard_at;
 	struct view view;
@@ -65,13 +65,13 @@ static void daemon_gps_connect(struct daemon *d, int64_t now)
 		return;
 	if (gpslink_open(d->host, d->port, d->ag->boot_id, &d->link) != DS_OK) {
 		if (before != VIEW_GPSD_DOWN || d->gps_backoff_ms == DAEMON_GPS_BACKOFF_MIN_MS)
-			log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd at %s:%s unreachable; retrying",
+			diag_msg(&d->ag->log, DIAG_WARN, "gpsd at %s:%s unreachable; retrying",
 			        d->host, d->port);
 		daemon_gps_drop(d, VIEW_GPSD_DOWN, now);
 		return;
 	}
 	d->gps_heard_at = now;
-	log_msg(&d->ag->log, LOG_LEVEL_INFO, "watching gpsd at %s:%s", d->host, d->port);
+	diag_msg(&d->ag->log, DIAG_INFO, "watching gpsd at %s:%s", d->host, d->port);
 	if (before == VIEW_GPSD_DOWN)
 		d->view.gpsd = VIEW_GPSD_SILENT; /* until the first report */
 }
@@ -107,7 +107,7 @@ static void daemon_gps_read(struct daemon *d, int64_t now)
 	do {
 		got = gpslink_read(d->link, &t);
 		if (got == GPSLINK_LOST) {
-			log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd connection lost; reconnecting");
+			diag_msg(&d->ag->log, DIAG_WARN, "gpsd connection lost; reconnecting");
 			daemon_gps_drop(d, VIEW_GPSD_DOWN, now);
 			return;
 		}
@@ -124,7 +124,7 @@ static void daemon_gps_check(struct daemon *d, int64_t now)
 	if (d->link == NULL || now - d->gps_heard_at < d->ag->cfg.gpsd_silent_ms)
 		return;
 	if (d->view.gpsd != VIEW_GPSD_SILENT)
-		log_msg(&d->ag->log, LOG_LEVEL_WARN, "gpsd silent for %ld ms; reconnecting",
+		diag_msg(&d->ag->log, DIAG_WARN, "gpsd silent for %ld ms; reconnecting",
 		        d->ag->cfg.gpsd_silent_ms);
 	daemon_gps_drop(d, VIEW_GPSD_SILENT, now);
 }
@@ -137,7 +137,7 @@ static void daemon_view(struct daemon *d, int64_t now)
 		return;
 	d->view.written_ms = now_boot_ms();
 	if (view_write(d->ag->dir, &d->view) != DS_OK)
-		log_msg(&d->ag->log, LOG_LEVEL_WARN, "cannot write the GPS view file");
+		diag_msg(&d->ag->log, DIAG_WARN, "cannot write the GPS view file");
 	d->view_at = now;
 }
 
@@ -148,7 +148,7 @@ static void daemon_fix_save(struct daemon *d, int64_t now, int force)
 	if (!f->valid || f->rx_mono_ms == d->fix_saved_rx || (!force && now < d->fix_save_at))
 		return;
 	d->fix_save_at = now + DAEMON_FIX_SAVE_MS;
-	if (store_fix_put(d->ag->store, f) == DS_OK)
+	if (ledger_fix_put(d->ag->store, f) == DS_OK)
 		d->fix_saved_rx = f->rx_mono_ms;
 }
 
@@ -165,7 +165,7 @@ static void daemon_coarse(double *lat, double *lon, long precision_m)
 
 static void daemon_crumb(struct daemon *d, int64_t now)
 {
-	const struct cfg *c = &d->ag->cfg;
+	const struct settings *c = &d->ag->cfg;
 	const struct stamp_fix *f = &d->view.fix;
 	int64_t wall = now_wall_ms(), before = wall - c->crumb_retention_h * 3600 * 1000;
 	double lat = f->lat, lon = f->lon;
@@ -177,9 +177,9 @@ static void daemon_crumb(struct daemon *d, int64_t now)
 		return;
 	daemon_coarse(&lat, &lon, c->crumb_precision_m);
 	/* The minute is enough for a breadcrumb too. */
-	if (store_crumb_add(d->ag->store, wall - wall % 60000, lat, lon, before) != DS_OK)
-		log_msg(&d->ag->log, LOG_LEVEL_WARN, "cannot store a breadcrumb: %s",
-		        store_errmsg(d->ag->store));
+	if (ledger_crumb_add(d->ag->store, wall - wall % 60000, lat, lon, before) != DS_OK)
+		diag_msg(&d->ag->log, DIAG_WARN, "cannot store a breadcrumb: %s",
+		        ledger_errmsg(d->ag->store));
 }
 
 /* ---- sync ---- */
@@ -207,12 +207,12 @@ static int daemon_enrolled(struct daemon *d)
 /* Schedule the next sync after one ended with R, and log it. */
 static void daemon_synced(struct daemon *d, const struct worker_result *r)
 {
-	const struct cfg *c = &d->ag->cfg;
+	const struct settings *c = &d->ag->cfg;
 	int64_t now = now_mono_ms(), waiting = r->waiting;
 
 	if (r->status == SYNC_OK) {
 		if (r->pushed > 0 || r->pulled > 0)
-			log_msg(&d->ag->log, LOG_LEVEL_INFO, "synced: %lld events pushed, %lld "
+			diag_msg(&d->ag->log, DIAG_INFO, "synced: %lld events pushed, %lld "
 			        "appointment changes, %lld waiting", (long long)r->pushed,
 			        (long long)r->pulled, (long long)r->waiting);
 		d->sync_backoff_ms = 0;
@@ -229,21 +229,21 @@ static void daemon_synced(struct daemon *d, const struct worker_result *r)
 	} else {
 		d->sync_at = now + c->sync_interval_s * 1000;
 	}
-	if (waiting < 0 && store_outbox_count(d->ag->store, &waiting) != DS_OK)
+	if (waiting < 0 && ledger_outbox_count(d->ag->store, &waiting) != DS_OK)
 		waiting = -1;
-	log_msg(&d->ag->log, LOG_LEVEL_WARN, "sync failed: %s; events kept: %lld waiting; next "
+	diag_msg(&d->ag->log, DIAG_WARN, "sync failed: %s; events kept: %lld waiting; next "
 	        "try in %lld s", r->message, (long long)waiting,
 	        (long long)((d->sync_at - now + 999) / 1000));
 }
 
 static void daemon_sync(struct daemon *d, int64_t now)
 {
-	const struct cfg *c = &d->ag->cfg;
+	const struct settings *c = &d->ag->cfg;
 
 	if (d->worker != NULL || now < d->sync_at)
 		return;
 	if (!daemon_enrolled(d)) {
-		log_msg(&d->ag->log, d->said_unenrolled++ ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
+		diag_msg(&d->ag->log, d->said_unenrolled++ ? DIAG_DEBUG : DIAG_WARN,
 		        "not enrolled: nothing to sync with");
 		d->sync_at = now + c->sync_interval_s * 1000;
 		return;
@@ -268,7 +268,7 @@ static void daemon_sync_read(struct daemon *d)
 		return;
 	worker_done(d->worker, &r);
 	d->worker = NULL;
-	log_msg(&d->ag->log, LOG_LEVEL_DEBUG, "sync process %ld: exit %d, %lld requests over %lld "
+	diag_msg(&d->ag->log, DIAG_DEBUG, "sync process %ld: exit %d, %lld requests over %lld "
 	        "connections, peak RSS %ld kB", pid, r.exit_code, (long long)r.requests,
 	        (long long)r.connections, r.peak_rss_kb);
 	daemon_synced(d, &r);
@@ -350,20 +350,20 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	memset(d, 0, sizeof *d);
 	d->ag = ag;
 	d->poke_fd = d->lock_fd = -1;
-	if (cfg_hostport(ag->cfg.gpsd, d->host, sizeof d->host, d->port, sizeof d->port) != DS_OK) {
-		log_msg(&ag->log, LOG_LEVEL_ERROR, "gpsd: \"%s\" is not HOST:PORT", ag->cfg.gpsd);
+	if (settings_hostport(ag->cfg.gpsd, d->host, sizeof d->host, d->port, sizeof d->port) != DS_OK) {
+		diag_msg(&ag->log, DIAG_ERROR, "gpsd: \"%s\" is not HOST:PORT", ag->cfg.gpsd);
 		return AGENT_EXIT_USAGE;
 	}
 	agent_path(ag, DAEMON_LOCK_FILE, path);
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		log_msg(&ag->log, LOG_LEVEL_ERROR, "another daemon is running on %s", ag->dir);
+		diag_msg(&ag->log, DIAG_ERROR, "another daemon is running on %s", ag->dir);
 		return AGENT_EXIT_FAIL;
 	}
 	agent_path(ag, ACT_POKE_FILE, path);
 	if ((mkfifo(path, 0600) != 0 && errno != EEXIST) ||
 	    (d->poke_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		log_msg(&ag->log, LOG_LEVEL_ERROR, "cannot open the poke FIFO: %s", strerror(errno));
+		diag_msg(&ag->log, DIAG_ERROR, "cannot open the poke FIFO: %s", strerror(errno));
 		return AGENT_EXIT_FAIL;
 	}
 	snprintf(d->view.boot_id, sizeof d->view.boot_id, "%s", ag->boot_id);
@@ -375,11 +375,11 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	d->sync_at = now_mono_ms() + DAEMON_POKE_DELAY_MS;
 	/* The daemon runs for a whole shift and only appends breadcrumbs and saves the fix:
 	 * a small cache is enough, and its memory budget is 4 MiB in all (docs/AGENT.md). */
-	if (store_lean(ag->store, DAEMON_CACHE_KIB, DAEMON_SQLITE_HEAP_KIB) != DS_OK)
-		log_msg(&ag->log, LOG_LEVEL_WARN, "cannot shrink the database cache");
-	if (store_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
+	if (ledger_lean(ag->store, DAEMON_CACHE_KIB, DAEMON_SQLITE_HEAP_KIB) != DS_OK)
+		diag_msg(&ag->log, DIAG_WARN, "cannot shrink the database cache");
+	if (ledger_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
 	                      &left) != DS_OK)
-		log_msg(&ag->log, LOG_LEVEL_WARN, "cannot purge old breadcrumbs");
+		diag_msg(&ag->log, DIAG_WARN, "cannot purge old breadcrumbs");
 	return 0;
 }
 
@@ -426,10 +426,10 @@ int daemon_run(struct agent *ag)
 		return code;
 	if ((code = daemon_setup(&d, ag)) != 0)
 		goto out;
-	log_msg(&ag->log, LOG_LEVEL_INFO, "daemon started (pid %ld)", d.view.pid);
+	diag_msg(&ag->log, DIAG_INFO, "daemon started (pid %ld)", d.view.pid);
 	while (!*ag->stop)
 		daemon_step(&d);
-	log_msg(&ag->log, LOG_LEVEL_INFO, "stopping");
+	diag_msg(&ag->log, DIAG_INFO, "stopping");
 	code = AGENT_EXIT_OK;
 out:
 	daemon_teardown(&d);

@@ -316,17 +316,17 @@ static int main_dispatch(struct agent *ag, int argc, char **argv)
 /* Config file, command-line overrides and the test hook. Returns 0 or an exit code. */
 static int main_config(struct agent *ag, const char *gpsd, const char *level)
 {
-	char err[CFG_ERR_MAX];
+	char err[SETTINGS_ERR_MAX];
 	const char *pages = getenv("DOORSTEP_AGENT_MAX_PAGES");
 
-	if (cfg_load(ag->dir, &ag->cfg, err) != DS_OK ||
-	    (gpsd != NULL && cfg_set(&ag->cfg, "gpsd", gpsd, err) != DS_OK) ||
-	    (level != NULL && cfg_set(&ag->cfg, "log_level", level, err) != DS_OK)) {
+	if (settings_load(ag->dir, &ag->cfg, err) != DS_OK ||
+	    (gpsd != NULL && settings_set(&ag->cfg, "gpsd", gpsd, err) != DS_OK) ||
+	    (level != NULL && settings_set(&ag->cfg, "diag_level", level, err) != DS_OK)) {
 		fprintf(stderr, "doorstep-agent: configuration: %s\n", err);
 		return AGENT_EXIT_USAGE;
 	}
-	if (log_level_parse(ag->cfg.log_level, &ag->log.level) != 0)
-		ag->log.level = LOG_LEVEL_INFO;
+	if (diag_level_parse(ag->cfg.diag_level, &ag->log.level) != 0)
+		ag->log.level = DIAG_INFO;
 	/* Test hook: cap the database size so a test meets a real SQLITE_FULL. */
 	if (pages != NULL && main_long(pages, 1, 1L << 30, &ag->max_pages) != 0)
 		ag->max_pages = 0;
@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 	umask(077);
 	memset(&ag, 0, sizeof ag);
 	snprintf(ag.dir, sizeof ag.dir, "%s", AGENT_DEFAULT_DIR);
-	ag.log.level = LOG_LEVEL_INFO;
+	ag.log.level = DIAG_INFO;
 	ag.stop = &main_stop;
 	if ((rc = main_global(&ag, argc, argv, &gpsd, &level, &cmd_at)) != 0)
 		return rc < 0 ? AGENT_EXIT_OK : rc;
@@ -380,7 +380,7 @@ int main(int argc, char **argv)
 		return AGENT_EXIT_FAIL;
 	}
 	rc = main_dispatch(&ag, argc - cmd_at, argv + cmd_at);
-	store_close(ag.store);
+	ledger_close(ag.store);
 	if (http)
 		sync_global_cleanup();
 	return rc < 0 ? AGENT_EXIT_OK : rc;

@@ -56,9 +56,9 @@ static int round_load(struct agent *ag, int all, struct model_appointment **list
 
 	if (agent_store(ag, &code) == NULL)
 		return code;
-	if ((rc = store_appt_list(ag->store, list, n)) != DS_OK) {
+	if ((rc = ledger_appt_list(ag->store, list, n)) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: cannot read the round (%s: %s)\n", ds_strerror(rc),
-		        store_errmsg(ag->store));
+		        ledger_errmsg(ag->store));
 		return rc == DS_EBUSY ? AGENT_EXIT_STORE : AGENT_EXIT_FAIL;
 	}
 	if (!all)
@@ -103,13 +103,13 @@ int round_resolve(struct agent *ag, const char *appt, struct model_appointment *
 		        "(%s)\n", appt, why);
 		return AGENT_EXIT_USAGE;
 	}
-	rc = store_appt_get(ag->store, appt, a);
+	rc = ledger_appt_get(ag->store, appt, a);
 	if (rc == DS_ENOTFOUND)
 		fprintf(stderr, "doorstep-agent: appointment %s is not in this device's round: run "
 		        "`doorstep-agent sync` or ask the office\n", appt);
 	else if (rc != DS_OK)
 		fprintf(stderr, "doorstep-agent: cannot read the appointment (%s: %s)\n",
-		        ds_strerror(rc), store_errmsg(ag->store));
+		        ds_strerror(rc), ledger_errmsg(ag->store));
 	return rc == DS_OK ? 0 : rc == DS_ENOTFOUND ? AGENT_EXIT_USAGE
 	       : rc == DS_EBUSY ? AGENT_EXIT_STORE : AGENT_EXIT_FAIL;
 }

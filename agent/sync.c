@@ -23,7 +23,7 @@
 #include "agent/now.h"
 #include "agent/sync.h"
 
-#define SYNC_URL_MAX (CFG_STR_MAX + 32)
+#define SYNC_URL_MAX (SETTINGS_STR_MAX + 32)
 #define SYNC_HDR_MAX (CRED_TOKEN_MAX + 32)
 #define SYNC_ENVELOPE_MAX 64     /* {"v":1,"cursor":N,"events":[ ... ]} around the events */
 
@@ -50,8 +50,8 @@ static void *sync_curl_lib;
 
 struct sync_client {
 	CURL *curl;
-	char base[CFG_STR_MAX + 1];
-	char pin[CFG_STR_MAX + 1];
+	char base[SETTINGS_STR_MAX + 1];
+	char pin[SETTINGS_STR_MAX + 1];
 	char auth[SYNC_HDR_MAX];
 	long connect_timeout_ms, total_timeout_ms;
 	size_t batch_max;
@@ -109,7 +109,7 @@ void sync_global_cleanup(void)
 	sync_curl_lib = NULL;
 }
 
-enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_client **out)
+enum ds_err sync_client_new(const struct settings *c, const char *token, struct sync_client **out)
 {
 	struct sync_client *cl = calloc(1, sizeof *cl);
 
@@ -386,7 +386,7 @@ out:
 /* The request body for ROWS: the envelope around the stored canonical events, joined
  * verbatim (re-encoding them could change a byte and turn a duplicate into a conflict).
  * Caller frees with free(). */
-static char *sync_body(int64_t cursor, const struct store_out *rows, size_t n, size_t *len)
+static char *sync_body(int64_t cursor, const struct ledger_out *rows, size_t n, size_t *len)
 {
 	size_t total = SYNC_ENVELOPE_MAX, i, at;
 	char *b;
@@ -441,8 +441,8 @@ static enum sync_status sync_appts(const json_t *arr, struct model_appointment *
 }
 
 /* Check a 200 reply to a batch of N events and apply it to the store. */
-static enum sync_status sync_apply(struct store *st, const struct sync_buf *reply,
-                                   const struct store_out *rows, size_t n,
+static enum sync_status sync_apply(struct ledger *st, const struct sync_buf *reply,
+                                   const struct ledger_out *rows, size_t n,
                                    struct sync_report *r)
 {
 	json_t *j = reply->data ? json_loads(reply->data, 0, NULL) : NULL;
@@ -466,11 +466,11 @@ static enum sync_status sync_apply(struct store *st, const struct sync_buf *repl
 	}
 	if ((rc = sync_appts(json_object_get(j, "appointments"), &a, &na, r->message)) != SYNC_OK)
 		goto out;
-	e = store_sync_apply(st, n ? rows[0].seq : 1, n ? rows[n - 1].seq : 0, cursor, a, na,
+	e = ledger_sync_apply(st, n ? rows[0].seq : 1, n ? rows[n - 1].seq : 0, cursor, a, na,
 	                     now_wall_ms());
 	if (e != DS_OK) {
 		snprintf(r->message, SYNC_MSG_MAX, "could not save the sync (%s: %.150s); the next "
-		         "sync repeats it", ds_strerror(e), store_errmsg(st));
+		         "sync repeats it", ds_strerror(e), ledger_errmsg(st));
 		rc = SYNC_LOCAL;
 		goto out;
 	}
@@ -484,11 +484,11 @@ out:
 }
 
 /* One request: the oldest batch (possibly empty, a pull). OUT: *N events sent. */
-static enum sync_status sync_batch(struct sync_client *cl, struct store *st,
+static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st,
                                    struct sync_report *r, size_t *n)
 {
 	struct sync_buf reply = {NULL, 0, 0, SYNC_REPLY_MAX};
-	struct store_out *rows = NULL;
+	struct ledger_out *rows = NULL;
 	unsigned char *gz = NULL;
 	size_t len = 0, gz_len = 0;
 	int64_t cursor = 0;
@@ -497,10 +497,10 @@ static enum sync_status sync_batch(struct sync_client *cl, struct store *st,
 	enum ds_err e;
 
 	*n = 0;
-	if ((e = store_meta_int(st, "cursor", &cursor)) != DS_OK ||
-	    (e = store_outbox_peek(st, cl->batch_max, &rows, n)) != DS_OK) {
+	if ((e = ledger_meta_int(st, "cursor", &cursor)) != DS_OK ||
+	    (e = ledger_outbox_peek(st, cl->batch_max, &rows, n)) != DS_OK) {
 		snprintf(r->message, SYNC_MSG_MAX, "could not read the outbox (%s: %.150s)",
-		         ds_strerror(e), store_errmsg(st));
+		         ds_strerror(e), ledger_errmsg(st));
 		goto out;
 	}
 	snprintf(r->message, SYNC_MSG_MAX, "out of memory");
@@ -517,7 +517,7 @@ static enum sync_status sync_batch(struct sync_client *cl, struct store *st,
 	if (rc == SYNC_OK)
 		rc = sync_apply(st, &reply, rows, *n, r);
 out:
-	store_out_free(rows, *n);
+	ledger_out_free(rows, *n);
 	free(body);
 	free(gz);
 	free(reply.data);
@@ -526,15 +526,15 @@ out:
 
 /* Remember MSG as the last error for `status`. Best effort: when the store itself is what
  * fails, the caller still prints MSG. */
-static void sync_note_error(struct store *st, const char *msg)
+static void sync_note_error(struct ledger *st, const char *msg)
 {
-	if (store_meta_set_text(st, "last_error", msg) != DS_OK)
+	if (ledger_meta_set_text(st, "last_error", msg) != DS_OK)
 		return;
-	if (store_meta_set_int(st, "last_error_ms", now_wall_ms()) != DS_OK)
+	if (ledger_meta_set_int(st, "last_error_ms", now_wall_ms()) != DS_OK)
 		return;
 }
 
-enum sync_status sync_run(struct sync_client *cl, struct store *st, struct sync_report *r)
+enum sync_status sync_run(struct sync_client *cl, struct ledger *st, struct sync_report *r)
 {
 	enum sync_status rc = SYNC_OK;
 	size_t n = 0;
@@ -546,7 +546,7 @@ enum sync_status sync_run(struct sync_client *cl, struct store *st, struct sync_
 		if (rc != SYNC_OK || n < cl->batch_max)
 			break;
 	}
-	if (store_outbox_count(st, &r->waiting) != DS_OK)
+	if (ledger_outbox_count(st, &r->waiting) != DS_OK)
 		r->waiting = -1;
 	if (rc == SYNC_OK)
 		r->message[0] = '\0';

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "agent/cfg.h"
+#include "agent/settings.h"
 #include "agent/cred.h"
-#include "agent/store.h"
+#include "agent/ledger.h"
 
 #define SYNC_MSG_MAX 300          /* room for a message to the courier */
 #define SYNC_REPLY_MAX (8u << 20) /* largest reply body accepted, bytes */
@@ -52,7 +52,7 @@ void sync_global_cleanup(void);
 /* A client for C's server and pin with TOKEN (may be NULL for enrolment). One CURL handle,
  * kept for the client's life so connections are reused. OUT: *CL; caller frees with
  * sync_client_free(). */
-DS_WUR enum ds_err sync_client_new(const struct cfg *c, const char *token, struct sync_client **cl);
+DS_WUR enum ds_err sync_client_new(const struct settings *c, const char *token, struct sync_client **cl);
 
 /* Make CL's requests give up (as unreachable) soon after *STOP becomes non-zero, so a daemon
  * asked to stop does not wait for a slow server. STOP is borrowed for CL's life. */
@@ -69,6 +69,6 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 /* Push the outbox in batches and pull appointment changes until the outbox is empty or a
  * request fails. Acked events are deleted, and the cursor and appointments saved, in one
  * transaction per batch. OUT: R. */
-enum sync_status sync_run(struct sync_client *cl, struct store *st, struct sync_report *r);
+enum sync_status sync_run(struct sync_client *cl, struct ledger *st, struct sync_report *r);
 
 #endif

@@ -20,7 +20,7 @@ if "$BUILD/bin/doorstep-server" solve --help >/dev/null 2>&1; then
 else
 	SOLVE=("$BUILD/tools/solve_cli")
 fi
-for b in "$CHECK" "${SOLVE[0]}" "$BUILD/tools/sched_bench"; do
+for b in "$CHECK" "${SOLVE[0]}" "$BUILD/tools/route_bench"; do
 	[ -x "$b" ] || { echo "bench-routing: $b missing; run make test-build" >&2; exit 2; }
 done
 LIMIT=()
@@ -90,6 +90,6 @@ PY
 rc=$?
 if [ -z "${SKIP_DAY:-}" ]; then
 	echo
-	"$BUILD/tools/sched_bench" || rc=1
+	"$BUILD/tools/route_bench" || rc=1
 fi
 exit $rc

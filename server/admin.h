@@ -2,7 +2,7 @@
 #ifndef DS_ADMIN_H
 #define DS_ADMIN_H
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 /* Add or update office ID. DS_EINVAL for an empty id or name or a bad position. */
 DS_WUR enum ds_err admin_office_add(struct store *s, const char *id, const char *name,

@@ -15,10 +15,10 @@
 #include "server/api.h"
 #include "server/appt.h"
 #include "server/auth.h"
-#include "server/ckpt.h"
-#include "server/ingest.h"
-#include "server/walsync.h"
-#include "server/wake.h"
+#include "server/db/ckpt.h"
+#include "server/db/ingest.h"
+#include "server/db/walsync.h"
+#include "server/net/wake.h"
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */

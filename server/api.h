@@ -6,9 +6,9 @@
 #include <uv.h>
 
 #include "server/log.h"
-#include "server/net.h"
-#include "server/pool.h"
-#include "server/store.h"
+#include "server/net/net.h"
+#include "server/net/pool.h"
+#include "server/db/store.h"
 
 struct api; /* opaque */
 

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 /* Append to ARR the appointments of COURIER changed after revision CURSOR (all when 0), and
  * {"code":…,"removed":true} for those moved away from it since. OUT: *NEW_CURSOR. */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "model.h"
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define AUTH_CODE_LEN 14            /* "XXXX-XXXX-XXXX" */
 #define AUTH_CODE_TTL_MS (15 * 60 * 1000)

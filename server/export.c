@@ -7,7 +7,7 @@
 
 #include "isotime.h"
 #include "server/export.h"
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 
 #define EXPORT_BODY_MAX 8192
 
@@ -19,10 +19,10 @@ static json_t *export_row(struct store *s, sqlite3_stmt *st)
 	int len = sqlite3_column_bytes(st, 4);
 	json_t *o, *flags;
 
-	if (len < VAULT_OVERHEAD || len - VAULT_OVERHEAD > EXPORT_BODY_MAX ||
-	    vault_open(s->vault, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
+	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD > EXPORT_BODY_MAX ||
+	    seal_open(s->vault, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
 		return NULL;
-	body[len - VAULT_OVERHEAD] = '\0';
+	body[len - SEAL_OVERHEAD] = '\0';
 	o = json_loads(body, 0, NULL);
 	if (o == NULL)
 		return NULL;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 enum export_format { EXPORT_JSON, EXPORT_CSV, EXPORT_GEOJSON };
 

@@ -15,7 +15,7 @@
 #include "isotime.h"
 #include "model.h"
 #include "server/import.h"
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 #include "text.h"
 
 enum { C_CODE, C_KIND, C_CITIZEN, C_PHONE, C_ADDRESS, C_LAT, C_LON, C_WSTART, C_WEND,

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define IMPORT_MAX_BYTES (64u << 20) /* largest file accepted */
 #define IMPORT_MAX_ROWS 200000

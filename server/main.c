@@ -22,12 +22,12 @@
 #include "server/export.h"
 #include "server/import.h"
 #include "server/log.h"
-#include "server/net.h"
+#include "server/net/net.h"
 #include "server/plan.h"
 #include "server/report.h"
 #include "server/solve.h"
-#include "server/store.h"
-#include "server/tls.h"
+#include "server/db/store.h"
+#include "server/net/tls.h"
 
 #define SERVER_VERSION "0.1.0"
 #define SERVER_PATH_MAX 1024
@@ -113,7 +113,7 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_init(struct server *sv, int argc, char **argv)
+static int cli_init(struct server *sv, int argc, char **argv)
 {
 	char path[SERVER_PATH_MAX], key[SERVER_PATH_MAX], pin[TLS_PIN_MAX], err[256];
 	FILE *f;
@@ -154,7 +154,7 @@ static int cmd_init(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_office(struct server *sv, int argc, char **argv)
+static int cli_office(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"id", 1, NULL, 'i'}, {"name", 1, NULL, 'n'},
 		{"lat", 1, NULL, 'a'}, {"lon", 1, NULL, 'o'}, {"detour", 1, NULL, 'f'},
@@ -197,7 +197,7 @@ static int cmd_office(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_courier(struct server *sv, int argc, char **argv)
+static int cli_courier(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"id", 1, NULL, 'i'}, {"name", 1, NULL, 'n'},
 		{"office", 1, NULL, 'o'}, {"shift", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
@@ -241,7 +241,7 @@ static int one_option(int argc, char **argv, const char *name, const char **valu
 	return 0;
 }
 
-static int cmd_enroll(struct server *sv, int argc, char **argv)
+static int cli_enroll(struct server *sv, int argc, char **argv)
 {
 	char code[AUTH_CODE_LEN + 1];
 	const char *courier = NULL;
@@ -264,7 +264,7 @@ static int cmd_enroll(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_revoke(struct server *sv, int argc, char **argv)
+static int cli_revoke(struct server *sv, int argc, char **argv)
 {
 	const char *device = NULL;
 	int r = one_option(argc, argv, "device", &device);
@@ -296,7 +296,7 @@ static void import_report_line(void *ctx, long line, const char *msg)
 		fprintf(stderr, "%s: %s\n", path, msg);
 }
 
-static int cmd_import(struct server *sv, int argc, char **argv)
+static int cli_import(struct server *sv, int argc, char **argv)
 {
 	struct import_result res;
 	enum ds_err rc;
@@ -426,7 +426,7 @@ static int serve_run(struct server *sv, const char *host, int port)
 	return 0;
 }
 
-static int cmd_serve(struct server *sv, int argc, char **argv)
+static int cli_serve(struct server *sv, int argc, char **argv)
 {
 	const char *listen = NULL;
 	char host[CFG_LISTEN_MAX];
@@ -463,7 +463,7 @@ static int parse_day(const char *s, int64_t *day)
 	return isotime_parse_date(s, day) == DS_OK ? 0 : -1;
 }
 
-static int cmd_report(struct server *sv, int argc, char **argv)
+static int cli_report(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"office", 1, NULL, 'o'}, {"from", 1, NULL, 'f'},
 		{"to", 1, NULL, 't'}, {"format", 1, NULL, 'm'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
@@ -498,7 +498,7 @@ static int cmd_report(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_export(struct server *sv, int argc, char **argv)
+static int cli_export(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"format", 1, NULL, 'm'}, {"since", 1, NULL, 's'},
 		{"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
@@ -534,7 +534,7 @@ static int cmd_export(struct server *sv, int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-static int cmd_plan(struct server *sv, int argc, char **argv)
+static int cli_plan(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"office", 1, NULL, 'o'}, {"date", 1, NULL, 'd'},
 		{"time-limit-ms", 1, NULL, 't'}, {"objective", 1, NULL, 'j'}, {"matrix", 1, NULL, 'm'},
@@ -575,7 +575,7 @@ static int cmd_plan(struct server *sv, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_check(struct server *sv, int argc, char **argv)
+static int cli_check(struct server *sv, int argc, char **argv)
 {
 	char cert[SERVER_PATH_MAX], pin[TLS_PIN_MAX];
 
@@ -601,18 +601,18 @@ static int dispatch(struct server *sv, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
-	if (strcmp(cmd, "init") == 0) return cmd_init(sv, argc, argv);
-	if (strcmp(cmd, "check") == 0) return cmd_check(sv, argc, argv);
-	if (strcmp(cmd, "office") == 0) return cmd_office(sv, argc, argv);
-	if (strcmp(cmd, "courier") == 0) return cmd_courier(sv, argc, argv);
-	if (strcmp(cmd, "enroll") == 0) return cmd_enroll(sv, argc, argv);
-	if (strcmp(cmd, "revoke") == 0) return cmd_revoke(sv, argc, argv);
-	if (strcmp(cmd, "import") == 0) return cmd_import(sv, argc, argv);
-	if (strcmp(cmd, "serve") == 0) return cmd_serve(sv, argc, argv);
-	if (strcmp(cmd, "report") == 0) return cmd_report(sv, argc, argv);
-	if (strcmp(cmd, "export") == 0) return cmd_export(sv, argc, argv);
+	if (strcmp(cmd, "init") == 0) return cli_init(sv, argc, argv);
+	if (strcmp(cmd, "check") == 0) return cli_check(sv, argc, argv);
+	if (strcmp(cmd, "office") == 0) return cli_office(sv, argc, argv);
+	if (strcmp(cmd, "courier") == 0) return cli_courier(sv, argc, argv);
+	if (strcmp(cmd, "enroll") == 0) return cli_enroll(sv, argc, argv);
+	if (strcmp(cmd, "revoke") == 0) return cli_revoke(sv, argc, argv);
+	if (strcmp(cmd, "import") == 0) return cli_import(sv, argc, argv);
+	if (strcmp(cmd, "serve") == 0) return cli_serve(sv, argc, argv);
+	if (strcmp(cmd, "report") == 0) return cli_report(sv, argc, argv);
+	if (strcmp(cmd, "export") == 0) return cli_export(sv, argc, argv);
 	if (strcmp(cmd, "solve") == 0) return solve_main(argc, argv);
-	if (strcmp(cmd, "plan") == 0) return cmd_plan(sv, argc, argv);
+	if (strcmp(cmd, "plan") == 0) return cli_plan(sv, argc, argv);
 	fprintf(stderr, "doorstep-server: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

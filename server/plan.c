@@ -14,7 +14,7 @@
 #include "isotime.h"
 #include "model.h"
 #include "server/plan.h"
-#include "server/sched.h"
+#include "route/route.h"
 
 #define PLAN_MAX_APPTS 4000
 #define PLAN_MAX_COURIERS 200
@@ -23,7 +23,7 @@
 struct plan_courier {
 	char id[MODEL_ID_MAX + 1];
 	int shift_start_min, shift_end_min;
-	int fixed[SCHED_MAX_FIXED];
+	int fixed[ROUTE_MAX_FIXED];
 	int n_fixed;
 	int64_t break_ms;      /* planned break start, 0 = none */
 	int break_after;       /* the stop number the break follows */
@@ -44,7 +44,7 @@ struct plan_appt {
 	int new_courier;                   /* index, -1 unplaced */
 	int new_stop;
 	int64_t new_eta_ms;
-	enum sched_reason reason;
+	enum route_reason reason;
 };
 
 struct plan_ctx {
@@ -224,9 +224,9 @@ static int plan_courier_index(const struct plan_ctx *c, const char *id)
 	return -1;
 }
 
-static int plan_add_jobs(struct plan_ctx *c, struct sched_problem *p)
+static int plan_add_jobs(struct plan_ctx *c, struct route_problem *p)
 {
-	struct sched_job j;
+	struct route_job j;
 	int i;
 
 	for (i = 0; i < c->na; i++) {
@@ -238,17 +238,17 @@ static int plan_add_jobs(struct plan_ctx *c, struct sched_problem *p)
 		j.deadline_s = plan_sec(c, a->due_ms);
 		j.service_s = a->service_min * 60.0;
 		j.demand = 1;
-		j.priority = a->priority < 0 ? 0 : a->priority > SCHED_MAX_PRIORITY ? SCHED_MAX_PRIORITY : a->priority;
+		j.priority = a->priority < 0 ? 0 : a->priority > ROUTE_MAX_PRIORITY ? ROUTE_MAX_PRIORITY : a->priority;
 		j.only_courier = plan_courier_index(c, a->pinned) + 1;
 		if (j.deadline_s < j.ready_s + j.service_s && plan_is_fixed(a))
 			j.deadline_s = INFINITY; /* it happened; its lateness is the report's business */
-		if (sched_problem_add_job(p, &j) != DS_OK)
+		if (route_problem_add_job(p, &j) != DS_OK)
 			return -1;
 	}
 	return 0;
 }
 
-/* Insertion sort of a courier's fixed stops by when they happened; n <= SCHED_MAX_FIXED. */
+/* Insertion sort of a courier's fixed stops by when they happened; n <= ROUTE_MAX_FIXED. */
 static void plan_sort_fixed(const struct plan_ctx *c, int *v, int n)
 {
 	int i, j, x;
@@ -271,7 +271,7 @@ static void plan_collect_fixed(struct plan_ctx *c)
 			continue;
 		for (k = 0; k < c->nc; k++) {
 			struct plan_courier *pc = &c->couriers[k];
-			if (strcmp(pc->id, c->appts[i].courier) == 0 && pc->n_fixed < SCHED_MAX_FIXED)
+			if (strcmp(pc->id, c->appts[i].courier) == 0 && pc->n_fixed < ROUTE_MAX_FIXED)
 				pc->fixed[pc->n_fixed++] = i;
 		}
 	}
@@ -279,9 +279,9 @@ static void plan_collect_fixed(struct plan_ctx *c)
 		plan_sort_fixed(c, c->couriers[k].fixed, c->couriers[k].n_fixed);
 }
 
-static int plan_add_couriers(struct plan_ctx *c, struct sched_problem *p)
+static int plan_add_couriers(struct plan_ctx *c, struct route_problem *p)
 {
-	struct sched_courier sc;
+	struct route_courier sc;
 	int k;
 
 	plan_collect_fixed(c);
@@ -299,7 +299,7 @@ static int plan_add_couriers(struct plan_ctx *c, struct sched_problem *p)
 		sc.break_s = PLAN_BREAK_MIN * 60.0;
 		sc.n_fixed = pc->n_fixed;
 		sc.fixed = pc->fixed;
-		if (sched_problem_add_courier(p, &sc) != DS_OK)
+		if (route_problem_add_courier(p, &sc) != DS_OK)
 			return -1;
 	}
 	return 0;
@@ -316,7 +316,7 @@ static int plan_interchangeable(const struct plan_ctx *c, int a, int b)
 }
 
 /* A round holding an appointment pinned to a courier stays with that courier. */
-static int plan_route_pinned(const struct plan_ctx *c, const struct sched_route *rt)
+static int plan_route_pinned(const struct plan_ctx *c, const struct route_route *rt)
 {
 	int i;
 
@@ -328,7 +328,7 @@ static int plan_route_pinned(const struct plan_ctx *c, const struct sched_route 
 
 /* The free courier interchangeable with route R's that held most of R's stops before this
  * plan (OV: stops per route and courier), or -1 when none held any. */
-static int plan_best_holder(const struct plan_ctx *c, const struct sched_solution *sol,
+static int plan_best_holder(const struct plan_ctx *c, const struct route_solution *sol,
                             const int *ov, const int *owner, int r, int *best_ov)
 {
 	int k, best = -1;
@@ -347,7 +347,7 @@ static int plan_best_holder(const struct plan_ctx *c, const struct sched_solutio
  * could hand whole rounds from one courier to another for nothing. Rounds go, greedily by
  * overlap, to the interchangeable courier who already held most of their stops; any other
  * keeps the scheduler's courier when free, or takes a free interchangeable one. */
-static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct sched_solution *sol)
+static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct route_solution *sol)
 {
 	int *ov = calloc((size_t)(sol->n_routes * c->nc + 1), sizeof *ov);
 	int *owner = malloc((size_t)(c->nc + 1) * sizeof *owner);
@@ -360,7 +360,7 @@ static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct sched_sol
 	for (k = 0; k < c->nc; k++)
 		owner[k] = -1;
 	for (r = 0; r < sol->n_routes; r++) {
-		const struct sched_route *rt = &sol->routes[r];
+		const struct route_route *rt = &sol->routes[r];
 		for (i = 0; i < rt->n_stops; i++)
 			if (rt->stops[i].job >= 0 &&
 			    (k = plan_courier_index(c, c->appts[rt->stops[i].job].courier)) >= 0)
@@ -403,15 +403,15 @@ fail:
 	return rc;
 }
 
-static void plan_read_solution(struct plan_ctx *c, const struct sched_solution *sol)
+static void plan_read_solution(struct plan_ctx *c, const struct route_solution *sol)
 {
 	int r, i, stop;
 
 	for (r = 0; r < sol->n_routes; r++) {
-		const struct sched_route *rt = &sol->routes[r];
+		const struct route_route *rt = &sol->routes[r];
 		for (i = 0, stop = 0; i < rt->n_stops; i++) {
 			struct plan_appt *a;
-			if (rt->stops[i].job == SCHED_STOP_BREAK) {
+			if (rt->stops[i].job == ROUTE_STOP_BREAK) {
 				c->couriers[rt->courier].break_ms = c->midnight_ms +
 					(int64_t)llround(rt->stops[i].start_s * 1000.0);
 				c->couriers[rt->courier].break_after = stop;
@@ -428,10 +428,10 @@ static void plan_read_solution(struct plan_ctx *c, const struct sched_solution *
 		c->appts[sol->unassigned[i].job].reason = sol->unassigned[i].reason;
 }
 
-static enum ds_err plan_solve(struct plan_ctx *c, struct sched_solution **sol)
+static enum ds_err plan_solve(struct plan_ctx *c, struct route_solution **sol)
 {
-	struct sched_params prm;
-	struct sched_problem *p = sched_problem_new_cb(c->na + 1, plan_travel, c);
+	struct route_params prm;
+	struct route_problem *p = route_problem_new_cb(c->na + 1, plan_travel, c);
 	enum ds_err rc = DS_ENOMEM;
 
 	if (p == NULL)
@@ -442,16 +442,16 @@ static enum ds_err plan_solve(struct plan_ctx *c, struct sched_solution **sol)
 		goto fail;
 	}
 	memset(&prm, 0, sizeof prm);
-	prm.objective = c->q->objective_vehicles ? SCHED_VEHICLES_FIRST : SCHED_DISTANCE;
+	prm.objective = c->q->objective_vehicles ? ROUTE_VEHICLES_FIRST : ROUTE_DISTANCE;
 	prm.time_limit_ms = c->q->time_limit_ms;
 	prm.seed = c->q->seed;
-	rc = sched_solve(p, &prm, sol) == DS_OK ? DS_OK : DS_ENOMEM;
+	rc = route_solve(p, &prm, sol) == DS_OK ? DS_OK : DS_ENOMEM;
 	if (rc == DS_OK)
 		rc = plan_keep_couriers(c, *sol);
 	if (rc == DS_OK)
 		plan_read_solution(c, *sol);
 fail:
-	sched_problem_free(p);
+	route_problem_free(p);
 	return rc;
 }
 
@@ -614,13 +614,13 @@ static void plan_print_unplaced(const struct plan_ctx *c, FILE *out)
 			continue;
 		if (n++ == 0)
 			fprintf(out, "could not be placed:\n");
-		fprintf(out, "  %s: %s\n", a->code, sched_reason_text(a->reason));
+		fprintf(out, "  %s: %s\n", a->code, route_reason_text(a->reason));
 	}
 	if (n == 0)
 		fprintf(out, "every appointment is placed\n");
 }
 
-static char *plan_summary(const struct plan_ctx *c, const struct sched_solution *sol)
+static char *plan_summary(const struct plan_ctx *c, const struct route_solution *sol)
 {
 	json_t *o = json_pack("{s:i, s:i, s:i, s:f}", "appointments", c->na, "routes", sol->n_routes,
 	                      "unplaced", sol->n_unassigned, "distance_m", sol->dist);
@@ -650,7 +650,7 @@ static enum ds_err plan_load_matrix(struct plan_ctx *c)
 enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
 {
 	struct plan_ctx *c = calloc(1, sizeof *c);
-	struct sched_solution *sol = NULL;
+	struct route_solution *sol = NULL;
 	char *summary = NULL, day[ISOTIME_MAX_LEN + 1];
 	enum ds_err rc = DS_ENOMEM;
 
@@ -679,7 +679,7 @@ enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
 	}
 fail:
 	free(summary);
-	sched_solution_free(sol);
+	route_solution_free(sol);
 	json_decref(c->matrix);
 	free(c->appts);
 	free(c);

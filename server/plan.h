@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define PLAN_DEFAULT_TIME_LIMIT_MS 2000L
 #define PLAN_DEFAULT_DETOUR 1.4        /* road / straight line, canal-side roads */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/sched.h"
+#include "route/route.h"
 #include "server/solomon.h"
 #include "server/solve.h"
 
@@ -20,7 +20,7 @@
 
 struct solve_opts {
 	const char *path;
-	struct sched_params params;
+	struct route_params params;
 };
 
 static void usage(FILE *f)
@@ -75,9 +75,9 @@ static int parse_opts(int argc, char **argv, struct solve_opts *o)
 		switch (c) {
 		case 'o':
 			if (strcmp(optarg, "vehicles") == 0)
-				o->params.objective = SCHED_VEHICLES_FIRST;
+				o->params.objective = ROUTE_VEHICLES_FIRST;
 			else if (strcmp(optarg, "distance") == 0)
-				o->params.objective = SCHED_DISTANCE;
+				o->params.objective = ROUTE_DISTANCE;
 			else
 				return fprintf(stderr, "solve: unknown objective '%s'\n", optarg), 2;
 			break;
@@ -142,9 +142,9 @@ fail:
 }
 
 /* The scheduling problem of a Solomon instance: location i is row i. */
-static struct sched_problem *problem_of(const struct solomon_instance *in)
+static struct route_problem *problem_of(const struct solomon_instance *in)
 {
-	struct sched_problem *p = NULL;
+	struct route_problem *p = NULL;
 	double *d = NULL;
 	int n = in->n_rows, i, k;
 
@@ -155,34 +155,34 @@ static struct sched_problem *problem_of(const struct solomon_instance *in)
 		for (k = 0; k < n; k++)
 			d[(size_t)i * (size_t)n + (size_t)k] =
 			    hypot(in->rows[i].x - in->rows[k].x, in->rows[i].y - in->rows[k].y);
-	p = sched_problem_new(n, d, d);
+	p = route_problem_new(n, d, d);
 	free(d);
 	if (p == NULL)
 		return NULL;
 	for (i = 1; i < n; i++) {
 		const struct solomon_row *r = &in->rows[i];
-		struct sched_job j = { .loc = i, .ready_s = r->ready, .due_s = r->due,
+		struct route_job j = { .loc = i, .ready_s = r->ready, .due_s = r->due,
 		    .deadline_s = INFINITY, .service_s = r->service, .demand = r->demand };
 
-		if (sched_problem_add_job(p, &j) != DS_OK)
+		if (route_problem_add_job(p, &j) != DS_OK)
 			goto fail;
 	}
 	for (k = 0; k < in->vehicles; k++) {
-		struct sched_courier c = { .start_loc = 0, .end_loc = 0,
+		struct route_courier c = { .start_loc = 0, .end_loc = 0,
 		    .shift_start_s = in->rows[0].ready, .shift_end_s = in->rows[0].due,
 		    .max_work_s = INFINITY, .capacity = in->capacity };
 
-		if (sched_problem_add_courier(p, &c) != DS_OK)
+		if (route_problem_add_courier(p, &c) != DS_OK)
 			goto fail;
 	}
 	return p;
 fail:
-	sched_problem_free(p);
+	route_problem_free(p);
 	return NULL;
 }
 
 static json_t *solution_json(const struct solomon_instance *in,
-    const struct sched_solution *s, long ms)
+    const struct route_solution *s, long ms)
 {
 	json_t *routes = json_array(), *unas = json_array();
 	int r, i;
@@ -214,8 +214,8 @@ static int run(const struct solve_opts *o)
 {
 	struct timespec t0;
 	struct solomon_instance *in = NULL;
-	struct sched_problem *p = NULL;
-	struct sched_solution *s = NULL;
+	struct route_problem *p = NULL;
+	struct route_solution *s = NULL;
 	json_t *js = NULL;
 	char *buf = NULL, err[SOLOMON_MAX_ERR];
 	size_t len = 0;
@@ -229,7 +229,7 @@ static int run(const struct solve_opts *o)
 		goto fail;
 	}
 	p = problem_of(in);
-	if (p == NULL || sched_solve(p, &o->params, &s) != DS_OK) {
+	if (p == NULL || route_solve(p, &o->params, &s) != DS_OK) {
 		fprintf(stderr, "solve: %s: cannot build or solve the problem\n", o->path);
 		goto fail;
 	}
@@ -240,8 +240,8 @@ static int run(const struct solve_opts *o)
 	rc = 0;
 fail:
 	json_decref(js);
-	sched_solution_free(s);
-	sched_problem_free(p);
+	route_solution_free(s);
+	route_problem_free(p);
 	solomon_free(in);
 	free(buf);
 	return rc;

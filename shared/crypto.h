@@ -1,5 +1,5 @@
 /* crypto.h: the few cryptographic primitives both programs need (SHA-256, base64, random
- * bytes), over mbedTLS. The server's sealing of event bodies at rest is server/vault.h. */
+ * bytes), over mbedTLS. The server's sealing of event bodies at rest is server/db/seal.h. */
 #ifndef DS_CRYPTO_H
 #define DS_CRYPTO_H
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "canon.h"
-#include "flat.h"
+#include "jsonrec.h"
 #include "geo.h"
 #include "isotime.h"
 #include "text.h"
@@ -142,7 +142,7 @@ static enum ds_err wire_fail(char *err, const char *what, const char *key)
 }
 
 /* Refuses members of O not named in ALLOWED (a NULL-terminated list). */
-static enum ds_err wire_only(const struct flat_obj *o, const char *const *allowed, char *err)
+static enum ds_err wire_only(const struct jsonrec_obj *o, const char *const *allowed, char *err)
 {
 	const char *key;
 	size_t i, k;
@@ -161,22 +161,22 @@ static enum ds_err wire_only(const struct flat_obj *o, const char *const *allowe
 }
 
 /* Copies the optional string member K (at most MAX bytes, valid UTF-8) into OUT. */
-static const struct flat_value *wire_val(const struct flat_obj *o, const char *k)
+static const struct jsonrec_value *wire_val(const struct jsonrec_obj *o, const char *k)
 {
-	const struct flat_member *m = flat_get(o, k);
+	const struct jsonrec_member *m = jsonrec_get(o, k);
 
 	return m ? &m->v : NULL;
 }
 
-static enum ds_err wire_get_str(const struct flat_obj *o, const char *k, char *out, size_t max,
+static enum ds_err wire_get_str(const struct jsonrec_obj *o, const char *k, char *out, size_t max,
                                 int required, char *err)
 {
-	const struct flat_value *v = wire_val(o, k);
+	const struct jsonrec_value *v = wire_val(o, k);
 
 	out[0] = '\0';
 	if (v == NULL)
 		return required ? wire_fail(err, "missing", k) : DS_OK;
-	if (v->type != FLAT_STRING)
+	if (v->type != JSONREC_STRING)
 		return wire_fail(err, "must be a string", k);
 	if (v->len > max)
 		return wire_fail(err, "too long", k);
@@ -189,15 +189,15 @@ static enum ds_err wire_get_str(const struct flat_obj *o, const char *k, char *o
 	return DS_OK;
 }
 
-static enum ds_err wire_get_real(const struct flat_obj *o, const char *k, double lo, double hi,
+static enum ds_err wire_get_real(const struct jsonrec_obj *o, const char *k, double lo, double hi,
                                  double *out, char *err)
 {
-	const struct flat_value *v = wire_val(o, k);
+	const struct jsonrec_value *v = wire_val(o, k);
 
 	*out = NAN;
 	if (v == NULL)
 		return DS_OK;
-	if (v->type != FLAT_INT && v->type != FLAT_REAL)
+	if (v->type != JSONREC_INT && v->type != JSONREC_REAL)
 		return wire_fail(err, "must be a number", k);
 	*out = v->d;
 	if (v->range || !isfinite(*out) || *out < lo || *out > hi)
@@ -205,14 +205,14 @@ static enum ds_err wire_get_real(const struct flat_obj *o, const char *k, double
 	return DS_OK;
 }
 
-static enum ds_err wire_get_int(const struct flat_obj *o, const char *k, int64_t lo, int64_t hi,
+static enum ds_err wire_get_int(const struct jsonrec_obj *o, const char *k, int64_t lo, int64_t hi,
                                 int64_t *out, char *err)
 {
-	const struct flat_value *v = wire_val(o, k);
+	const struct jsonrec_value *v = wire_val(o, k);
 
 	if (v == NULL)
 		return DS_OK;
-	if (v->type != FLAT_INT)
+	if (v->type != JSONREC_INT)
 		return wire_fail(err, "must be an integer", k);
 	if (v->range)
 		return wire_fail(err, "out of range", k);
@@ -226,14 +226,14 @@ static enum ds_err wire_get_int(const struct flat_obj *o, const char *k, int64_t
  * the model) and before this, so the UTC text the encoder writes always parses again. */
 #define WIRE_TIME_END_MS 253402300800000LL
 
-static enum ds_err wire_get_time(const struct flat_obj *o, const char *k, int required,
+static enum ds_err wire_get_time(const struct jsonrec_obj *o, const char *k, int required,
                                  int64_t *out, char *err)
 {
 	char buf[ISOTIME_MAX_LEN + 1];
 	enum ds_err rc = wire_get_str(o, k, buf, ISOTIME_MAX_LEN, required, err);
 
 	*out = 0;
-	if (rc != DS_OK || flat_get(o, k) == NULL)
+	if (rc != DS_OK || jsonrec_get(o, k) == NULL)
 		return rc;
 	if (isotime_parse(buf, out, NULL) != DS_OK)
 		return wire_fail(err, "not an ISO 8601 time with offset", k);
@@ -244,14 +244,14 @@ static enum ds_err wire_get_time(const struct flat_obj *o, const char *k, int re
 	return DS_OK;
 }
 
-static enum ds_err wire_get_enum(const struct flat_obj *o, const char *k, int required,
+static enum ds_err wire_get_enum(const struct jsonrec_obj *o, const char *k, int required,
                                  enum ds_err (*parse)(const char *, int *), int *out, char *err)
 {
 	char buf[32];
 	enum ds_err rc = wire_get_str(o, k, buf, sizeof buf - 1, required, err);
 
 	/* Present but empty is an unknown value, not an absent member. */
-	if (rc != DS_OK || flat_get(o, k) == NULL)
+	if (rc != DS_OK || jsonrec_get(o, k) == NULL)
 		return rc;
 	if (parse(buf, out) != DS_OK)
 		return wire_fail(err, "unknown value", k);
@@ -277,7 +277,7 @@ static int wire_is_hex(const char *s, size_t len)
 	return 1;
 }
 
-static enum ds_err wire_gps_decode(const struct flat_member *gm, struct model_gps *out, char *err)
+static enum ds_err wire_gps_decode(const struct jsonrec_member *gm, struct model_gps *out, char *err)
 {
 	static const char *const allowed[] = {"source", "lat", "lon", "accuracy_m", "mode", "sats",
 		"fix_age_s", "gps_time", "dist_m", NULL};
@@ -285,9 +285,9 @@ static enum ds_err wire_gps_decode(const struct flat_member *gm, struct model_gp
 	int64_t mode = 0, sats = -1;
 	enum ds_err rc;
 
-	const struct flat_obj *g = gm->obj;
+	const struct jsonrec_obj *g = gm->obj;
 
-	if (gm->v.type != FLAT_OBJECT || g == NULL)
+	if (gm->v.type != JSONREC_OBJECT || g == NULL)
 		return wire_fail(err, "must be an object", "gps");
 	if ((rc = wire_only(g, allowed, err)) != DS_OK ||
 	    (rc = wire_get_enum(g, "source", 1, wire_p_source, &src, err)) != DS_OK ||
@@ -313,7 +313,7 @@ static enum ds_err wire_gps_decode(const struct flat_member *gm, struct model_gp
 	return DS_OK;
 }
 
-static enum ds_err wire_flags_decode(const struct flat_member *a, unsigned *flags, char *err)
+static enum ds_err wire_flags_decode(const struct jsonrec_member *a, unsigned *flags, char *err)
 {
 	size_t i;
 	const char *s;
@@ -321,10 +321,10 @@ static enum ds_err wire_flags_decode(const struct flat_member *a, unsigned *flag
 	*flags = 0;
 	if (a == NULL)
 		return DS_OK;
-	if (a->v.type != FLAT_ARRAY || a->n_items > FLAT_ITEMS_MAX)
+	if (a->v.type != JSONREC_ARRAY || a->n_items > JSONREC_ITEMS_MAX)
 		return wire_fail(err, "must be an array of flag names", "flags");
 	for (i = 0; i < a->n_items; i++) {
-		s = a->items[i].type == FLAT_STRING ? a->items[i].s : NULL;
+		s = a->items[i].type == JSONREC_STRING ? a->items[i].s : NULL;
 		if (s != NULL && strcmp(s, "far") == 0)
 			*flags |= MODEL_FLAG_FAR;
 		else if (s != NULL && strcmp(s, "poor_accuracy") == 0)
@@ -337,7 +337,7 @@ static enum ds_err wire_flags_decode(const struct flat_member *a, unsigned *flag
 	return DS_OK;
 }
 
-static enum ds_err wire_act_decode(const struct flat_obj *o, struct model_event *e, char *err)
+static enum ds_err wire_act_decode(const struct jsonrec_obj *o, struct model_event *e, char *err)
 {
 	int64_t docs = -1, fee = -1;
 	int reason = 0, rel = 0;
@@ -370,13 +370,13 @@ static enum ds_err wire_act_decode(const struct flat_obj *o, struct model_event 
 }
 
 /* Decodes the record O (with its "gps" child) into E. */
-static enum ds_err wire_event_flat(const struct flat_obj *o, struct model_event *e, char *err)
+static enum ds_err wire_event_flat(const struct jsonrec_obj *o, struct model_event *e, char *err)
 {
 	static const char *const allowed[] = {"uuid", "seq", "type", "appointment", "recorded_at",
 		"gps", "flags", "documents", "fee_vnd", "reason", "note", "recipient", "relation",
 		"id_last4", "signature_sha256", "photo_sha256", "prev_hash", "sig", NULL};
 	struct dossier_code code;
-	const struct flat_member *gps;
+	const struct jsonrec_member *gps;
 	const char *why;
 	int type = 0;
 	enum ds_err rc;
@@ -397,17 +397,17 @@ static enum ds_err wire_event_flat(const struct flat_obj *o, struct model_event 
 		return wire_fail(err, "missing", "seq");
 	if (dossier_parse(e->appointment, &code, &why) != DS_OK)
 		return wire_fail(err, why, "appointment");
-	if ((gps = flat_get(o, "gps")) == NULL)
+	if ((gps = jsonrec_get(o, "gps")) == NULL)
 		return wire_fail(err, "missing", "gps");
 	if ((rc = wire_gps_decode(gps, &e->gps, err)) != DS_OK ||
-	    (rc = wire_flags_decode(flat_get(o, "flags"), &e->flags, err)) != DS_OK)
+	    (rc = wire_flags_decode(jsonrec_get(o, "flags"), &e->flags, err)) != DS_OK)
 		return rc;
 	return wire_act_decode(o, e, err);
 }
 
 enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err)
 {
-	struct flat_obj *o = malloc(2 * sizeof *o);
+	struct jsonrec_obj *o = malloc(2 * sizeof *o);
 	enum ds_err rc = DS_ENOMEM;
 
 	model_event_init(e);
@@ -415,7 +415,7 @@ enum ds_err wire_event_decode(const json_t *j, struct model_event *e, char *err)
 		return rc;
 	if (!json_is_object(j))
 		rc = wire_fail(err, "must be an object", "event");
-	else if (flat_from_json(j, "gps", &o[0], &o[1]) != DS_OK)
+	else if (jsonrec_from_json(j, "gps", &o[0], &o[1]) != DS_OK)
 		rc = wire_fail(err, "too many members", "event");
 	else
 		rc = wire_event_flat(&o[0], e, err);
@@ -434,7 +434,7 @@ struct wire_scan {
 /* Decodes one event of a batch as soon as the parser has it. Always lets the parse go on:
  * a malformed text or a bad top-level member is reported before a bad event, as when the
  * whole request was checked before its events. */
-static int wire_scan_event(void *ctx, size_t i, const struct flat_obj *rec)
+static int wire_scan_event(void *ctx, size_t i, const struct jsonrec_obj *rec)
 {
 	struct wire_scan *sc = ctx;
 	struct model_event *grown;
@@ -467,10 +467,10 @@ static int wire_scan_event(void *ctx, size_t i, const struct flat_obj *rec)
 }
 
 /* The top-level members of a batch, once every event is read. */
-static enum ds_err wire_batch_root(const struct flat_obj *root, struct wire_batch *b, char *err)
+static enum ds_err wire_batch_root(const struct jsonrec_obj *root, struct wire_batch *b, char *err)
 {
 	static const char *const allowed[] = {"v", "cursor", "events", NULL};
-	const struct flat_member *events = flat_get(root, "events");
+	const struct jsonrec_member *events = jsonrec_get(root, "events");
 	int64_t version = 0;
 	enum ds_err rc;
 
@@ -480,7 +480,7 @@ static enum ds_err wire_batch_root(const struct flat_obj *root, struct wire_batc
 		return rc;
 	if (version != WIRE_VERSION)
 		return wire_fail(err, "unsupported protocol version (this server speaks 1)", "v");
-	if (events != NULL && events->v.type != FLAT_ARRAY)
+	if (events != NULL && events->v.type != JSONREC_ARRAY)
 		return wire_fail(err, "must be an array", "events");
 	if (events != NULL && events->n_items > WIRE_MAX_BATCH) {
 		snprintf(err, WIRE_ERR_MAX, "events: more than %d in one batch", WIRE_MAX_BATCH);
@@ -492,13 +492,13 @@ static enum ds_err wire_batch_root(const struct flat_obj *root, struct wire_batc
 enum ds_err wire_batch_decode(const char *text, size_t len, struct wire_batch *b, char *err)
 {
 	struct wire_scan sc = {.b = b};
-	struct flat_obj *root = malloc(sizeof *root);
+	struct jsonrec_obj *root = malloc(sizeof *root);
 	enum ds_err rc = DS_ENOMEM;
 
 	memset(b, 0, sizeof *b);
 	if (root == NULL)
 		goto fail;
-	rc = flat_parse(text, len, "events", "gps", root, wire_scan_event, &sc, err);
+	rc = jsonrec_parse(text, len, "events", "gps", root, wire_scan_event, &sc, err);
 	if (rc == DS_EINVAL && strstr(err, "not a JSON object") != NULL)
 		wire_fail(err, "must be an object", "request");
 	if (rc != DS_OK || (rc = wire_batch_root(root, b, err)) != DS_OK)
@@ -559,21 +559,21 @@ done:
 	return o;
 }
 
-static enum ds_err wire_offset_of(const struct flat_obj *o, const char *k, int *offset_min)
+static enum ds_err wire_offset_of(const struct jsonrec_obj *o, const char *k, int *offset_min)
 {
-	const struct flat_value *v = wire_val(o, k);
+	const struct jsonrec_value *v = wire_val(o, k);
 	int64_t ms;
 
-	if (v == NULL || v->type != FLAT_STRING || v->s == NULL)
+	if (v == NULL || v->type != JSONREC_STRING || v->s == NULL)
 		return DS_OK;
 	return isotime_parse(v->s, &ms, offset_min);
 }
 
 /* Decodes the flat object J into A. */
-static enum ds_err wire_appointment_flat(const struct flat_obj *j, struct model_appointment *a,
+static enum ds_err wire_appointment_flat(const struct jsonrec_obj *j, struct model_appointment *a,
                                          char *err)
 {
-	const struct flat_value *rm;
+	const struct jsonrec_value *rm;
 	int kind = 0;
 	int64_t service = 0, stop = 0, version = 0;
 	enum ds_err rc;
@@ -583,7 +583,7 @@ static enum ds_err wire_appointment_flat(const struct flat_obj *j, struct model_
 	if ((rc = wire_get_str(j, "code", a->code, DOSSIER_MAX_LEN, 1, err)) != DS_OK)
 		return rc;
 	rm = wire_val(j, "removed");
-	if (rm != NULL && rm->type == FLAT_TRUE) {
+	if (rm != NULL && rm->type == JSONREC_TRUE) {
 		a->removed = 1;
 		return DS_OK;
 	}
@@ -613,7 +613,7 @@ static enum ds_err wire_appointment_flat(const struct flat_obj *j, struct model_
 
 enum ds_err wire_appointment_decode(const json_t *j, struct model_appointment *a, char *err)
 {
-	struct flat_obj *o = malloc(sizeof *o);
+	struct jsonrec_obj *o = malloc(sizeof *o);
 	enum ds_err rc = DS_ENOMEM;
 
 	memset(a, 0, sizeof *a);
@@ -622,7 +622,7 @@ enum ds_err wire_appointment_decode(const json_t *j, struct model_appointment *a
 		return rc;
 	if (!json_is_object(j))
 		rc = wire_fail(err, "must be an object", "appointment");
-	else if (flat_from_json(j, NULL, o, NULL) != DS_OK)
+	else if (jsonrec_from_json(j, NULL, o, NULL) != DS_OK)
 		rc = wire_fail(err, "too many members", "appointment");
 	else
 		rc = wire_appointment_flat(o, a, err);

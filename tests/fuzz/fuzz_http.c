@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "server/http.h"
+#include "server/net/http.h"
 
 #define FUZZ_MAX_HEAD 1024
 #define FUZZ_MAX_BODY 4096

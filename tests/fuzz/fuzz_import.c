@@ -11,7 +11,7 @@
 
 #include "server/admin.h"
 #include "server/import.h"
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define FUZZ_NOW_MS 1795651200000LL /* 2026-11-26T00:00:00Z */
 

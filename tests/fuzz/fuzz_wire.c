@@ -2,7 +2,7 @@
  * appointment decoders when they are JSON, and checks the promise the server's duplicate
  * detection rests on: every event the decoder accepts has a canonical text that decodes
  * again to an event with byte-identical canonical text. It also checks the batch decoder
- * (yajl's event parser, shared/flat.c) against a reference built on a jansson tree: both
+ * (yajl's event parser, shared/jsonrec.c) against a reference built on a jansson tree: both
  * accept the same texts and decode them to the same events. Any violation aborts. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_net.sh: the HTTPS front end (server/net.c) end to end. Starts tests/tools/net_echo on
+# test_net.sh: the HTTPS front end (server/net/net.c) end to end. Starts tests/tools/net_echo on
 # a free loopback port and checks with curl (pinned key) and a Python TLS probe: round trips,
 # pinning, keep-alive and pipelining, gzip both ways, the limits (413/431/415/408, connection
 # cap), TLS versions and suites, session resumption, garbage on the port, and a graceful

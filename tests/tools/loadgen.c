@@ -25,9 +25,9 @@
 
 #include "crypto.h"
 #include "model.h"
-#include "server/store.h"
+#include "server/db/store.h"
 #include "canon.h"
-#include "server/vault.h"
+#include "server/db/seal.h"
 #include "wire.h"
 
 #define LG_MAX_CLIENTS 256
@@ -344,9 +344,9 @@ static int lg_raw(struct lg *g, const char *dir)
 				lg_event(g, &g->c[ci], ci, b, e, &r->ev);
 				canon = canon_event(&r->ev);
 				crypto_sha256(canon, strlen(canon), r->hash);
-				r->sealed_len = strlen(canon) + VAULT_OVERHEAD;
+				r->sealed_len = strlen(canon) + SEAL_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);
-				if (vault_seal(s.vault, s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
+				if (seal_seal(s.vault, s.key, r->ev.uuid, strlen(r->ev.uuid), canon, strlen(canon), r->sealed) != DS_OK)
 					return 1;
 				free(canon);
 			}

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "server/net.h"
-#include "server/tls.h"
+#include "server/net/net.h"
+#include "server/net/tls.h"
 
 #define ECHO_MAX_PAD (1u << 20)
 #define ECHO_MAX_DELAY_MS 60000L

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 /* Each test runs in its own temporary directory with a fresh store (CK_FORK gives each its
  * own process, so the fixture below is per test). */

@@ -12,7 +12,7 @@
 
 #include "isotime.h"
 #include "server/admin.h"
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 #include "fixture.h"
 
 #define A1 "H15.50.05.13-261126-0001" /* deliver, c1, 08:00-09:00, due 17:00 */

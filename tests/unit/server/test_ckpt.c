@@ -1,4 +1,4 @@
-/* test_ckpt.c: unit tests for server/ckpt.c, the background WAL checkpointer: it runs
+/* test_ckpt.c: unit tests for server/db/ckpt.c, the background WAL checkpointer: it runs
  * off the writer's thread once the log passes its threshold, the writer's own backstop
  * runs when the log cannot be emptied (a reader pins it), and nothing committed is lost
  * across a stop and a reopen. */
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/ckpt.h"
+#include "server/db/ckpt.h"
 #include "fixture.h"
 
 #define T_ROWS 60

@@ -18,7 +18,7 @@
 #include "crypto.h"
 #include "isotime.h"
 #include "server/export.h"
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 #include "fixture.h"
 
 #define A1 "H15.50.05.13-261126-0001"
@@ -44,10 +44,10 @@ static void put(const struct model_event *e, const uint8_t *key, const char *dev
 
 	ck_assert_ptr_nonnull(canon);
 	len = strlen(canon);
-	sealed = malloc(len + VAULT_OVERHEAD);
+	sealed = malloc(len + SEAL_OVERHEAD);
 	ck_assert_ptr_nonnull(sealed);
 	crypto_sha256(canon, len, hash);
-	ck_assert_int_eq(vault_seal(S.vault, key, e->uuid, strlen(e->uuid), canon, len, sealed), DS_OK);
+	ck_assert_int_eq(seal_seal(S.vault, key, e->uuid, strlen(e->uuid), canon, len, sealed), DS_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "INSERT INTO events(uuid, device_id, seq,"
 	    " courier_id, appointment, type, reason, recorded_ms, received_ms, content_hash, body,"
 	    " server_flags) VALUES (?, ?, ?, 'c1', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);
@@ -61,7 +61,7 @@ static void put(const struct model_event *e, const uint8_t *key, const char *dev
 	sqlite3_bind_int64(st, 7, e->recorded_ms);
 	sqlite3_bind_int64(st, 8, received_ms);
 	sqlite3_bind_blob(st, 9, hash, sizeof hash, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 10, sealed, (int)(len + VAULT_OVERHEAD), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, sealed, (int)(len + SEAL_OVERHEAD), SQLITE_STATIC);
 	sqlite3_bind_int(st, 11, (int)server_flags);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
@@ -350,7 +350,7 @@ END_TEST
 
 START_TEST(test_body_sealed_with_another_key_is_ecrypto)
 {
-	uint8_t other[VAULT_KEY_LEN];
+	uint8_t other[SEAL_KEY_LEN];
 	struct model_event e = E[0];
 	char *text;
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/http.h"
+#include "server/net/http.h"
 
 #define T_HEAD 1024
 #define T_BODY 64

@@ -1,4 +1,4 @@
-/* test_ingest.c: unit tests for server/ingest.c, the exactly-once core: new events stored,
+/* test_ingest.c: unit tests for server/db/ingest.c, the exactly-once core: new events stored,
  * re-sent ones acknowledged as duplicates with nothing changed, conflicts and refusals
  * rolling the whole batch back, sequence gaps, bodies sealed at rest, and nothing lost or
  * doubled when the disk fills, the database is busy or the server dies mid-batch. */
@@ -11,7 +11,7 @@
 
 #include "canon.h"
 #include "crypto.h"
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 #include "fixture.h"
 #include "ingest_fixture.h"
 
@@ -246,17 +246,17 @@ START_TEST(test_bodies_sealed_and_open_with_uuid_to_canonical_text)
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	body = sqlite3_column_blob(st, 0);
 	n = (size_t)sqlite3_column_bytes(st, 0);
-	ck_assert_uint_eq(n, strlen(canon) + VAULT_OVERHEAD);
+	ck_assert_uint_eq(n, strlen(canon) + SEAL_OVERHEAD);
 	ck_assert(!blob_has(body, n, "10.4748"));
 	ck_assert(!blob_has(body, n, "105.64"));
 	ck_assert(!blob_has(body, n, "Nguy"));
 	ck_assert(!blob_has(body, n, "1234"));
 	ck_assert(!blob_has(body, n, "\"lat\""));
-	ck_assert_int_eq(vault_open(S.vault, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain), DS_OK);
-	plain[n - VAULT_OVERHEAD] = '\0';
+	ck_assert_int_eq(seal_open(S.vault, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain), DS_OK);
+	plain[n - SEAL_OVERHEAD] = '\0';
 	ck_assert_str_eq(plain, canon);
 	/* Bound to its row: another UUID as associated data does not open it. */
-	ck_assert_int_eq(vault_open(S.vault, S.key, "00000000-0000-4000-8000-000000000002", 36, body, n, plain),
+	ck_assert_int_eq(seal_open(S.vault, S.key, "00000000-0000-4000-8000-000000000002", 36, body, n, plain),
 	                 DS_ECRYPTO);
 	/* content_hash is the SHA-256 of the canonical text. */
 	{

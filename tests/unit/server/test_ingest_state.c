@@ -1,4 +1,4 @@
-/* test_ingest_state.c: unit tests for server/ingest.c's derivation: the appointment state
+/* test_ingest_state.c: unit tests for server/db/ingest.c's derivation: the appointment state
  * machine with its late and contradictory flags, and the same state and flags whatever order
  * or batches the events arrive in. */
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ingest.h"
+#include "server/db/ingest.h"
 #include "fixture.h"
 #include "ingest_fixture.h"
 

@@ -2,7 +2,7 @@
  * scheduler (stops numbered per courier, ETAs inside the booked windows), an appointment no
  * shift can reach left unplanned and reported, a stop already under way kept at the head of
  * its courier's round when re-planning, round versions, and the travel model's bounds. Time
- * limits are small: the scheduler's own quality is test_sched's business. */
+ * limits are small: the scheduler's own quality is test_route's business. */
 #include <check.h>
 #include <dirent.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* test_pool.c: unit tests for server/pool.c: every step runs once on a worker and comes back
+/* test_pool.c: unit tests for server/net/pool.c: every step runs once on a worker and comes back
  * on the loop thread, uv_run() waits for steps that are out, a queued step can be taken back
  * (and then reports UV_ECANCELED) while a running one cannot, and a done callback may queue
  * the next step. */
@@ -7,7 +7,7 @@
 
 #include <uv.h>
 
-#include "server/pool.h"
+#include "server/net/pool.h"
 
 #define T_STEPS 2000
 

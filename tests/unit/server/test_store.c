@@ -1,4 +1,4 @@
-/* test_store.c: unit tests for server/store.c: the schema made by migrations, refusing a
+/* test_store.c: unit tests for server/db/store.c: the schema made by migrations, refusing a
  * database newer than the code, the data key file, the change counter and the mapping of
  * SQLite failures (busy, full, constraint) to the shared error, with real failures injected
  * where SQLite lets a test cause them. */
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 #include "fixture.h"
 
 START_TEST(test_new_dir_migrates_to_schema_version)
@@ -30,7 +30,7 @@ END_TEST
 
 START_TEST(test_reopen_is_idempotent_and_keeps_data_and_key)
 {
-	uint8_t key[VAULT_KEY_LEN];
+	uint8_t key[SEAL_KEY_LEN];
 	int64_t rev;
 
 	memcpy(key, S.key, sizeof key);
@@ -142,7 +142,7 @@ START_TEST(test_data_key_is_0600_and_32_bytes)
 {
 	char path[1024];
 	struct stat sb;
-	uint8_t zero[VAULT_KEY_LEN] = {0};
+	uint8_t zero[SEAL_KEY_LEN] = {0};
 
 	snprintf(path, sizeof path, "%s/%s", tdir, STORE_KEY_NAME);
 	ck_assert_int_eq(stat(path, &sb), 0);

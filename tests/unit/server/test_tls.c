@@ -15,7 +15,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "server/tls.h"
+#include "server/net/tls.h"
 
 #define T_PATH_MAX 256
 #define T_DIR_MAX 64

@@ -1,4 +1,4 @@
-/* test_wake.c: unit tests for server/wake.c: whatever other threads queue before they call
+/* test_wake.c: unit tests for server/net/wake.c: whatever other threads queue before they call
  * wake_send() is seen on the loop thread, however the sends interleave; many sends may
  * share one callback; wake_hold() decides whether uv_run() waits. */
 #include <check.h>
@@ -6,7 +6,7 @@
 
 #include <uv.h>
 
-#include "server/wake.h"
+#include "server/net/wake.h"
 
 #define T_THREADS 4
 #define T_SENDS 20000 /* per thread */

@@ -1,4 +1,4 @@
-/* test_walsync.c: unit tests for server/walsync.c, the log flusher: the writer's connection
+/* test_walsync.c: unit tests for server/db/walsync.c, the log flusher: the writer's connection
  * runs with synchronous=NORMAL only while the flusher runs, every committed item comes
  * back exactly once and in order with a flushed log, a full queue makes the writer wait
  * instead of dropping anything, and stopping hands back what is pending. */
@@ -10,7 +10,7 @@
 
 #include <uv.h>
 
-#include "server/walsync.h"
+#include "server/db/walsync.h"
 #include "fixture.h"
 
 #define T_ITEMS (3 * WALSYNC_QUEUE_MAX)

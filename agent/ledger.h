@@ -1,0 +1,93 @@
+/* ledger.h: where the agent keeps things: one SQLite file in the data dir with the courier's
+ * appointments, the event outbox, the sync cursor and status, the last known fix and the
+ * coarse breadcrumb trail. WAL with synchronous=FULL: a committed write survives a crash or
+ * a flat battery. Every write that must be atomic is one transaction. */
+#ifndef AGENT_LEDGER_H
+#define AGENT_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+#include "agent/stamp.h"
+
+#define LEDGER_FILE "agent.db"
+#define LEDGER_BUSY_MS 2000      /* wait this long for another process's lock, then DS_EBUSY */
+#define LEDGER_META_MAX 512      /* longest meta text value */
+
+struct ledger;
+
+/* One outbox row: the event's canonical JSON, exactly as first stored. */
+struct ledger_out {
+	int64_t seq;
+	char uuid[MODEL_UUID_LEN + 1];
+	char *body;             /* owned by the row; freed by ledger_out_free() */
+};
+
+/* Open (creating) the database at PATH. MAX_PAGES > 0 caps its size (a test hook for a real
+ * SQLITE_FULL). OUT: *S; caller frees with ledger_close(). On failure *S is NULL and ERR
+ * (LEDGER_META_MAX bytes) says why. DS_EBUSY when another process holds a lock. */
+DS_WUR enum ds_err ledger_open(const char *path, long max_pages, struct ledger **s, char *err);
+
+/* Close S. Accepts NULL. */
+void ledger_close(struct ledger *s);
+
+/* Keep S's memory small for a long-lived process: a page cache of CACHE_KIB KiB instead of
+ * the default, and at most HEAP_KIB KiB of SQLite heap in this process before SQLite frees
+ * cache pages on its own (a soft limit: a statement never fails for it). */
+DS_WUR enum ds_err ledger_lean(struct ledger *s, long cache_kib, long heap_kib);
+
+/* SQLite's message for the last failure on S. Borrowed; valid until the next call. */
+const char *ledger_errmsg(const struct ledger *s);
+
+/* Record E durably: in one transaction give it the next per-device seq (OUT: E->seq), store
+ * its canonical JSON in the outbox, set the appointment's local status to STATUS (may be
+ * NULL) and, when FIX is not NULL, make it the last known fix. DS_EFULL / DS_EBUSY / DS_EDB:
+ * nothing was written. */
+DS_WUR enum ds_err ledger_event_add(struct ledger *s, struct model_event *e, const char *status,
+                                   const struct stamp_fix *fix);
+
+/* Number of events waiting in the outbox into OUT: *N. */
+DS_WUR enum ds_err ledger_outbox_count(struct ledger *s, int64_t *n);
+
+/* The MAX oldest outbox rows in seq order into OUT: *ROWS (*N of them). Caller frees with
+ * ledger_out_free(). */
+DS_WUR enum ds_err ledger_outbox_peek(struct ledger *s, size_t max, struct ledger_out **rows,
+                                     size_t *n);
+
+/* Free N rows from ledger_outbox_peek(). Accepts NULL. */
+void ledger_out_free(struct ledger_out *rows, size_t n);
+
+/* Apply a sync reply in one transaction: delete the acked outbox rows FIRST..LAST (none when
+ * LAST < FIRST), upsert or delete the appointments A[0..NA), set the cursor and the time of
+ * the last successful sync (NOW_MS) and clear the last error. */
+DS_WUR enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int64_t cursor,
+                                    const struct model_appointment *a, size_t na, int64_t now_ms);
+
+/* Meta values (cursor, last_sync_ms, last_error, ...). A missing key reads as 0 / "". */
+DS_WUR enum ds_err ledger_meta_int(struct ledger *s, const char *key, int64_t *v);
+DS_WUR enum ds_err ledger_meta_set_int(struct ledger *s, const char *key, int64_t v);
+DS_WUR enum ds_err ledger_meta_text(struct ledger *s, const char *key, char *out, size_t len);
+DS_WUR enum ds_err ledger_meta_set_text(struct ledger *s, const char *key, const char *v);
+
+/* The appointment CODE into OUT: A. DS_ENOTFOUND when unknown. */
+DS_WUR enum ds_err ledger_appt_get(struct ledger *s, const char *code, struct model_appointment *a);
+
+/* Every appointment, in round order (planned stops first, then by window and code), into
+ * OUT: *LIST (*N). Caller frees *LIST with free(). */
+DS_WUR enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment **list, size_t *n);
+
+/* The last known fix into OUT: F (valid = 0 when none); store F as the last known fix. */
+DS_WUR enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f);
+DS_WUR enum ds_err ledger_fix_put(struct ledger *s, const struct stamp_fix *f);
+
+/* Add a breadcrumb (already coarsened by the caller) and delete those older than BEFORE_MS,
+ * in one transaction. */
+DS_WUR enum ds_err ledger_crumb_add(struct ledger *s, int64_t at_ms, double lat, double lon,
+                                   int64_t before_ms);
+
+/* Delete breadcrumbs older than BEFORE_MS; OUT: *N breadcrumbs left. */
+DS_WUR enum ds_err ledger_crumb_purge(struct ledger *s, int64_t before_ms, int64_t *n);
+
+#endif
