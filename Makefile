@@ -128,8 +128,9 @@ bench: deps
 # Banned calls (house style): fails when one appears in project C code.
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
-		shared/*.c shared/*.h server/*.c server/*.h agent/*.c agent/*.h tests/*/*.c tests/*/*/*.c 2>/dev/null \
+		shared/*.c shared/*.h server/*.c server/*.h server/*/*.c server/*/*.h route/*.c route/*.h agent/*.c agent/*.h tests/*/*.c tests/*/*/*.c 2>/dev/null \
 		|| { echo "lint: banned call found"; false; }
+	@scripts/lint-layout.py .
 	@echo "lint: ok"
 
 clean:

@@ -8,9 +8,7 @@
 # run twice more as the database grows to 0.64M and 1.28M events, beside raw passes into
 # the raw database. Each appointment gets its three acts once, as at a real door: the
 # events of a batch go to 33 consecutive appointments of the courier, and no run comes back
-# to an appointment another has acted on (until November 2026 the bench sent 33 acts to each
-# of 300 doors a courier, which no round does and which made every batch rewrite a page of
-# the events' appointment index per door).
+# to an appointment another has acted on.
 # A request's latency runs from when it can be written to its reply (as wrk counts it); the
 # TLS set-up of the connections, all opened at once, is reported on its own lines.
 set -u

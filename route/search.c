@@ -737,11 +737,8 @@ static long ms_since(const struct timespec *t0)
  * relaxed: jobs may be left out at a cost, so the walk can cross between
  * feasible solutions that no single ruin and recreate connects (R2 and RC2);
  * only complete solutions are kept. On short routes (R1, RC1) relaxing made
- * the runs worse. Mean gap on the 39 R and RC instances, four seeds: one run
- * 1.9%, two plain runs 1.8%, with the fleet goal 1.5%, with the relaxed second
- * run 1.4%; later (JOBS=2, other timings) relaxed on long routes only and three
- * runs about 1.0-1.2% against 1.3%. The distance objective and large problems
- * do better with one run. */
+ * the runs worse. The distance objective and large problems do better with one
+ * run (docs/PERFORMANCE.md gives the measurements). */
 int search_solve(const struct tour_model *m, const struct search_params *par,
     struct solution *out, long *iterations)
 {

@@ -13,7 +13,7 @@
 #define TOUR_EPS 1e-6
 
 /* The insertion checks below are most of the search's time; GCC otherwise keeps
- * one out of line in the scan loop (about 5% slower on Solomon). */
+ * one out of line in the scan loop, which was measurably slower (docs/PERFORMANCE.md). */
 #if defined(__GNUC__)
 #define TOUR_HOT __attribute__((always_inline)) inline
 #else

@@ -361,8 +361,7 @@ static int split_hostport(const char *s, char *host, size_t host_len, int *port)
 }
 
 /* The worker pool runs the CPU-bound work (handshakes, batch decoding): one thread per
- * core. libuv's default of 4 on a 2-core machine made threads queue for the cores, which
- * cost 20 ms at the 99th percentile under load (128 -> 106 ms at 64 clients). */
+ * core, so that its threads do not queue for the cores and lengthen the tail latency. */
 static int serve_pool_size(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -371,9 +370,9 @@ static int serve_pool_size(void)
 }
 
 /* Fixed malloc thresholds for serving. A decoded 100-event batch takes about 170 kB in one
- * block; with glibc's sliding defaults such blocks were handed back to the kernel when freed
- * and faulted in again, zeroed, for the next batch: clear_page was 2.1% of all CPU samples
- * at 64 clients, and not one sample with these. The price: memory freed after a peak is kept. */
+ * block; with glibc's sliding defaults such blocks go back to the kernel when freed and are
+ * faulted in again, zeroed, for the next batch (docs/PERFORMANCE.md). The price: memory
+ * freed after a peak is kept. */
 #define SERVER_MMAP_MIN_BYTES (4 << 20)
 #define SERVER_TRIM_MIN_BYTES (32 << 20)
 

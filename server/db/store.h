@@ -47,10 +47,10 @@ DS_WUR enum ds_err store_exec(struct store *s, const char *sql);
 DS_WUR enum ds_err store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 
 /* A prepared statement for SQL, a string literal: the cache is keyed by its address, so
- * each call site prepares once (statements run once a sync batch cost 7% of the writer's
- * time to prepare each time). OUT: *ST, reset and ready to bind; S owns it: reset it after
- * use, never finalize it. A statement past the STORE_CACHE_MAX-th is refused (DS_ETOOBIG)
- * instead of evicting one a caller may still hold. */
+ * each call site prepares once (preparing for every sync batch was a measurable share of
+ * the writer's time: docs/PERFORMANCE.md). OUT: *ST, reset and ready to bind; S owns it:
+ * reset it after use, never finalize it. A statement past the STORE_CACHE_MAX-th is refused
+ * (DS_ETOOBIG) instead of evicting one a caller may still hold. */
 DS_WUR enum ds_err store_cached(struct store *s, const char *sql, sqlite3_stmt **st);
 
 /* Run the single statement SQL (a string literal, no rows) through store_cached(). */

@@ -67,8 +67,9 @@ static const int tls_suites[] = {
 
 /* Key-exchange curves, in the server's order of preference. mbedTLS 2.28 picks from its
  * own list, which by default starts with secp521r1: a client offering it (OpenSSL and so
- * curl do) then costs the server 4.5 ms of CPU per handshake instead of 2.4 with P-256,
- * and a handheld more still. P-256 matches the 128-bit strength of AES-128-GCM. */
+ * curl do) then costs the server about twice the CPU per handshake of P-256
+ * (docs/PERFORMANCE.md), and a handheld more still. P-256 matches the 128-bit strength
+ * of AES-128-GCM. */
 static const mbedtls_ecp_group_id tls_curves[] = {
 	MBEDTLS_ECP_DP_SECP256R1,
 	MBEDTLS_ECP_DP_SECP384R1,

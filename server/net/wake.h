@@ -3,7 +3,7 @@
  * the loop side of it spins, then calls sched_yield, for as long as a sender is between
  * its two atomic steps around write(2); a sender preempted there (the loop's own wake-up
  * preempts it on a busy machine) kept the loop thread spinning for over half of its time
- * under load (perf: 7% of all samples at 64 clients, on a 13% thread). This one is an
+ * under load (docs/PERFORMANCE.md). This one is an
  * eventfd watched by the loop, and a flag that lets only the first of several senders
  * write to it. libuv 1.45 changed uv_async_send to work the same way (libuv pull request
  * 3879, "unix: remove busy loop from uv_async_send"). */
