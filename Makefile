@@ -87,7 +87,7 @@ $(BIN)/doorstep-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_SHARED)
 
 $(BUILD)/tests/shared/%: $(call obj,tests/unit/shared/%.c) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(LIBS_CHECK)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(shell pkg-config --libs sqlite3) $(LIBS_CHECK)
 $(BUILD)/tests/server/%: $(call obj,tests/unit/server/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_CHECK)

@@ -12,10 +12,10 @@
 #include "canon.h"
 #include "wire.h"
 #include "agent/ledger.h"
+#include "row.h"
 
 #define LEDGER_SCHEMA_VERSION 1
 #define LEDGER_SQL_MAX 96        /* the one PRAGMA built at run time */
-#define LEDGER_KIND_MAX 16       /* "collect" or "deliver" */
 #define LEDGER_CACHE_KIB "256"   /* SQLite page cache per connection, KiB */
 
 struct ledger {
@@ -455,45 +455,7 @@ fail:
 	return ledger_rollback(s, rc);
 }
 
-static double ledger_col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-static void ledger_col_text(sqlite3_stmt *st, int i, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
-}
-
-#define LEDGER_APPT_COLS "code, kind, citizen, phone, address, lat, lon, window_start_ms," \
-	" window_end_ms, due_ms, offset_min, service_min, status, stop, eta_ms, round_version"
-
-static void ledger_appt_row(sqlite3_stmt *st, struct model_appointment *a)
-{
-	char kind[LEDGER_KIND_MAX];
-
-	memset(a, 0, sizeof *a);
-	ledger_col_text(st, 0, a->code, sizeof a->code);
-	ledger_col_text(st, 1, kind, sizeof kind);
-	if (model_kind_parse(kind, &a->kind) != DS_OK)
-		a->kind = MODEL_KIND_DELIVER;
-	ledger_col_text(st, 2, a->citizen, sizeof a->citizen);
-	ledger_col_text(st, 3, a->phone, sizeof a->phone);
-	ledger_col_text(st, 4, a->address, sizeof a->address);
-	a->lat = ledger_col_real(st, 5);
-	a->lon = ledger_col_real(st, 6);
-	a->window_start_ms = sqlite3_column_int64(st, 7);
-	a->window_end_ms = sqlite3_column_int64(st, 8);
-	a->due_ms = sqlite3_column_int64(st, 9);
-	a->offset_min = sqlite3_column_int(st, 10);
-	a->service_min = sqlite3_column_int(st, 11);
-	ledger_col_text(st, 12, a->status, sizeof a->status);
-	a->stop = sqlite3_column_int(st, 13);
-	a->eta_ms = sqlite3_column_int64(st, 14);
-	a->round_version = sqlite3_column_int64(st, 15);
-}
+#define LEDGER_APPT_COLS ROW_APPOINTMENT_COLUMNS("stop")
 
 enum ds_err ledger_appt_get(struct ledger *s, const char *code, struct model_appointment *a)
 {
@@ -507,7 +469,7 @@ enum ds_err ledger_appt_get(struct ledger *s, const char *code, struct model_app
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		ledger_appt_row(st, a);
+		row_appointment(st, 0, a);
 	rc = r == SQLITE_ROW ? DS_OK : r == SQLITE_DONE ? DS_ENOTFOUND : ledger_rc(s, r);
 	sqlite3_finalize(st);
 	return rc;
@@ -534,7 +496,7 @@ enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment **list, 
 				goto fail;
 			out = grown;
 		}
-		ledger_appt_row(st, &out[k++]);
+		row_appointment(st, 0, &out[k++]);
 	}
 	if ((rc = ledger_rc(s, r)) != DS_OK)
 		goto fail;
@@ -565,15 +527,15 @@ enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f)
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		f->valid = 1;
-		f->lat = ledger_col_real(st, 0);
-		f->lon = ledger_col_real(st, 1);
-		f->eph_m = ledger_col_real(st, 2);
+		f->lat = row_real(st, 0);
+		f->lon = row_real(st, 1);
+		f->eph_m = row_real(st, 2);
 		f->mode = sqlite3_column_int(st, 3);
 		f->sats_used = sqlite3_column_int(st, 4);
 		f->gps_time_ms = sqlite3_column_int64(st, 5);
 		f->rx_mono_ms = sqlite3_column_int64(st, 6);
 		f->rx_wall_ms = sqlite3_column_int64(st, 7);
-		ledger_col_text(st, 8, f->boot_id, sizeof f->boot_id);
+		row_text(st, 8, f->boot_id, sizeof f->boot_id);
 	}
 	rc = ledger_rc(s, r);
 	sqlite3_finalize(st);

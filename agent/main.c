@@ -321,11 +321,11 @@ static int main_config(struct agent *ag, const char *gpsd, const char *level)
 
 	if (settings_load(ag->dir, &ag->cfg, err) != DS_OK ||
 	    (gpsd != NULL && settings_set(&ag->cfg, "gpsd", gpsd, err) != DS_OK) ||
-	    (level != NULL && settings_set(&ag->cfg, "diag_level", level, err) != DS_OK)) {
+	    (level != NULL && settings_set(&ag->cfg, "log_level", level, err) != DS_OK)) {
 		fprintf(stderr, "doorstep-agent: configuration: %s\n", err);
 		return AGENT_EXIT_USAGE;
 	}
-	if (diag_level_parse(ag->cfg.diag_level, &ag->log.level) != 0)
+	if (diag_level_parse(ag->cfg.log_level, &ag->log.level) != 0)
 		ag->log.level = DIAG_INFO;
 	/* Test hook: cap the database size so a test meets a real SQLITE_FULL. */
 	if (pages != NULL && main_long(pages, 1, 1L << 30, &ag->max_pages) != 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent/settings.h"
+#include "conffile.h"
 
 enum settings_type { SETTINGS_STR, SETTINGS_INT };
 
@@ -46,7 +47,7 @@ static const struct settings_item settings_table[] = {
 	 "breadcrumb positions are rounded to a grid of this size"},
 	{"crumb_retention_h", SETTINGS_INT, SETTINGS_S(crumb_retention_h), "24", 1, 720,
 	 "breadcrumbs older than this are deleted"},
-	{"diag_level", SETTINGS_STR, SETTINGS_S(diag_level), "info", 0, 0, "error, warn, info or debug"},
+	{"log_level", SETTINGS_STR, SETTINGS_S(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 #define SETTINGS_ITEMS (sizeof settings_table / sizeof settings_table[0])
 
@@ -93,9 +94,9 @@ enum ds_err settings_set(struct settings *c, const char *name, const char *value
 		snprintf(err, SETTINGS_ERR_MAX, "unknown setting \"%s\"", name);
 		return DS_EINVAL;
 	}
-	if (strcmp(name, "diag_level") == 0 && strcmp(value, "error") != 0 &&
+	if (strcmp(name, "log_level") == 0 && strcmp(value, "error") != 0 &&
 	    strcmp(value, "warn") != 0 && strcmp(value, "info") != 0 && strcmp(value, "debug") != 0) {
-		snprintf(err, SETTINGS_ERR_MAX, "diag_level: must be error, warn, info or debug");
+		snprintf(err, SETTINGS_ERR_MAX, "log_level: must be error, warn, info or debug");
 		return DS_EINVAL;
 	}
 	return settings_apply(c, it, value, err);
@@ -112,64 +113,25 @@ void settings_defaults(struct settings *c)
 			continue; /* the table's defaults are in bounds; a unit test checks it */
 }
 
-static char *settings_trim(char *s)
+/* conffile_read's callback: one setting of the file; messages fit SETTINGS_ERR_MAX. */
+static enum ds_err settings_file_set(void *ctx, const char *name, const char *value,
+                                     char *why, size_t why_len)
 {
-	char *e;
+	char sub[SETTINGS_ERR_MAX];
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static enum ds_err settings_line(struct settings *c, char *line, int lineno, char *err)
-{
-	char *s = settings_trim(line), *eq, sub[SETTINGS_ERR_MAX];
-
-	if (*s == '\0' || *s == '#')
+	if (settings_set(ctx, name, value, sub) == DS_OK)
 		return DS_OK;
-	eq = strchr(s, '=');
-	if (eq == NULL) {
-		snprintf(err, SETTINGS_ERR_MAX, "%s:%d: expected name = value", SETTINGS_FILE, lineno);
-		return DS_EINVAL;
-	}
-	*eq = '\0';
-	if (settings_set(c, settings_trim(s), settings_trim(eq + 1), sub) != DS_OK) {
-		snprintf(err, SETTINGS_ERR_MAX, "%s:%d: %.150s", SETTINGS_FILE, lineno, sub);
-		return DS_EINVAL;
-	}
-	return DS_OK;
+	snprintf(why, why_len, "%.150s", sub);
+	return DS_EINVAL;
 }
 
 enum ds_err settings_load(const char *dir, struct settings *c, char *err)
 {
-	char path[SETTINGS_LINE_MAX], line[SETTINGS_LINE_MAX];
-	enum ds_err rc = DS_OK;
-	int lineno = 0;
-	FILE *f;
+	char path[SETTINGS_LINE_MAX];
 
 	settings_defaults(c);
 	snprintf(path, sizeof path, "%s/%s", dir, SETTINGS_FILE);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return DS_OK;
-		snprintf(err, SETTINGS_ERR_MAX, "%s: %s", SETTINGS_FILE, strerror(errno));
-		return DS_EIO;
-	}
-	while (rc == DS_OK && fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, SETTINGS_ERR_MAX, "%s:%d: line too long", SETTINGS_FILE, lineno);
-			rc = DS_EINVAL;
-			break;
-		}
-		rc = settings_line(c, line, lineno, err);
-	}
-	fclose(f);
-	return rc;
+	return conffile_read(path, SETTINGS_FILE, settings_file_set, c, err, SETTINGS_ERR_MAX);
 }
 
 void settings_print(FILE *out, const struct settings *c, int sample)

@@ -29,7 +29,7 @@ struct settings {
 	long crumb_interval_s;             /* breadcrumb period; 0 = no breadcrumbs */
 	long crumb_precision_m;            /* breadcrumb grid */
 	long crumb_retention_h;            /* breadcrumbs older than this are purged */
-	char diag_level[SETTINGS_STR_MAX + 1];   /* error, warn, info, debug */
+	char log_level[SETTINGS_STR_MAX + 1];   /* error, warn, info, debug */
 };
 
 /* Fill C with the table's defaults. */

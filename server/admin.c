@@ -59,12 +59,7 @@ enum ds_err admin_courier_add(struct store *s, const char *id, const char *name,
 	sqlite3_bind_text(st, 3, office, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, start_min);
 	sqlite3_bind_int(st, 5, end_min);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, sqlite3_errcode(s->db));
-	else if (sqlite3_changes(s->db) == 0)
-		rc = DS_ENOTFOUND;
-	sqlite3_finalize(st);
-	return rc;
+	return store_write_one(s, st);
 }
 
 static int admin_hhmm(const char *s, int *min)

@@ -51,12 +51,7 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 	sqlite3_bind_text(st, 2, courier, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, now_ms);
 	sqlite3_bind_int64(st, 4, now_ms + AUTH_CODE_TTL_MS);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, sqlite3_errcode(s->db));
-	else if (sqlite3_changes(s->db) == 0)
-		rc = DS_ENOTFOUND;
-	sqlite3_finalize(st);
-	return rc;
+	return store_write_one(s, st);
 }
 
 /* Marks the code used and returns its courier, or says why it cannot be used. */
@@ -198,10 +193,5 @@ enum ds_err auth_revoke(struct store *s, const char *device, int64_t now_ms)
 		return rc;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, device, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, sqlite3_errcode(s->db));
-	else if (sqlite3_changes(s->db) == 0)
-		rc = DS_ENOTFOUND;
-	sqlite3_finalize(st);
-	return rc;
+	return store_write_one(s, st);
 }

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "server/cfg.h"
 
-#define CFG_LINE_MAX 512
 
 struct cfg_item {
 	const char *name;
@@ -49,21 +49,11 @@ void cfg_defaults(struct cfg *c)
 	}
 }
 
-static char *cfg_trim(char *s)
+/* conffile_read's callback: one setting of the file. */
+static enum ds_err cfg_set(void *ctx, const char *name, const char *val, char *err,
+                           size_t err_len)
 {
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static enum ds_err cfg_set(struct cfg *c, const char *name, const char *val, char *err,
-                           size_t err_len, long line)
-{
+	struct cfg *c = ctx;
 	const struct cfg_item *it = NULL;
 	char *end;
 	long v;
@@ -73,12 +63,12 @@ static enum ds_err cfg_set(struct cfg *c, const char *name, const char *val, cha
 		if (strcmp(cfg_items[i].name, name) == 0)
 			it = &cfg_items[i];
 	if (it == NULL) {
-		snprintf(err, err_len, "line %ld: unknown setting \"%s\"", line, name);
+		snprintf(err, err_len, "unknown setting \"%s\"", name);
 		return DS_EINVAL;
 	}
 	if (it->is_text) {
 		if (strlen(val) >= CFG_LISTEN_MAX || val[0] == '\0') {
-			snprintf(err, err_len, "line %ld: %s: empty or too long", line, name);
+			snprintf(err, err_len, "%s: empty or too long", name);
 			return DS_EINVAL;
 		}
 		snprintf((char *)c + it->off, CFG_LISTEN_MAX, "%s", val);
@@ -86,8 +76,7 @@ static enum ds_err cfg_set(struct cfg *c, const char *name, const char *val, cha
 	}
 	v = strtol(val, &end, 10);
 	if (*val == '\0' || *end != '\0' || v < it->lo || v > it->hi) {
-		snprintf(err, err_len, "line %ld: %s must be a whole number %ld-%ld", line, name,
-		         it->lo, it->hi);
+		snprintf(err, err_len, "%s must be a whole number %ld-%ld", name, it->lo, it->hi);
 		return DS_EINVAL;
 	}
 	*(long *)(void *)((char *)c + it->off) = v;
@@ -96,34 +85,7 @@ static enum ds_err cfg_set(struct cfg *c, const char *name, const char *val, cha
 
 enum ds_err cfg_load(struct cfg *c, const char *path, char *err, size_t err_len)
 {
-	char buf[CFG_LINE_MAX], *line, *eq;
-	FILE *f = fopen(path, "r");
-	long n = 0;
-	enum ds_err rc = DS_OK;
-
-	if (f == NULL)
-		return DS_OK;
-	while (rc == DS_OK && fgets(buf, sizeof buf, f) != NULL) {
-		n++;
-		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			snprintf(err, err_len, "line %ld: longer than %d bytes", n, CFG_LINE_MAX - 2);
-			rc = DS_EINVAL;
-			break;
-		}
-		line = cfg_trim(buf);
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		eq = strchr(line, '=');
-		if (eq == NULL) {
-			snprintf(err, err_len, "line %ld: expected name = value", n);
-			rc = DS_EINVAL;
-			break;
-		}
-		*eq = '\0';
-		rc = cfg_set(c, cfg_trim(line), cfg_trim(eq + 1), err, err_len, n);
-	}
-	fclose(f);
-	return rc;
+	return conffile_read(path, NULL, cfg_set, c, err, err_len);
 }
 
 void cfg_write_sample(FILE *f)

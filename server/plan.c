@@ -13,6 +13,7 @@
 #include "geo.h"
 #include "isotime.h"
 #include "model.h"
+#include "row.h"
 #include "server/plan.h"
 #include "route/route.h"
 
@@ -30,15 +31,10 @@ struct plan_courier {
 };
 
 struct plan_appt {
-	char code[DOSSIER_MAX_LEN + 1];
-	double lat, lon;
-	int64_t wstart_ms, wend_ms, due_ms;
-	int service_min, priority;
-	char status[16];
+	struct model_appointment m;        /* as stored: its stop and ETA are before planning */
+	int priority;
 	char courier[MODEL_ID_MAX + 1];   /* before planning */
 	char pinned[MODEL_ID_MAX + 1];    /* the courier the import pinned it to, or "" */
-	int old_stop;
-	int64_t old_eta_ms;
 	int64_t done_ms;                   /* order of fixed stops */
 	/* after planning */
 	int new_courier;                   /* index, -1 unplaced */
@@ -102,30 +98,14 @@ static enum ds_err plan_load_couriers(struct plan_ctx *c)
 	return DS_OK;
 }
 
-static void plan_text(sqlite3_stmt *st, int col, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(out, len, "%s", t ? (const char *)t : "");
-}
-
 static void plan_appt_row(sqlite3_stmt *st, struct plan_appt *a)
 {
 	memset(a, 0, sizeof *a);
-	plan_text(st, 0, a->code, sizeof a->code);
-	a->lat = sqlite3_column_double(st, 1);
-	a->lon = sqlite3_column_double(st, 2);
-	a->wstart_ms = sqlite3_column_int64(st, 3);
-	a->wend_ms = sqlite3_column_int64(st, 4);
-	a->due_ms = sqlite3_column_int64(st, 5);
-	a->service_min = sqlite3_column_int(st, 6);
-	a->priority = sqlite3_column_int(st, 7);
-	plan_text(st, 8, a->status, sizeof a->status);
-	plan_text(st, 9, a->courier, sizeof a->courier);
-	a->old_stop = sqlite3_column_int(st, 10);
-	a->old_eta_ms = sqlite3_column_int64(st, 11);
-	a->done_ms = sqlite3_column_int64(st, 12);
-	plan_text(st, 14, a->pinned, sizeof a->pinned);
+	row_appointment(st, 0, &a->m);
+	a->priority = sqlite3_column_int(st, ROW_APPOINTMENT_NCOLS);
+	row_text(st, ROW_APPOINTMENT_NCOLS + 1, a->courier, sizeof a->courier);
+	a->done_ms = sqlite3_column_int64(st, ROW_APPOINTMENT_NCOLS + 2);
+	row_text(st, ROW_APPOINTMENT_NCOLS + 3, a->pinned, sizeof a->pinned);
 	a->new_courier = -1;
 }
 
@@ -139,10 +119,9 @@ static enum ds_err plan_load_appts(struct plan_ctx *c)
 	c->appts = calloc(PLAN_MAX_APPTS, sizeof *c->appts);
 	if (c->appts == NULL)
 		return DS_ENOMEM;
-	if ((rc = store_prepare(c->s, "SELECT a.code, a.lat, a.lon, a.window_start_ms, a.window_end_ms,"
-	        " a.due_ms, a.service_min, a.priority, a.status, a.courier_id, a.stop_no, a.eta_ms,"
+	if ((rc = store_prepare(c->s, "SELECT " ROW_APPOINTMENT_COLUMNS("stop_no") ", priority, courier_id,"
 	        " coalesce(a.done_ms, (SELECT max(e.recorded_ms) FROM events e"
-	        " WHERE e.appointment = a.code)), a.offset_min, a.pinned_courier FROM appointments a"
+	        " WHERE e.appointment = a.code)), pinned_courier FROM appointments a"
 	        " WHERE a.office_id = ?1 AND (a.window_start_ms + a.offset_min * 60000) / 86400000 = ?2"
 	        " ORDER BY a.code", &st)) != DS_OK)
 		return rc;
@@ -151,7 +130,7 @@ static enum ds_err plan_load_appts(struct plan_ctx *c)
 	c->offset_min = 420;
 	while (sqlite3_step(st) == SQLITE_ROW && c->na < PLAN_MAX_APPTS) {
 		if (c->na == 0)
-			c->offset_min = sqlite3_column_int(st, 13);
+			c->offset_min = sqlite3_column_int(st, 10);
 		plan_appt_row(st, &c->appts[c->na++]);
 	}
 	sqlite3_finalize(st);
@@ -162,7 +141,7 @@ static enum ds_err plan_load_appts(struct plan_ctx *c)
 /* Fixed = something already happened at the door today: it stays where it is. */
 static int plan_is_fixed(const struct plan_appt *a)
 {
-	return strcmp(a->status, "booked") != 0 && a->courier[0] != '\0';
+	return strcmp(a->m.status, "booked") != 0 && a->courier[0] != '\0';
 }
 
 /* Location 0 is the office; appointment i is location i + 1. */
@@ -173,9 +152,9 @@ static void plan_loc(const struct plan_ctx *c, int loc, double *lat, double *lon
 		*lon = c->lon;
 		*id = "office";
 	} else {
-		*lat = c->appts[loc - 1].lat;
-		*lon = c->appts[loc - 1].lon;
-		*id = c->appts[loc - 1].code;
+		*lat = c->appts[loc - 1].m.lat;
+		*lon = c->appts[loc - 1].m.lon;
+		*id = c->appts[loc - 1].m.code;
 	}
 }
 
@@ -233,10 +212,10 @@ static int plan_add_jobs(struct plan_ctx *c, struct route_problem *p)
 		const struct plan_appt *a = &c->appts[i];
 		memset(&j, 0, sizeof j);
 		j.loc = i + 1;
-		j.ready_s = plan_sec(c, a->wstart_ms);
-		j.due_s = plan_sec(c, a->wend_ms);
-		j.deadline_s = plan_sec(c, a->due_ms);
-		j.service_s = a->service_min * 60.0;
+		j.ready_s = plan_sec(c, a->m.window_start_ms);
+		j.due_s = plan_sec(c, a->m.window_end_ms);
+		j.deadline_s = plan_sec(c, a->m.due_ms);
+		j.service_s = a->m.service_min * 60.0;
 		j.demand = 1;
 		j.priority = a->priority < 0 ? 0 : a->priority > ROUTE_MAX_PRIORITY ? ROUTE_MAX_PRIORITY : a->priority;
 		j.only_courier = plan_courier_index(c, a->pinned) + 1;
@@ -483,14 +462,14 @@ static enum ds_err plan_save_appt(struct plan_ctx *c, sqlite3_stmt *up, sqlite3_
 	if (a->courier[0] && courier != NULL && strcmp(a->courier, courier) != 0) {
 		sqlite3_reset(mv);
 		sqlite3_bind_text(mv, 1, a->courier, -1, SQLITE_STATIC);
-		sqlite3_bind_text(mv, 2, a->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(mv, 2, a->m.code, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(mv, 3, rev);
 		if (sqlite3_step(mv) != SQLITE_DONE)
 			return store_fail(c->s, sqlite3_errcode(c->s->db));
 	}
 	sqlite3_reset(up);
 	sqlite3_clear_bindings(up);
-	sqlite3_bind_text(up, 1, a->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 1, a->m.code, -1, SQLITE_STATIC);
 	if (courier != NULL)
 		sqlite3_bind_text(up, 2, courier, -1, SQLITE_STATIC);
 	if (a->new_courier >= 0) {
@@ -572,9 +551,9 @@ static void plan_print_routes(const struct plan_ctx *c, FILE *out)
 				if (a->new_courier != k || a->new_stop != stop)
 					continue;
 				plan_hhmm(c, a->new_eta_ms, eta, sizeof eta);
-				plan_hhmm(c, a->wstart_ms, ws, sizeof ws);
-				plan_hhmm(c, a->wend_ms, we, sizeof we);
-				fprintf(out, "  %2d. %s  ETA %s  window %s-%s%s\n", stop, a->code, eta, ws, we,
+				plan_hhmm(c, a->m.window_start_ms, ws, sizeof ws);
+				plan_hhmm(c, a->m.window_end_ms, we, sizeof we);
+				fprintf(out, "  %2d. %s  ETA %s  window %s-%s%s\n", stop, a->m.code, eta, ws, we,
 				        plan_is_fixed(a) ? "  (done or under way: kept)" : "");
 			}
 		}
@@ -588,15 +567,15 @@ static void plan_print_changes(const struct plan_ctx *c, FILE *out)
 	for (i = 0; i < c->na; i++) {
 		const struct plan_appt *a = &c->appts[i];
 		const char *now = a->new_courier >= 0 ? c->couriers[a->new_courier].id : "(unplaced)";
-		if (a->old_stop == 0 && a->old_eta_ms == 0)
+		if (a->m.stop == 0 && a->m.eta_ms == 0)
 			continue; /* not in an earlier version */
-		if (strcmp(a->courier, now) != 0 || a->old_stop != a->new_stop ||
-		    llabs(a->old_eta_ms - a->new_eta_ms) >= 5 * 60000) {
+		if (strcmp(a->courier, now) != 0 || a->m.stop != a->new_stop ||
+		    llabs(a->m.eta_ms - a->new_eta_ms) >= 5 * 60000) {
 			char o[8], n[8];
-			plan_hhmm(c, a->old_eta_ms, o, sizeof o);
+			plan_hhmm(c, a->m.eta_ms, o, sizeof o);
 			plan_hhmm(c, a->new_eta_ms, n, sizeof n);
-			fprintf(out, "  %s: %s stop %d ETA %s -> %s stop %d ETA %s\n", a->code, a->courier,
-			        a->old_stop, o, now, a->new_stop, a->new_courier >= 0 ? n : "-");
+			fprintf(out, "  %s: %s stop %d ETA %s -> %s stop %d ETA %s\n", a->m.code, a->courier,
+			        a->m.stop, o, now, a->new_stop, a->new_courier >= 0 ? n : "-");
 			changes++;
 		}
 	}
@@ -614,7 +593,7 @@ static void plan_print_unplaced(const struct plan_ctx *c, FILE *out)
 			continue;
 		if (n++ == 0)
 			fprintf(out, "could not be placed:\n");
-		fprintf(out, "  %s: %s\n", a->code, route_reason_text(a->reason));
+		fprintf(out, "  %s: %s\n", a->m.code, route_reason_text(a->reason));
 	}
 	if (n == 0)
 		fprintf(out, "every appointment is placed\n");
@@ -698,10 +677,5 @@ enum ds_err plan_set_travel(struct store *s, const char *office, double detour, 
 	sqlite3_bind_double(st, 1, detour);
 	sqlite3_bind_double(st, 2, speed_kmh);
 	sqlite3_bind_text(st, 3, office, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, sqlite3_errcode(s->db));
-	else if (sqlite3_changes(s->db) == 0)
-		rc = DS_ENOTFOUND;
-	sqlite3_finalize(st);
-	return rc;
+	return store_write_one(s, st);
 }

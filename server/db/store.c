@@ -78,6 +78,28 @@ int store_schema_version(void)
 	return STORE_MIGRATIONS;
 }
 
+enum ds_err store_write_one(struct store *s, sqlite3_stmt *st)
+{
+	enum ds_err rc = DS_OK;
+	int changed;
+
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_fail(s, sqlite3_errcode(s->db));
+		goto done;
+	}
+	changed = sqlite3_changes(s->db);
+	if (changed == 0)
+		rc = DS_ENOTFOUND;
+	else if (changed > 1) {
+		snprintf(s->err, sizeof s->err, "database: %d rows changed where one was meant",
+		         changed);
+		rc = DS_EDB;
+	}
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 enum ds_err store_fail(struct store *s, int rc)
 {
 	snprintf(s->err, sizeof s->err, "database: %s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

@@ -59,6 +59,12 @@ DS_WUR enum ds_err store_exec_cached(struct store *s, const char *sql);
 /* Map an SQLite result code to the shared error, recording the message in S->err. */
 enum ds_err store_fail(struct store *s, int sqlite_rc);
 
+/* Run ST, a prepared and bound write that must change exactly one row (an insert from a
+ * SELECT, an update by key), and finalize it. DS_ENOTFOUND when it changed none (the key
+ * or the row it selects from does not exist), DS_EDB when more than one, else as
+ * store_fail(). */
+DS_WUR enum ds_err store_write_one(struct store *s, sqlite3_stmt *st);
+
 /* Next value of the global change counter (appointments' rev). Inside a transaction. */
 DS_WUR enum ds_err store_next_rev(struct store *s, int64_t *rev);
 

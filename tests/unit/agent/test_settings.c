@@ -79,7 +79,7 @@ START_TEST(bad_lines_are_named)
 	ck_assert_int_eq(settings_load(dir, &c, err), DS_EINVAL);
 	write_conf("just words\n");
 	ck_assert_int_eq(settings_load(dir, &c, err), DS_EINVAL);
-	write_conf("diag_level = loud\n");
+	write_conf("log_level = loud\n");
 	ck_assert_int_eq(settings_load(dir, &c, err), DS_EINVAL);
 }
 END_TEST

@@ -111,6 +111,30 @@ START_TEST(test_cached_statements_kept_and_never_evicted)
 }
 END_TEST
 
+/* store_write_one: exactly one changed row is success; none names the missing row; more
+ * than one is an error, never taken for success. */
+START_TEST(test_write_one_counts_changed_rows)
+{
+	sqlite3_stmt *st = NULL;
+
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES"
+	                                " ('o1', 'A', 10.4, 105.6), ('o2', 'B', 10.4, 105.6)"), DS_OK);
+	ck_assert_int_eq(store_prepare(&S, "UPDATE offices SET name = 'C' WHERE id = 'o1'", &st),
+	                 DS_OK);
+	ck_assert_int_eq(store_write_one(&S, st), DS_OK);
+	ck_assert_int_eq(store_prepare(&S, "UPDATE offices SET name = 'C' WHERE id = 'none'", &st),
+	                 DS_OK);
+	ck_assert_int_eq(store_write_one(&S, st), DS_ENOTFOUND);
+	ck_assert_int_eq(store_prepare(&S, "UPDATE offices SET name = 'D'", &st), DS_OK);
+	ck_assert_int_eq(store_write_one(&S, st), DS_EDB);
+	ck_assert_ptr_nonnull(strstr(S.err, "2 rows changed"));
+	ck_assert_int_eq(store_prepare(&S, "INSERT INTO offices(id, name, lat, lon)"
+	                                   " VALUES ('o1', 'dup', 0, 0)", &st), DS_OK);
+	ck_assert_int_eq(store_write_one(&S, st), DS_ECONFLICT);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM offices WHERE name = 'D'"), 2);
+}
+END_TEST
+
 START_TEST(test_newer_schema_refuses_to_open_with_message)
 {
 	char path[1024];
@@ -278,6 +302,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_new_dir_migrates_to_schema_version);
 	tcase_add_test(tc, test_migration_3_fills_latest_event_keys);
 	tcase_add_test(tc, test_cached_statements_kept_and_never_evicted);
+	tcase_add_test(tc, test_write_one_counts_changed_rows);
 	tcase_add_test(tc, test_reopen_is_idempotent_and_keeps_data_and_key);
 	tcase_add_test(tc, test_newer_schema_refuses_to_open_with_message);
 	tcase_add_test(tc, test_data_key_is_0600_and_32_bytes);
