@@ -144,7 +144,7 @@ static const char *api_refusal_code(enum ingest_refusal r, int *status)
 /* One sync job inside the open transaction, in its own savepoint. */
 static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms)
 {
-	struct auth_device dev;
+	struct store_device dev;
 	struct ingest_result res;
 	json_t *o = NULL, *arr = NULL;
 	int64_t cursor = 0;
@@ -181,7 +181,7 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 
 static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)
 {
-	struct auth_device dev;
+	struct store_device dev;
 	char secret[AUTH_SECRET_MAX + 1];
 	enum auth_refusal why;
 	enum ds_err rc;

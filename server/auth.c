@@ -56,7 +56,7 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 
 /* Marks the code used and returns its courier, or says why it cannot be used. */
 static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now_ms,
-                                  struct auth_device *dev, enum auth_refusal *why)
+                                  struct store_device *dev, enum auth_refusal *why)
 {
 	uint8_t hash[CRYPTO_SHA256_LEN];
 	char plain[AUTH_CODE_LEN + 1];
@@ -94,7 +94,7 @@ static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now
 	return rc;
 }
 
-static enum ds_err auth_insert_device(struct store *s, struct auth_device *dev, const char *name,
+static enum ds_err auth_insert_device(struct store *s, struct store_device *dev, const char *name,
                                       const char *pubkey, int64_t now_ms,
                                       char secret[AUTH_SECRET_MAX + 1])
 {
@@ -125,7 +125,7 @@ static enum ds_err auth_insert_device(struct store *s, struct auth_device *dev, 
 }
 
 enum ds_err auth_redeem(struct store *s, const char *code, const char *name, const char *pubkey,
-                        int64_t now_ms, struct auth_device *dev, char secret[AUTH_SECRET_MAX + 1],
+                        int64_t now_ms, struct store_device *dev, char secret[AUTH_SECRET_MAX + 1],
                         enum auth_refusal *why)
 {
 	enum ds_err rc;
@@ -147,7 +147,7 @@ fail:
 	return rc;
 }
 
-enum ds_err auth_check(struct store *s, const char *hdr, struct auth_device *dev)
+enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *dev)
 {
 	const char *tok, *dot;
 	uint8_t hash[CRYPTO_SHA256_LEN];
@@ -160,7 +160,7 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct auth_device *dev
 		return DS_ENOTFOUND;
 	tok = hdr + 7;
 	dot = strchr(tok, '.');
-	if (dot == NULL || (id_len = (size_t)(dot - tok)) == 0 || id_len > AUTH_DEVICE_ID_MAX ||
+	if (dot == NULL || (id_len = (size_t)(dot - tok)) == 0 || id_len > STORE_DEVICE_ID_MAX ||
 	    strlen(dot + 1) > AUTH_SECRET_MAX)
 		return DS_ENOTFOUND;
 	memcpy(dev->id, tok, id_len);

@@ -10,15 +10,6 @@
 #define AUTH_CODE_LEN 14            /* "XXXX-XXXX-XXXX" */
 #define AUTH_CODE_TTL_MS (15 * 60 * 1000)
 #define AUTH_SECRET_MAX 64          /* base64url of 32 random bytes, with room */
-#define AUTH_DEVICE_ID_MAX 24       /* "dev-" + 16 hex digits */
-
-/* What an authenticated request is allowed to act as. */
-struct auth_device {
-	char id[AUTH_DEVICE_ID_MAX + 1];
-	char courier[MODEL_ID_MAX + 1];
-	char office[MODEL_ID_MAX + 1];
-	int64_t last_seq;
-};
 
 /* Why a redemption failed, for the reply. */
 enum auth_refusal { AUTH_OK, AUTH_UNKNOWN_CODE, AUTH_CODE_USED, AUTH_CODE_EXPIRED };
@@ -31,12 +22,12 @@ DS_WUR enum ds_err auth_code_new(struct store *s, const char *courier, int64_t n
 /* Redeem CODE (case and dashes ignored): on success make a device and write OUT: DEV and
  * OUT: SECRET (shown once; only its hash is kept). *WHY says why a code was refused. */
 DS_WUR enum ds_err auth_redeem(struct store *s, const char *code, const char *name,
-                               const char *pubkey, int64_t now_ms, struct auth_device *dev,
+                               const char *pubkey, int64_t now_ms, struct store_device *dev,
                                char secret[AUTH_SECRET_MAX + 1], enum auth_refusal *why);
 
 /* Check the "Bearer DEVICE.SECRET" header HDR: DS_OK with OUT: DEV filled, DS_ENOTFOUND
  * for a missing, unknown, wrong or revoked credential. */
-DS_WUR enum ds_err auth_check(struct store *s, const char *hdr, struct auth_device *dev);
+DS_WUR enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *dev);
 
 /* Revoke DEVICE at NOW_MS. DS_ENOTFOUND when there is no such device. */
 DS_WUR enum ds_err auth_revoke(struct store *s, const char *device, int64_t now_ms);

@@ -196,7 +196,7 @@ static enum ds_err ingest_step_done(struct ingest *in, sqlite3_stmt *st)
 }
 
 /* Is this event already stored? Sets *DUP, or a conflict refusal. */
-static enum ds_err ingest_known(struct ingest *in, const struct auth_device *dev,
+static enum ds_err ingest_known(struct ingest *in, const struct store_device *dev,
                                 const struct model_event *e, const uint8_t *hash, int *dup,
                                 struct ingest_result *res)
 {
@@ -274,7 +274,7 @@ static void ingest_appt_row(sqlite3_stmt *st, struct ingest_appt *a)
 
 /* The batch's slot for E's appointment, loaded on first use; refuses an unknown one or one
  * DEV's courier may not act on (its own, or one moved away from it). */
-static enum ds_err ingest_appt_get(struct ingest *in, const struct auth_device *dev,
+static enum ds_err ingest_appt_get(struct ingest *in, const struct store_device *dev,
                                    const struct model_event *e, struct ingest_result *res,
                                    struct ingest_appt **out)
 {
@@ -340,7 +340,7 @@ static unsigned ingest_flags_for(struct ingest_appt *a, const struct model_event
 	                    e->reason != MODEL_REASON_NONE ? model_reason_name(e->reason) : NULL);
 }
 
-static enum ds_err ingest_insert(struct ingest *in, const struct auth_device *dev,
+static enum ds_err ingest_insert(struct ingest *in, const struct store_device *dev,
                                  const struct model_event *e, const struct ingest_prep *p,
                                  unsigned flags, int64_t now_ms)
 {
@@ -376,7 +376,7 @@ static enum ds_err ingest_clear_gap(struct ingest *in, const char *device, int64
  * was flagged as a gap on a guess. Settle it from what is stored, so the flags end the same
  * whatever order the events arrived in: no gap when its predecessor is here (or it is the
  * first), and its successor's gap, if any, is closed now. */
-static enum ds_err ingest_settle_gap(struct ingest *in, const struct auth_device *dev,
+static enum ds_err ingest_settle_gap(struct ingest *in, const struct store_device *dev,
                                      int64_t seq, int64_t last_seq)
 {
 	sqlite3_stmt *st = ingest_stmt(in, ST_BY_SEQ);
@@ -402,7 +402,7 @@ static enum ds_err ingest_settle_gap(struct ingest *in, const struct auth_device
  * events are the common case; only when it hits a uniqueness constraint do the lookups run
  * to tell a harmless re-send from a conflict. LAST_APPT caches the appointment check, since
  * a batch holds several acts at the same door in a row. */
-static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
+static enum ds_err ingest_one(struct ingest *in, const struct store_device *dev,
                               const struct model_event *e, const struct ingest_prep *p,
                               int64_t now_ms, int64_t *last_seq, struct ingest_result *res)
 {
@@ -443,7 +443,7 @@ static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
 	return DS_OK;
 }
 
-enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
+enum ds_err ingest_batch(struct ingest *in, const struct store_device *dev,
                          const struct wire_batch *b, const struct ingest_prep *prep,
                          int64_t now_ms, struct ingest_result *res)
 {

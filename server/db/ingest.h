@@ -5,7 +5,6 @@
 #include <stdint.h>
 
 #include "server/db/seal.h"
-#include "server/auth.h"
 #include "server/db/store.h"
 #include "wire.h"
 
@@ -47,7 +46,7 @@ void ingest_free(struct ingest *in);
 /* Store batch B (prepared as PREP) from DEV inside the caller's open transaction. On a
  * refusal nothing was meant to be kept: the caller rolls back. Returns an error only when
  * the database failed. */
-DS_WUR enum ds_err ingest_batch(struct ingest *in, const struct auth_device *dev,
+DS_WUR enum ds_err ingest_batch(struct ingest *in, const struct store_device *dev,
                                 const struct wire_batch *b, const struct ingest_prep *prep,
                                 int64_t now_ms, struct ingest_result *res);
 

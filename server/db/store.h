@@ -9,6 +9,7 @@
 
 #include "server/db/seal.h"
 #include "err.h"
+#include "model.h"
 
 #define STORE_DB_NAME "doorstep.db"
 #define STORE_KEY_NAME "data.key"
@@ -16,6 +17,16 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 #define STORE_CACHE_MAX 16  /* statements kept prepared by store_cached() */
+
+#define STORE_DEVICE_ID_MAX 24      /* "dev-" + 16 hex digits */
+
+/* An enrolled device as the database knows it: what an authenticated request may act as. */
+struct store_device {
+	char id[STORE_DEVICE_ID_MAX + 1];
+	char courier[MODEL_ID_MAX + 1];
+	char office[MODEL_ID_MAX + 1];
+	int64_t last_seq;
+};
 
 struct store {
 	sqlite3 *db;

@@ -28,7 +28,7 @@ static inline int64_t T(int h, int m)
 	return isotime_days_from_civil(2026, 11, 26) * 86400000LL + ((h * 60 + m) - 420) * 60000LL;
 }
 
-static struct auth_device dev_a, dev_b, dev_c; /* a and b are c1's, c is c2's */
+static struct store_device dev_a, dev_b, dev_c; /* a and b are c1's, c is c2's */
 
 static inline void add_appt(struct store *s, const char *code, const char *kind,
                             const char *courier, int ws_h, int we_h, int due_h, int due_m)
@@ -50,7 +50,7 @@ static inline void add_appt(struct store *s, const char *code, const char *kind,
 	sqlite3_finalize(st);
 }
 
-static inline void device(struct store *s, struct auth_device *d, const char *id,
+static inline void device(struct store *s, struct store_device *d, const char *id,
                           const char *courier)
 {
 	char sql[256];
@@ -119,7 +119,7 @@ static inline struct model_event ev(int n, int64_t seq, enum model_event_type ty
 }
 
 /* One sync: the batch in its own transaction, committed unless refused. */
-static inline enum ds_err sync_on(struct store *s, struct auth_device *d,
+static inline enum ds_err sync_on(struct store *s, struct store_device *d,
                                   struct model_event *evs, size_t n, int64_t now_ms,
                                   struct ingest_result *r)
 {
@@ -143,7 +143,7 @@ static inline enum ds_err sync_on(struct store *s, struct auth_device *d,
 	return rc;
 }
 
-static inline void sync_ok(struct auth_device *d, struct model_event *evs, size_t n,
+static inline void sync_ok(struct store_device *d, struct model_event *evs, size_t n,
                            struct ingest_result *r)
 {
 	ck_assert_int_eq(sync_on(&S, d, evs, n, T(18, 0), r), DS_OK);

@@ -24,7 +24,7 @@ static void auth_setup(void)
 }
 
 /* Enrols a device for c1: OUT DEV, SECRET. */
-static void enrol(struct auth_device *dev, char *secret)
+static void enrol(struct store_device *dev, char *secret)
 {
 	char code[AUTH_CODE_LEN + 1];
 	enum auth_refusal why = AUTH_UNKNOWN_CODE;
@@ -67,7 +67,7 @@ END_TEST
 
 START_TEST(test_redeem_good_gives_device_and_secret)
 {
-	struct auth_device dev;
+	struct store_device dev;
 	char secret[AUTH_SECRET_MAX + 1] = "";
 
 	enrol(&dev, secret);
@@ -85,7 +85,7 @@ END_TEST
 START_TEST(test_redeem_again_is_code_used)
 {
 	char code[AUTH_CODE_LEN + 1], secret[AUTH_SECRET_MAX + 1];
-	struct auth_device dev;
+	struct store_device dev;
 	enum auth_refusal why;
 
 	ck_assert_int_eq(auth_code_new(&S, "c1", NOW_MS, code), DS_OK);
@@ -100,7 +100,7 @@ END_TEST
 START_TEST(test_redeem_expired_is_code_expired)
 {
 	char code[AUTH_CODE_LEN + 1], secret[AUTH_SECRET_MAX + 1];
-	struct auth_device dev;
+	struct store_device dev;
 	enum auth_refusal why;
 
 	ck_assert_int_eq(auth_code_new(&S, "c1", NOW_MS, code), DS_OK);
@@ -122,7 +122,7 @@ START_TEST(test_redeem_unknown_code)
 	static const char *const codes[] = {"ABCD-EFGH-JKMN", "", "ABCD", "ABCD-EFGH-JKMN-PQRS",
 		"ABCD-EFGH-JKM0", "ÁBCD-EFGH-JKMN"};
 	char secret[AUTH_SECRET_MAX + 1], code[AUTH_CODE_LEN + 1];
-	struct auth_device dev;
+	struct store_device dev;
 	enum auth_refusal why;
 	size_t i;
 
@@ -142,7 +142,7 @@ END_TEST
 START_TEST(test_redeem_ignores_case_and_dashes)
 {
 	char code[AUTH_CODE_LEN + 1], typed[32], secret[AUTH_SECRET_MAX + 1];
-	struct auth_device dev;
+	struct store_device dev;
 	enum auth_refusal why;
 	size_t i, o = 0;
 
@@ -162,7 +162,7 @@ END_TEST
 
 START_TEST(test_check_good)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[256];
 
 	enrol(&dev, secret);
@@ -178,7 +178,7 @@ END_TEST
 
 START_TEST(test_check_wrong_secret)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[256];
 
 	enrol(&dev, secret);
@@ -193,7 +193,7 @@ END_TEST
 
 START_TEST(test_check_without_bearer)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[256];
 
 	enrol(&dev, secret);
@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(test_check_unknown_device)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[256];
 
 	enrol(&dev, secret);
@@ -223,7 +223,7 @@ END_TEST
 
 START_TEST(test_check_overlong)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[1024], big[512];
 
 	enrol(&dev, secret);
@@ -233,13 +233,13 @@ START_TEST(test_check_overlong)
 	ck_assert_int_eq(auth_check(&S, hdr, &got), DS_ENOTFOUND);
 	snprintf(hdr, sizeof hdr, "Bearer %s%s.%s", dev.id, big, secret); /* device id too long */
 	ck_assert_int_eq(auth_check(&S, hdr, &got), DS_ENOTFOUND);
-	ck_assert_uint_le(strlen(got.id), AUTH_DEVICE_ID_MAX);
+	ck_assert_uint_le(strlen(got.id), STORE_DEVICE_ID_MAX);
 }
 END_TEST
 
 START_TEST(test_revoke_then_check_is_enotfound)
 {
-	struct auth_device dev, got;
+	struct store_device dev, got;
 	char secret[AUTH_SECRET_MAX + 1], hdr[256];
 
 	enrol(&dev, secret);
@@ -294,7 +294,7 @@ static int table_contains(const char *table, const void *needle, size_t len)
 START_TEST(test_secret_and_code_not_stored_in_clear)
 {
 	char code[AUTH_CODE_LEN + 1], secret[AUTH_SECRET_MAX + 1], plain[16];
-	struct auth_device dev;
+	struct store_device dev;
 	enum auth_refusal why;
 	uint8_t hash[CRYPTO_SHA256_LEN];
 

@@ -195,7 +195,7 @@ static void det_run(struct store *s, const struct det_step *steps, int nsteps, c
                     char *flags, size_t len)
 {
 	struct model_event a[5], b[6];
-	struct auth_device da, db;
+	struct store_device da, db;
 	struct ingest_result r;
 	int i;
 
@@ -295,7 +295,7 @@ END_TEST
 static void gap_run(const int *seqs, char *out, size_t len)
 {
 	struct model_event e[8];
-	struct auth_device d;
+	struct store_device d;
 	struct ingest_result r;
 	struct store s2;
 	char dir2[768];
