@@ -13,11 +13,7 @@ ok()     { echo "ok - $1"; }
 not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
 check()  { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
-if "$BUILD/bin/doorstep-server" solve --help >/dev/null 2>&1; then
-	SOLVE=("$BUILD/bin/doorstep-server" solve)
-else
-	SOLVE=("$BUILD/tools/solve_cli")
-fi
+SOLVE=("$BUILD/bin/doorstep-server" solve)
 CHECK=$BUILD/tools/vrptw_check
 
 check "--help prints usage" '"${SOLVE[@]}" --help | grep -q "usage: doorstep-server solve FILE"'
