@@ -101,7 +101,7 @@ $(BUILD)/tests/route/%: $(call obj,tests/unit/route/%.c) $(LIB_ROUTE) $(LIB_SHAR
 # everything the server links.
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(shell pkg-config --libs libcurl)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(shell pkg-config --libs libcurl jansson)
 
 test-build: all $(UNIT_ALL) $(TOOLS)
 

@@ -22,10 +22,6 @@
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
-/* Jobs committed together at most. Small: the log flusher (walsync.c) carries the wait
- * for the disk, so a larger group only makes its first jobs wait for its last. Measured at
- * 64 clients (120 batches each): 8 gives 83.9k events/s, 16 82k, 64 79k, 256 76.5k. */
-#define API_JOBS_PER_TXN 8
 #define API_DECODE_NICE 5       /* decode threads yield to the writer and the loop */
 
 enum api_job_kind { JOB_SYNC, JOB_ENROLL };

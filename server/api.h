@@ -10,6 +10,11 @@
 #include "server/net/pool.h"
 #include "server/db/store.h"
 
+/* Jobs (sync batches, enrolments) committed together at most. Small: the log flusher
+ * (server/db/walsync.c) carries the wait for the disk, so a larger group only makes its
+ * first jobs wait for its last (docs/PERFORMANCE.md). */
+#define API_JOBS_PER_TXN 8
+
 struct api; /* opaque */
 
 /* Make the API over the open store S on LOOP, decoding batches on POOL (borrowed; it must
