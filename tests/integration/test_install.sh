@@ -102,12 +102,14 @@ for p in "$D"/usr/share/man/man*/*; do
 	check_eq "mandoc -T lint -W warning ${p##*/}" "" "$(cat "$T/lint.out")"
 done
 
-# documented PAGE WORD...: each WORD is a tagged item (.It Cm WORD / .It Fl -WORD ...) or at
-# least an option (Fl -WORD) in PAGE. Reports the ones missing.
+# documented PAGE WORD...: each WORD is a tagged item (.It Cm WORD / .It Fl -WORD ..., or
+# the same on the line after .It Xo) or at least an option (Fl -WORD) in PAGE. Reports the
+# ones missing.
 documented() {
 	local page=$1 missing="" w; shift
+	sed '/^\.It Xo$/{N;s/Xo\n\.//}' "$page" >"$T/page"
 	for w in "$@"; do
-		grep -qE "^\.It (Cm|Fl|Ev) $w( |$)|Fl $w( |$)" "$page" || missing="$missing $w"
+		grep -qE "^\.It (Cm|Fl|Ev) $w( |$)|Fl $w( |$)" "$T/page" || missing="$missing $w"
 	done
 	check_eq "${page##*/} documents everything the program lists" "" "$missing"
 }
