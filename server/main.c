@@ -117,13 +117,14 @@ static int cli_init(struct server *sv, int argc, char **argv)
 {
 	char path[SERVER_PATH_MAX], key[SERVER_PATH_MAX], pin[TLS_PIN_MAX], err[256];
 	FILE *f;
+	int help = wants_help(argc, argv);
 
-	if (argc != 1 || wants_help(argc, argv)) {
-		fprintf(argc == 1 ? stdout : stderr, "usage: doorstep-server [--data DIR] init\n"
+	if (argc != 1 || help) {
+		fprintf(help ? stdout : stderr, "usage: doorstep-server [--data DIR] init\n"
 		        "Creates DIR (mode 0700) with the database, a commented config file, the key\n"
 		        "that seals event bodies, and a self-signed ECDSA P-256 certificate; prints the\n"
 		        "public-key pin agents need.\n");
-		return argc == 1 ? 0 : 2;
+		return help ? 0 : 2;
 	}
 	if (mkdir(sv->dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "doorstep-server: cannot create %s: %s\n", sv->dir, strerror(errno));
@@ -300,13 +301,14 @@ static int cli_import(struct server *sv, int argc, char **argv)
 {
 	struct import_result res;
 	enum ds_err rc;
+	int help = wants_help(argc, argv);
 
-	if (argc != 2 || wants_help(argc, argv)) {
-		fprintf(argc == 2 ? stdout : stderr, "usage: doorstep-server import FILE.csv\n"
+	if (argc != 2 || help) {
+		fprintf(help ? stdout : stderr, "usage: doorstep-server import FILE.csv\n"
 		        "  UTF-8 CSV with a header: code,kind,citizen,phone,address,lat,lon,window_start,\n"
 		        "  window_end,service_min,office,due[,courier]. All rows or none are imported;\n"
 		        "  re-importing a code updates it.\n");
-		return argc == 2 ? 0 : 2;
+		return help ? 0 : 2;
 	}
 	if (server_open(sv))
 		return 1;
@@ -632,7 +634,7 @@ int main(int argc, char **argv)
 	/* SQLite's memory statistics take a global lock on every allocation, which all the
 	 * server's threads would share; nothing here reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
 		if (c == 'd') {
 			sv.dir = optarg;
 		} else if (c == 'h') {
