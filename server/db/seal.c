@@ -13,6 +13,7 @@
 #include "server/db/seal.h"
 
 struct seal {
+	OSSL_LIB_CTX *lib;
 	EVP_CIPHER *gcm;
 	EVP_MD *sha256;
 };
@@ -23,8 +24,16 @@ struct seal *seal_new(void)
 
 	if (v == NULL)
 		return NULL;
-	v->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	/* A library context of its own, checked as it is made: libcrypto 3.0 makes its default
+	 * context on first use and, when an allocation fails there, later uses a lock it never
+	 * made (a crash the allocation-failure tests found). */
+	v->lib = OSSL_LIB_CTX_new();
+	if (v->lib == NULL) {
+		free(v);
+		return NULL;
+	}
+	v->gcm = EVP_CIPHER_fetch(v->lib, "AES-256-GCM", NULL);
+	v->sha256 = EVP_MD_fetch(v->lib, "SHA256", NULL);
 	if (v->gcm == NULL || v->sha256 == NULL) {
 		seal_free(v);
 		return NULL;
@@ -38,6 +47,7 @@ void seal_free(struct seal *v)
 		return;
 	EVP_CIPHER_free(v->gcm);
 	EVP_MD_free(v->sha256);
+	OSSL_LIB_CTX_free(v->lib);
 	free(v);
 }
 
