@@ -311,6 +311,11 @@ static int cli_import(struct server *sv, int argc, char **argv)
 	if (server_open(sv))
 		return 1;
 	rc = import_csv(&sv->store, argv[1], isotime_now_ms(), import_report_line, argv[1], &res);
+	if (rc == DS_EINVAL && res.file_refused) {
+		fprintf(stderr, "doorstep-server: import refused: the file cannot be read as a UTF-8"
+		        " CSV file with a header (see the line above); nothing was imported\n");
+		return 1;
+	}
 	if (rc == DS_EINVAL) {
 		fprintf(stderr, "doorstep-server: import refused: %ld of %ld rows have problems;"
 		        " nothing was imported\n", res.bad_rows, res.rows);
