@@ -296,6 +296,25 @@ START_TEST(test_flag_names_moved_and_clock_skew_once)
 }
 END_TEST
 
+/* ---- the largest sequence number ---- */
+
+START_TEST(test_seq_at_int64_max_then_more_events_no_overflow)
+{
+	/* The wire takes any seq up to 2^63-1. The gap test compared seq with last_seq + 1,
+	 * which overflows once last_seq is that (caught by the SAN=1 build). */
+	struct model_event e[1] = {ev(1, INT64_MAX, MODEL_ARRIVE, A1, T(8, 20))};
+	struct model_event f[1] = {ev(2, 5, MODEL_ARRIVE, A2, T(9, 5))};
+	struct ingest_result r;
+
+	sync_ok(&dev_a, e, 1, &r);
+	ck_assert_int_eq(r.last_seq, INT64_MAX);
+	sync_ok(&dev_a, f, 1, &r);
+	ck_assert_int_eq(r.stored, 1);
+	ck_assert_int_eq(r.last_seq, INT64_MAX);
+	ck_assert_uint_eq(flags_of(2) & INGEST_FLAG_SEQ_GAP, INGEST_FLAG_SEQ_GAP);
+}
+END_TEST
+
 static Suite *moved_suite(void)
 {
 	Suite *s = suite_create("ingest_moved");
@@ -321,6 +340,7 @@ static Suite *moved_suite(void)
 	tcase_add_test(edge, test_recorded_at_within_the_skew_limit_not_flagged);
 	tcase_add_test(edge, test_clock_flag_survives_full_derivation);
 	tcase_add_test(edge, test_flag_names_moved_and_clock_skew_once);
+	tcase_add_test(edge, test_seq_at_int64_max_then_more_events_no_overflow);
 	suite_add_tcase(s, edge);
 	return s;
 }
