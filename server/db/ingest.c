@@ -437,6 +437,29 @@ static enum ds_err ingest_settle_gap(struct ingest *in, const struct auth_device
 	return rc;
 }
 
+/* The flags fixed when E is stored (INGEST_FLAGS_AT_STORE), given the device's LAST_SEQ
+ * and the server's clock NOW_MS; or a refusal in RES for an act on an appointment moved
+ * away from the courier, recorded once the move had reached the device. */
+static unsigned ingest_store_flags(const struct ingest_appt *a, const struct model_event *e,
+                                   int64_t last_seq, int64_t now_ms, struct ingest_result *res)
+{
+	/* seq >= 1 (the wire checks it), so seq - 1 cannot overflow where last_seq + 1 could. */
+	unsigned flags = e->seq - 1 != last_seq ? INGEST_FLAG_SEQ_GAP : 0;
+
+	if (a->moved && e->recorded_ms >= a->reached_ms) {
+		res->refusal = INGEST_FORBIDDEN;
+		snprintf(res->detail, sizeof res->detail, "event %s: appointment %s was moved to"
+		         " another courier before this act, and this device had been told",
+		         e->uuid, e->appointment);
+		return 0;
+	}
+	if (a->moved)
+		flags |= INGEST_FLAG_MOVED;
+	if (e->recorded_ms > now_ms + INGEST_CLOCK_SKEW_MS)
+		flags |= INGEST_FLAG_CLOCK_AHEAD;
+	return flags;
+}
+
 /* Handles one event: stored, duplicate, or refused. The insert comes first because new
  * events are the common case; only when it hits a uniqueness constraint do the lookups run
  * to tell a harmless re-send from a conflict. LAST_APPT caches the appointment check, since
@@ -445,26 +468,17 @@ static enum ds_err ingest_one(struct ingest *in, const struct auth_device *dev,
                               const struct model_event *e, const struct ingest_prep *p,
                               int64_t now_ms, int64_t *last_seq, struct ingest_result *res)
 {
-	/* seq >= 1 (the wire checks it), so seq - 1 cannot overflow where last_seq + 1 could. */
-	unsigned flags = e->seq - 1 != *last_seq ? INGEST_FLAG_SEQ_GAP : 0;
 	struct ingest_appt *a = NULL;
 	struct ingest_state next;
+	unsigned flags;
 	int dup = 0;
 	enum ds_err rc;
 
 	if ((rc = ingest_appt_get(in, dev, e, res, &a)) != DS_OK || res->refusal != INGEST_OK)
 		return rc;
-	if (a->moved && e->recorded_ms >= a->reached_ms) {
-		res->refusal = INGEST_FORBIDDEN;
-		snprintf(res->detail, sizeof res->detail, "event %s: appointment %s was moved to"
-		         " another courier before this act, and this device had been told",
-		         e->uuid, e->appointment);
+	flags = ingest_store_flags(a, e, *last_seq, now_ms, res);
+	if (res->refusal != INGEST_OK)
 		return DS_OK;
-	}
-	if (a->moved)
-		flags |= INGEST_FLAG_MOVED;
-	if (e->recorded_ms > now_ms + INGEST_CLOCK_SKEW_MS)
-		flags |= INGEST_FLAG_CLOCK_AHEAD;
 	flags |= ingest_flags_for(a, e, &next);
 	if ((rc = ingest_insert(in, dev, e, p, flags, now_ms)) != DS_OK)
 		return rc;
