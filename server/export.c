@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "isotime.h"
+#include "server/csvcell.h"
 #include "server/export.h"
 #include "server/db/ingest.h"
 
@@ -46,29 +47,21 @@ static const char *const export_csv_cols[] = {"uuid", "device", "courier", "appo
 	"fee_vnd", "reason", "note", "recipient", "relation", "id_last4", "signature_sha256",
 	"photo_sha256", NULL};
 
-/* Writes V as one RFC 4180 field. */
+/* Writes V as one RFC 4180 field: strings as text cells (a formula start neutralised),
+ * numbers and the flags array as JSON writes them, so a negative number stays a number. */
 static void export_csv_field(FILE *out, const json_t *v)
 {
 	char *text = NULL;
-	const char *s = "";
-	size_t i;
 
-	if (json_is_string(v))
-		s = json_string_value(v);
-	else if (v != NULL)
-		s = text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12));
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
-	} else {
-		fputc('"', out);
-		for (i = 0; s[i]; i++) {
-			if (s[i] == '"')
-				fputc('"', out);
-			fputc(s[i], out);
-		}
-		fputc('"', out);
+	if (json_is_string(v)) {
+		csvcell_text(out, json_string_value(v));
+	} else if (v != NULL) {
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12));
+		/* Numbers need no quoting; the flags array (["far"]) holds commas and quotes. */
+		if (text != NULL && !json_is_number(v))
+			csvcell_text(out, text);
+		else if (text != NULL)
+			fputs(text, out);
 	}
 	free(text);
 }

@@ -14,6 +14,7 @@
 #include "geo.h"
 #include "isotime.h"
 #include "model.h"
+#include "server/csvcell.h"
 #include "server/import.h"
 #include "server/db/ingest.h"
 #include "text.h"
@@ -47,6 +48,7 @@ struct import_ctx {
 	char *cur[IMPORT_MAX_FIELDS];  /* fields of the record being read */
 	int ncur;
 	long line, rec_line;           /* current physical line; where the record began */
+	long done_line;                /* the line on which the last complete record ended */
 	struct import_row *rows;
 	long nrows, cap;
 	long bad_rows;
@@ -162,6 +164,34 @@ static int import_phone_ok(const char *s)
 	return digits >= 8 && digits <= 15;
 }
 
+/* A name for the first character of a formula start, for a message. */
+static const char *import_char_name(char ch)
+{
+	switch (ch) {
+	case '\t': return "a tab";
+	case '\r': return "a carriage return";
+	case '=': return "\"=\"";
+	case '+': return "\"+\"";
+	case '-': return "\"-\"";
+	default: return "\"@\"";
+	}
+}
+
+/* The free-text columns must not start like a formula: they come out again in CSV files
+ * (exports, reports) that spreadsheets open. The other columns are checked by their own
+ * grammar (codes, numbers, times, ids), and numbers may be negative. */
+static void import_check_formulas(struct import_ctx *c, struct import_row *r)
+{
+	static const int text_cols[] = {C_CITIZEN, C_ADDRESS};
+	size_t i;
+
+	for (i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
+		if (csvcell_is_formula(r->f[text_cols[i]]))
+			import_problem(c, r->line, "column %s starts with %s, which a spreadsheet would"
+			               " run as a formula", import_columns[text_cols[i]],
+			               import_char_name(r->f[text_cols[i]][0]));
+}
+
 /* Checks the text columns of R; reports each problem. */
 static void import_check_text(struct import_ctx *c, struct import_row *r)
 {
@@ -185,6 +215,7 @@ static void import_check_text(struct import_ctx *c, struct import_row *r)
 		import_problem(c, r->line, "%s", "address is empty or too long");
 	if (r->f[C_OFFICE][0] == '\0')
 		import_problem(c, r->line, "%s", "office is empty");
+	import_check_formulas(c, r);
 }
 
 static void import_check_numbers(struct import_ctx *c, struct import_row *r)
@@ -257,6 +288,7 @@ done:
 		r->bad = c->row_bad;
 	import_free_cur(c);
 	c->row_bad = 0;
+	c->done_line = c->line;
 }
 
 /* Reads PATH whole (at most IMPORT_MAX_BYTES). Caller frees *BUF. */
@@ -287,6 +319,42 @@ fail:
 	return rc;
 }
 
+/* The first byte of LINE (LEN bytes) that is not UTF-8, counted from 1; 0 when all is. A
+ * character is at most 4 bytes, so a step that no length up to 4 makes valid is the bad one. */
+static size_t import_bad_utf8_at(const char *line, size_t len)
+{
+	size_t p = 0, n;
+
+	while (p < len) {
+		for (n = 1; n <= 4 && p + n <= len && !text_valid_utf8(line + p, n); n++)
+			;
+		if (n > 4 || p + n > len)
+			return p + 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* Reports the first line of BUF that is not UTF-8, with the byte; 1 when there is one. */
+static int import_check_utf8(struct import_ctx *c, const char *buf, size_t len)
+{
+	size_t i = 0, j, at;
+	long line = 0;
+
+	while (i < len) {
+		line++;
+		for (j = i; j < len && buf[j] != '\n'; j++)
+			;
+		if ((at = import_bad_utf8_at(buf + i, j - i)) != 0) {
+			import_problem(c, line, "not UTF-8 text at byte %zu of the line; save the file"
+			               " as UTF-8 (CSV UTF-8 in a spreadsheet)", at);
+			return 1;
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
 /* Feeds BUF to libcsv one physical line at a time, counting lines. */
 static int import_parse(struct import_ctx *c, const char *buf, size_t len)
 {
@@ -308,10 +376,22 @@ static int import_parse(struct import_ctx *c, const char *buf, size_t len)
 			ok = 0;
 		i = j;
 	}
-	if (ok && !c->fatal && csv_fini(&p, import_field_cb, import_record_cb, c) != 0)
+	/* Strict mode fails on a stray quote: inside an unquoted field, or one closing a quoted
+	 * field that something other than a comma or a line end follows. A quote left open on
+	 * an earlier line swallows the lines up to the next quote, so say where that began. */
+	if (!ok && c->done_line + 1 < c->line)
+		import_problem(c, c->line, "CSV syntax error: a stray quote (the record starting on"
+		               " line %ld has an unclosed or stray quote)", c->done_line + 1);
+	else if (!ok)
+		import_problem(c, c->line, "CSV syntax error: a stray quote (quote a field whole,"
+		               " and double the quotes inside it)");
+	/* In strict mode the end of the file fails only inside quotes: the quote opened in the
+	 * record the last complete one was followed by, and took every line after it. */
+	if (ok && !c->fatal && csv_fini(&p, import_field_cb, import_record_cb, c) != 0) {
 		ok = 0;
-	if (!ok)
-		import_problem(c, c->line, "CSV syntax error: %s", csv_strerror(csv_error(&p)));
+		import_problem(c, c->done_line + 1, "CSV syntax error: a quoted field in the record"
+		               " starting on this line is never closed (the file ends inside it)");
+	}
 	csv_free(&p);
 	return ok;
 }
@@ -503,16 +583,16 @@ enum ds_err import_csv(struct store *s, const char *path, int64_t now_ms,
 		goto fail;
 	}
 	rc = DS_EINVAL;
-	if (!text_valid_utf8(buf, len)) {
-		report(ctx, 0, "the file is not UTF-8 text");
+	res->file_refused = 1;
+	if (!text_valid_utf8(buf, len) && import_check_utf8(&c, buf, len))
 		goto fail;
-	}
 	if (!import_parse(&c, buf, len) || c.fatal)
 		goto fail;
 	if (!c.header_done) {
 		report(ctx, 0, "the file is empty: a header row is required");
 		goto fail;
 	}
+	res->file_refused = 0;
 	import_check_refs(&c);
 	res->rows = c.nrows;
 	res->bad_rows = c.bad_rows;

@@ -18,6 +18,7 @@ struct import_result {
 	long inserted;   /* new appointments */
 	long updated;    /* existing codes updated */
 	long bad_rows;   /* rows with at least one problem */
+	int file_refused; /* the file as a whole could not be read: not UTF-8, not CSV, no header */
 };
 
 /* Check every row of the CSV at PATH and, only if all are good, upsert them in one

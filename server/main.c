@@ -2,6 +2,7 @@
  * is logged and how the program exits; the work is done in the modules. Exit codes:
  * 0 success, 1 failure (bad input, refused, database), 2 bad usage. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <math.h>
@@ -113,6 +114,42 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Makes DIR, or takes an existing folder of this user's and makes it private (0700): it
+ * will hold the data key and the citizens' data. A symbolic link, a file, or a folder of
+ * another user is refused. Returns 0, or 1 after saying why. */
+static int init_dir(const char *dir)
+{
+	struct stat st;
+	int fd, rc = 1;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "doorstep-server: cannot create %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "doorstep-server: %s is not a folder (or is a symbolic link): %s\n",
+		        dir, strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid()) {
+		fprintf(stderr, "doorstep-server: %s belongs to another user: refused\n", dir);
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		if (fchmod(fd, 0700) != 0) {
+			fprintf(stderr, "doorstep-server: cannot make %s private: %s\n", dir,
+			        strerror(errno));
+			goto out;
+		}
+		printf("%s was mode %04o: set to 0700\n", dir, (unsigned)(st.st_mode & 07777));
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 static int cli_init(struct server *sv, int argc, char **argv)
 {
 	char path[SERVER_PATH_MAX], key[SERVER_PATH_MAX], pin[TLS_PIN_MAX], err[256];
@@ -121,15 +158,13 @@ static int cli_init(struct server *sv, int argc, char **argv)
 
 	if (argc != 1 || help) {
 		fprintf(help ? stdout : stderr, "usage: doorstep-server [--data DIR] init\n"
-		        "Creates DIR (mode 0700) with the database, a commented config file, the key\n"
-		        "that seals event bodies, and a self-signed ECDSA P-256 certificate; prints the\n"
-		        "public-key pin agents need.\n");
+		        "Creates DIR (mode 0700; an existing folder of yours is made 0700) with the\n"
+		        "database, a commented config file, the key that seals event bodies, and a\n"
+		        "self-signed ECDSA P-256 certificate; prints the public-key pin agents need.\n");
 		return help ? 0 : 2;
 	}
-	if (mkdir(sv->dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "doorstep-server: cannot create %s: %s\n", sv->dir, strerror(errno));
+	if (init_dir(sv->dir) != 0)
 		return 1;
-	}
 	server_path(sv, STORE_DB_NAME, path);
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "doorstep-server: %s is already initialised\n", sv->dir);
@@ -313,6 +348,11 @@ static int cli_import(struct server *sv, int argc, char **argv)
 	if (server_open(sv))
 		return 1;
 	rc = import_csv(&sv->store, argv[1], isotime_now_ms(), import_report_line, argv[1], &res);
+	if (rc == DS_EINVAL && res.file_refused) {
+		fprintf(stderr, "doorstep-server: import refused: the file cannot be read as a UTF-8"
+		        " CSV file with a header (see the line above); nothing was imported\n");
+		return 1;
+	}
 	if (rc == DS_EINVAL) {
 		fprintf(stderr, "doorstep-server: import refused: %ld of %ld rows have problems;"
 		        " nothing was imported\n", res.bad_rows, res.rows);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "server/csvcell.h"
 #include "server/report.h"
 
 #define REPORT_MAX_OFFICES 1000
@@ -180,7 +181,8 @@ static void report_csv_row(FILE *out, const struct report_row *r)
 {
 	int k;
 
-	fprintf(out, "%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.2f", r->office, r->booked,
+	csvcell_text(out, r->office);
+	fprintf(out, ",%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.2f", r->booked,
 	        r->collects, r->delivers, r->collected, r->delivered, r->on_time, r->late_window,
 	        r->late_due, r->visits_failed, r->pending, r->overdue,
 	        report_pct(r->on_time, r->collected + r->delivered));

@@ -15,20 +15,38 @@
 #define INGEST_BODY_MAX 8192 /* canonical event text; events are well under 2 KiB */
 
 enum {
-	ST_BY_UUID, ST_BY_SEQ, ST_APPT, ST_MOVED, ST_INSERT, ST_DEVICE, ST_EVENTS_OF, ST_SET_FLAGS,
-	ST_SET_STATE, ST_CLEAR_GAP, ST_COUNT
+	ST_BY_UUID, ST_BY_SEQ, ST_APPT, ST_MOVED, ST_INSERT, ST_MOVE_ACKS, ST_DEVICE, ST_EVENTS_OF,
+	ST_SET_FLAGS, ST_SET_STATE, ST_CLEAR_GAP, ST_COUNT
 };
+
+/* Flags fixed when an event is stored, from what only that moment knows (the device's
+ * sequence so far, who owned the appointment, the server's clock); a derivation keeps them. */
+#define INGEST_FLAGS_AT_STORE (INGEST_FLAG_SEQ_GAP | INGEST_FLAG_MOVED | INGEST_FLAG_CLOCK_AHEAD)
 
 static const char *const ingest_sql[ST_COUNT] = {
 	[ST_BY_UUID] = "SELECT content_hash, device_id FROM events WHERE uuid = ?",
 	[ST_BY_SEQ] = "SELECT uuid FROM events WHERE device_id = ? AND seq = ?",
 	[ST_APPT] = "SELECT courier_id, kind, window_end_ms, due_ms, status, done_ms, fail_reason,"
 	            " last_event_ms, last_event_uuid FROM appointments WHERE code = ?1",
-	[ST_MOVED] = "SELECT 1 FROM appointment_moves WHERE courier_id = ? AND code = ?",
+	/* The move of CODE away from the courier, and when it reached the device, if it has. */
+	[ST_MOVED] = "SELECT k.acked_ms FROM appointment_moves m LEFT JOIN move_acks k"
+	             " ON k.device_id = ?1 AND k.code = m.code AND k.rev = m.rev"
+	             " WHERE m.courier_id = ?2 AND m.code = ?3",
 	[ST_INSERT] = "INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
 	              " reason, recorded_ms, received_ms, content_hash, body, server_flags)"
 	              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-	[ST_DEVICE] = "UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?",
+	/* The moves a device's cursor passes for the first time have reached it now. The
+	 * cursor is the device's word: one past the server's counter acknowledges nothing ahead. */
+	[ST_MOVE_ACKS] = "INSERT INTO move_acks(device_id, code, rev, acked_ms)"
+	                 " SELECT ?1, m.code, m.rev, ?4 FROM appointment_moves m"
+	                 " WHERE m.courier_id = ?2"
+	                 " AND m.rev > (SELECT pulled_rev FROM devices WHERE id = ?1)"
+	                 " AND m.rev <= min(?3, (SELECT value FROM counters WHERE name = 'rev'))"
+	                 " ON CONFLICT(device_id, code) DO UPDATE SET rev = excluded.rev,"
+	                 " acked_ms = excluded.acked_ms WHERE excluded.rev > move_acks.rev",
+	[ST_DEVICE] = "UPDATE devices SET last_seq = max(last_seq, ?1), last_seen_ms = ?2,"
+	              " pulled_rev = max(pulled_rev, min(?4, (SELECT value FROM counters"
+	              " WHERE name = 'rev'))) WHERE id = ?3",
 	[ST_EVENTS_OF] = "SELECT e.id, e.type, e.recorded_ms, e.reason, e.server_flags, a.kind,"
 	                 " a.window_end_ms, a.due_ms, e.uuid FROM events e JOIN appointments a"
 	                 " ON a.code = e.appointment WHERE e.appointment = ?"
@@ -96,6 +114,8 @@ struct ingest_appt {
 	int64_t last_ms;                 /* latest stored event, by (recorded_ms, uuid) */
 	char last_uuid[MODEL_UUID_LEN + 1];
 	int full, dirty;
+	int moved;                       /* moved away from the device's courier */
+	int64_t reached_ms;              /* when that move reached the device; INT64_MAX: not yet */
 };
 
 struct ingest {
@@ -272,8 +292,36 @@ static void ingest_appt_row(sqlite3_stmt *st, struct ingest_appt *a)
 	ingest_text(st, 8, a->last_uuid, sizeof a->last_uuid);
 }
 
+/* A code that does not exist and another courier's get the same refusal, word for word,
+ * so a device cannot learn which codes exist by trying them. */
+static void ingest_refuse_unknown(const struct model_event *e, struct ingest_result *res)
+{
+	res->refusal = INGEST_UNKNOWN_APPT;
+	snprintf(res->detail, sizeof res->detail,
+	         "event %s: appointment %s is not one of this courier's", e->uuid, e->appointment);
+}
+
+/* Fills A's moved and reached_ms: was A moved away from DEV's courier, and when did that
+ * move reach DEV (the first accepted sync whose cursor passed it)? */
+static enum ds_err ingest_moved(struct ingest *in, const struct store_device *dev,
+                                struct ingest_appt *a)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_MOVED);
+	int rc;
+
+	sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev->courier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	a->moved = rc == SQLITE_ROW;
+	a->reached_ms = a->moved && sqlite3_column_type(st, 0) != SQLITE_NULL ?
+	                sqlite3_column_int64(st, 0) : INT64_MAX;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DS_OK : store_fail(in->s, rc);
+}
+
 /* The batch's slot for E's appointment, loaded on first use; refuses an unknown one or one
- * DEV's courier may not act on (its own, or one moved away from it). */
+ * DEV's courier may not act on (neither its own nor one moved away from it). */
 static enum ds_err ingest_appt_get(struct ingest *in, const struct store_device *dev,
                                    const struct model_event *e, struct ingest_result *res,
                                    struct ingest_appt **out)
@@ -298,25 +346,16 @@ static enum ds_err ingest_appt_get(struct ingest *in, const struct store_device 
 		ingest_appt_row(st, a);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
-		res->refusal = INGEST_UNKNOWN_APPT;
-		snprintf(res->detail, sizeof res->detail, "event %s: unknown appointment %s", e->uuid,
-		         e->appointment);
+		ingest_refuse_unknown(e, res);
 		return DS_OK;
 	}
 	if (rc != SQLITE_ROW)
 		return store_fail(in->s, rc);
-	if (strcmp(a->courier, dev->courier) != 0) {
-		st = ingest_stmt(in, ST_MOVED);
-		sqlite3_bind_text(st, 1, dev->courier, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, e->appointment, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW) {
-			res->refusal = INGEST_FORBIDDEN;
-			snprintf(res->detail, sizeof res->detail,
-			         "event %s: appointment %s is not this courier's", e->uuid, e->appointment);
-			return DS_OK;
-		}
+	if (strcmp(a->courier, dev->courier) != 0 &&
+	    ((rc = ingest_moved(in, dev, a)) != DS_OK || !a->moved)) {
+		if (rc == DS_OK)
+			ingest_refuse_unknown(e, res);
+		return rc;
 	}
 	in->n_appts++;
 	*out = a;
@@ -398,6 +437,29 @@ static enum ds_err ingest_settle_gap(struct ingest *in, const struct store_devic
 	return rc;
 }
 
+/* The flags fixed when E is stored (INGEST_FLAGS_AT_STORE), given the device's LAST_SEQ
+ * and the server's clock NOW_MS; or a refusal in RES for an act on an appointment moved
+ * away from the courier, recorded once the move had reached the device. */
+static unsigned ingest_store_flags(const struct ingest_appt *a, const struct model_event *e,
+                                   int64_t last_seq, int64_t now_ms, struct ingest_result *res)
+{
+	/* seq >= 1 (the wire checks it), so seq - 1 cannot overflow where last_seq + 1 could. */
+	unsigned flags = e->seq - 1 != last_seq ? INGEST_FLAG_SEQ_GAP : 0;
+
+	if (a->moved && e->recorded_ms >= a->reached_ms) {
+		res->refusal = INGEST_FORBIDDEN;
+		snprintf(res->detail, sizeof res->detail, "event %s: appointment %s was moved to"
+		         " another courier before this act, and this device had been told",
+		         e->uuid, e->appointment);
+		return 0;
+	}
+	if (a->moved)
+		flags |= INGEST_FLAG_MOVED;
+	if (e->recorded_ms > now_ms + INGEST_CLOCK_SKEW_MS)
+		flags |= INGEST_FLAG_CLOCK_AHEAD;
+	return flags;
+}
+
 /* Handles one event: stored, duplicate, or refused. The insert comes first because new
  * events are the common case; only when it hits a uniqueness constraint do the lookups run
  * to tell a harmless re-send from a conflict. LAST_APPT caches the appointment check, since
@@ -406,14 +468,17 @@ static enum ds_err ingest_one(struct ingest *in, const struct store_device *dev,
                               const struct model_event *e, const struct ingest_prep *p,
                               int64_t now_ms, int64_t *last_seq, struct ingest_result *res)
 {
-	unsigned flags = e->seq != *last_seq + 1 ? INGEST_FLAG_SEQ_GAP : 0;
 	struct ingest_appt *a = NULL;
 	struct ingest_state next;
+	unsigned flags;
 	int dup = 0;
 	enum ds_err rc;
 
 	if ((rc = ingest_appt_get(in, dev, e, res, &a)) != DS_OK || res->refusal != INGEST_OK)
 		return rc;
+	flags = ingest_store_flags(a, e, *last_seq, now_ms, res);
+	if (res->refusal != INGEST_OK)
+		return DS_OK;
 	flags |= ingest_flags_for(a, e, &next);
 	if ((rc = ingest_insert(in, dev, e, p, flags, now_ms)) != DS_OK)
 		return rc;
@@ -443,6 +508,19 @@ static enum ds_err ingest_one(struct ingest *in, const struct store_device *dev,
 	return DS_OK;
 }
 
+/* Notes that the moves away from DEV's courier up to CURSOR have reached DEV at NOW_MS. */
+static enum ds_err ingest_move_acks(struct ingest *in, const struct store_device *dev,
+                                    int64_t cursor, int64_t now_ms)
+{
+	sqlite3_stmt *st = ingest_stmt(in, ST_MOVE_ACKS);
+
+	sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev->courier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cursor);
+	sqlite3_bind_int64(st, 4, now_ms);
+	return ingest_step_done(in, st);
+}
+
 enum ds_err ingest_batch(struct ingest *in, const struct store_device *dev,
                          const struct wire_batch *b, const struct ingest_prep *prep,
                          int64_t now_ms, struct ingest_result *res)
@@ -459,10 +537,15 @@ enum ds_err ingest_batch(struct ingest *in, const struct store_device *dev,
 		    res->refusal != INGEST_OK)
 			return rc;
 	res->last_seq = last_seq;
+	/* Only now, once the whole batch is accepted: its own events are judged by moves that
+	 * reached the device before it, and a refused batch leaves no trace to judge a retry by. */
+	if (b->cursor > 0 && (rc = ingest_move_acks(in, dev, b->cursor, now_ms)) != DS_OK)
+		return rc;
 	st = ingest_stmt(in, ST_DEVICE);
 	sqlite3_bind_int64(st, 1, last_seq);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_text(st, 3, dev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, b->cursor);
 	if ((rc = ingest_step_done(in, st)) != DS_OK || res->stored == 0)
 		return rc;
 	/* One new revision for the whole batch; each touched appointment saved once. */
@@ -519,7 +602,7 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 		a.due_ms = sqlite3_column_int64(st, 7);
 		f = ingest_apply(&a, (const char *)sqlite3_column_text(st, 1),
 		                 sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
-		f |= old & INGEST_FLAG_SEQ_GAP;
+		f |= old & INGEST_FLAGS_AT_STORE;
 		/* Rows come in (recorded_ms, uuid) order: the last one is the latest event. */
 		last_ms = sqlite3_column_int64(st, 2);
 		ingest_text(st, 8, last_uuid, sizeof last_uuid);
@@ -549,11 +632,20 @@ void ingest_flag_names(unsigned flags, json_t *a)
 		{MODEL_FLAG_FAR, "far"}, {MODEL_FLAG_POOR_ACCURACY, "poor_accuracy"},
 		{MODEL_FLAG_CLOCK_SKEW, "clock_skew"}, {INGEST_FLAG_SEQ_GAP, "seq_gap"},
 		{INGEST_FLAG_LATE_WINDOW, "late_window"}, {INGEST_FLAG_LATE_DUE, "late_due"},
-		{INGEST_FLAG_CONTRADICTORY, "contradictory"},
+		{INGEST_FLAG_CONTRADICTORY, "contradictory"}, {INGEST_FLAG_MOVED, "moved"},
+		{INGEST_FLAG_CLOCK_AHEAD, "clock_skew"},
 	};
-	size_t i;
+	size_t i, k;
+	int seen;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (flags & names[i].bit)
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		/* The server's clock_skew may meet the device's own in the array: name it once. */
+		for (k = 0, seen = 0; k < json_array_size(a) && !seen; k++)
+			seen = json_is_string(json_array_get(a, k)) &&
+			       strcmp(json_string_value(json_array_get(a, k)), names[i].name) == 0;
+		if (!seen)
 			json_array_append_new(a, json_string(names[i].name));
+	}
 }

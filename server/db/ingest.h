@@ -13,6 +13,12 @@
 #define INGEST_FLAG_LATE_WINDOW   0x200u /* recorded after the booked window ended */
 #define INGEST_FLAG_LATE_DUE      0x400u /* recorded after the legal due time */
 #define INGEST_FLAG_CONTRADICTORY 0x800u /* wrong kind of act, or an act after a final one */
+#define INGEST_FLAG_MOVED         0x1000u /* by a former courier, before the move reached it */
+#define INGEST_FLAG_CLOCK_AHEAD   0x2000u /* recorded_at later than received + the skew limit */
+
+/* How far a device's recorded_at may run ahead of the server's clock unflagged: the
+ * protocol's clock_skew limit between two clocks (docs/PROTOCOL.md). */
+#define INGEST_CLOCK_SKEW_MS (5 * 60 * 1000)
 
 enum ingest_refusal { INGEST_OK, INGEST_CONFLICT, INGEST_FORBIDDEN, INGEST_UNKNOWN_APPT };
 

@@ -69,6 +69,14 @@ static const char *const store_migrations[] = {
 	"UPDATE appointments SET (last_event_ms, last_event_uuid) = (SELECT e.recorded_ms, e.uuid"
 	" FROM events e WHERE e.appointment = appointments.code"
 	" ORDER BY e.recorded_ms DESC, e.uuid DESC LIMIT 1);",
+	/* 3 -> 4: when a move reached each device (docs/PROTOCOL.md, moved appointments): the
+	 * highest cursor a device has synced with, and per device and moved code the revision
+	 * of the move it has seen and when the server learnt so. */
+	"ALTER TABLE devices ADD COLUMN pulled_rev INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE move_acks("
+	" device_id TEXT NOT NULL, code TEXT NOT NULL, rev INTEGER NOT NULL,"
+	" acked_ms INTEGER NOT NULL, PRIMARY KEY (device_id, code));"
+	"CREATE INDEX appointment_moves_courier_rev ON appointment_moves(courier_id, rev);",
 };
 
 #define STORE_MIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -46,7 +46,14 @@ bad_case "unknown office" 3 "office \"zz\" does not exist" "$R,collect,A,0912000
 bad_case "unknown courier" 3 "courier \"c9\"" "$R,collect,A,0912000111,addr,10.46,105.63,$W,10,cl,2026-12-04T17:00:00+07:00,c9"
 bad_case "too few fields" 3 "fields" "$R,collect,A"
 bad_case "code twice in the file" 3 "appears twice" "$GOOD"
-bad_case "unterminated quote" 3 "CSV syntax" "$R,collect,\"A,0912000111"
+bad_case "unterminated quote" 3 "CSV syntax.*never closed" "$R,collect,\"A,0912000111"
+bad_case "citizen starting like a formula" 3 "citizen starts with \"=\"" "$R,collect,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",0912000111,addr,10.46,105.63,$W,10,cl,2026-12-04T17:00:00+07:00,c1"
+bad_case "address starting like a formula" 3 "address starts with \"@\"" "$R,collect,A,0912000111,@SUM(A1),10.46,105.63,$W,10,cl,2026-12-04T17:00:00+07:00,c1"
+# A file that cannot be read as CSV names its line, and the summary does not count rows.
+printf '%s\n%s\n%s\n%s\n' "$HDR" "$GOOD" "$R,collect,\"A,0912000111" "$GOOD" >"$T/open.csv"
+srv import "$T/open.csv" 2>"$T/open.err"
+check "unclosed quote: the line where its record began" grep -q 'open.csv:4: .*starting on line 3' "$T/open.err"
+check "unclosed quote: no \"0 of 0 rows\" summary" bash -c "! grep -q 'of [0-9]* rows' '$T/open.err'"
 
 # Header problems and non-UTF-8 text.
 printf 'code,kind,citizen\n' >"$T/h.csv"
@@ -54,6 +61,9 @@ check "missing header columns refused" bash -c "! '$SERVER' --data '$T/data' imp
 srv import "$T/h.csv" 2>"$T/h.err"; check "header problem names the column" grep -q 'lacks the column "phone"' "$T/h.err"
 printf '%s\n%s\n' "$HDR" "$GOOD" | sed 's/Ngô/Ng\xf4/' >"$T/latin1.csv"
 check "non-UTF-8 file refused" bash -c "! '$SERVER' --data '$T/data' import '$T/latin1.csv' 2>/dev/null"
+srv import "$T/latin1.csv" 2>"$T/latin1.err"
+check "non-UTF-8: the line and byte named" grep -q 'latin1.csv:2: not UTF-8 text at byte 36' "$T/latin1.err"
+check "non-UTF-8: no \"0 of 0 rows\" summary" bash -c "! grep -q '0 of 0 rows' '$T/latin1.err'"
 : >"$T/empty.csv"
 check "empty file refused" bash -c "! '$SERVER' --data '$T/data' import '$T/empty.csv' 2>/dev/null"
 check "missing file refused" bash -c "! '$SERVER' --data '$T/data' import '$T/nope.csv' 2>/dev/null"

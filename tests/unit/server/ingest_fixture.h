@@ -118,12 +118,13 @@ static inline struct model_event ev(int n, int64_t seq, enum model_event_type ty
 	return e;
 }
 
-/* One sync: the batch in its own transaction, committed unless refused. */
-static inline enum ds_err sync_on(struct store *s, struct store_device *d,
-                                  struct model_event *evs, size_t n, int64_t now_ms,
-                                  struct ingest_result *r)
+/* One sync with the device's pull CURSOR: the batch in its own transaction, committed
+ * unless refused. */
+static inline enum ds_err sync_cursor(struct store *s, struct store_device *d,
+                                      struct model_event *evs, size_t n, int64_t cursor,
+                                      int64_t now_ms, struct ingest_result *r)
 {
-	struct wire_batch b = {.cursor = 0, .count = n, .events = evs};
+	struct wire_batch b = {.cursor = cursor, .count = n, .events = evs};
 	struct ingest *in = ingest_new(s);
 	struct ingest_prep *prep = NULL;
 	enum ds_err rc;
@@ -141,6 +142,14 @@ static inline enum ds_err sync_on(struct store *s, struct store_device *d,
 	}
 	ingest_free(in);
 	return rc;
+}
+
+/* One sync from a device that has pulled nothing yet (cursor 0). */
+static inline enum ds_err sync_on(struct store *s, struct store_device *d,
+                                  struct model_event *evs, size_t n, int64_t now_ms,
+                                  struct ingest_result *r)
+{
+	return sync_cursor(s, d, evs, n, 0, now_ms, r);
 }
 
 static inline void sync_ok(struct store_device *d, struct model_event *evs, size_t n,

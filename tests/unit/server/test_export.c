@@ -283,6 +283,36 @@ START_TEST(test_csv_header_one_row_per_event_rfc4180)
 }
 END_TEST
 
+/* Regression (issue 15, finding 4): a device's free text came out as typed, so a
+ * spreadsheet opening the export would run it as a formula. */
+START_TEST(test_csv_text_formula_neutralised_numbers_kept)
+{
+	struct model_event d = E[2], f = E[1];
+	struct csv_rows r;
+	char *text;
+
+	uuid_of(4, d.uuid);
+	d.seq = 5;
+	d.gps.lon = -105.5; /* a number column: stays a number */
+	snprintf(d.recipient, sizeof d.recipient, "=HYPERLINK(\"http://evil.example\",\"x\")");
+	put(&d, S.key, "dev-a", T2, 0);
+	uuid_of(5, f.uuid);
+	f.seq = 6;
+	snprintf(f.note, sizeof f.note, "+cmd|'/C calc'!A0");
+	put(&f, S.key, "dev-a", T2, 0);
+	text = run(EXPORT_CSV, 0, DS_OK);
+	parse_csv(text, &r);
+	ck_assert_int_eq(r.nrec, 6);
+	ck_assert_str_eq(r.fields[4][col(&r, "recipient")],
+	                 "'=HYPERLINK(\"http://evil.example\",\"x\")");
+	ck_assert_str_eq(r.fields[5][col(&r, "note")], "'+cmd|'/C calc'!A0");
+	ck_assert_ptr_null(strstr(text, ",=HYPERLINK"));
+	ck_assert_ptr_null(strstr(text, ",+cmd"));
+	ck_assert_ptr_nonnull(strstr(text, ",-105.5,"));
+	free(text);
+}
+END_TEST
+
 START_TEST(test_csv_gps_columns_named_as_protocol)
 {
 	/* Regression: the header said gps.lat where docs/PROTOCOL.md says gps_lat. */
@@ -411,6 +441,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, test_json_has_protocol_members);
 	tcase_add_test(tc, test_csv_header_one_row_per_event_rfc4180);
 	tcase_add_test(tc, test_csv_gps_columns_named_as_protocol);
+	tcase_add_test(tc, test_csv_text_formula_neutralised_numbers_kept);
 	tcase_add_test(tc, test_geojson_feature_collection_of_positioned_events);
 	tcase_add_test(tc, test_since_filters_by_received_time);
 	tcase_add_test(tc, test_body_sealed_with_another_key_is_ecrypto);

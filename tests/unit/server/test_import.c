@@ -373,7 +373,7 @@ START_TEST(test_not_utf8)
 	struct import_result res;
 
 	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
-	ck_assert(has_problem(0, "UTF-8"));
+	ck_assert(has_problem(2, "UTF-8"));
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
 }
 END_TEST
@@ -388,6 +388,98 @@ START_TEST(test_csv_syntax_error_reported)
 	print_problems();
 	ck_assert(has_problem(3, "CSV"));
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+/* Regression (issue 15, finding 4): names and addresses starting with a formula character
+ * were imported, to come out of CSV files a spreadsheet runs. Each is refused with its line
+ * and column; numbers may still be negative. */
+START_TEST(test_formula_start_in_text_column_refused_with_line_and_column)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0002,deliver,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\","
+		"0912345678,A,10.47,105.64,2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,"
+		"2026-11-26T17:00:00+07:00,c1\n"
+		"H15.50.05.13-261126-0003,deliver,An,0912345678,@SUM(A1),10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n"
+		"H15.50.05.13-261126-0004,deliver,\"\tAn\",0912345678,\"+1, -2\",10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "citizen"));
+	ck_assert(has_problem(3, "formula"));
+	ck_assert(has_problem(4, "address"));
+	ck_assert(has_problem(5, "citizen"));
+	ck_assert(has_problem(5, "address"));
+	ck_assert(!has_problem(2, "formula"));
+	ck_assert_int_eq(res.bad_rows, 3);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_negative_coordinates_are_not_formulas)
+{
+	/* A number column keeps its sign: only text columns are held to the formula rule. */
+	static const char text[] = HEADER "\n"
+		"H15.50.05.13-261126-0001,deliver,An,0912345678,A,-10.47,-105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_OK);
+	print_problems();
+	ck_assert_int_eq(P.n, 0);
+	ck_assert_int_eq(q_int("SELECT lat < 0 AND lon < 0 FROM appointments"), 1);
+}
+END_TEST
+
+/* Regression (issue 15): a file not in UTF-8 was reported as a whole, and the summary said
+ * "0 of 0 rows". The problem now names the first line that is not UTF-8, and the result
+ * says the file as a whole was refused. */
+START_TEST(test_not_utf8_names_the_line)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0002,deliver,Nguy\xe1n,0912345678,A,10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "UTF-8"));
+	ck_assert(has_problem(3, "byte 38"));
+	ck_assert_int_eq(res.file_refused, 1);
+}
+END_TEST
+
+/* Regression (issue 15): a quote never closed swallows the rest of the file; the error was
+ * reported on the last line with libcsv's words. It now names the line the record began. */
+START_TEST(test_unclosed_quote_names_the_line_it_opened)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0002,deliver,\"An,0912345678,A\n" ROW2 "\n" ROW2 "\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	print_problems();
+	ck_assert(has_problem(3, "quote"));
+	ck_assert(has_problem(3, "never closed"));
+	ck_assert_int_eq(res.file_refused, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments"), 0);
+}
+END_TEST
+
+START_TEST(test_bad_rows_are_not_a_refused_file)
+{
+	static const char text[] = HEADER "\n" ROW1 "\n"
+		"H15.50.05.13-261126-0002,deliver,,0912345678,A,10.47,105.64,"
+		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,2026-11-26T17:00:00+07:00,c1\n";
+	struct import_result res;
+
+	ck_assert_int_eq(import_text(text, &res), DS_EINVAL);
+	ck_assert_int_eq(res.file_refused, 0);
+	ck_assert_int_eq(res.bad_rows, 1);
+	ck_assert_int_eq(res.rows, 2);
 }
 END_TEST
 
@@ -423,6 +515,11 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_csv_syntax_error_reported);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_formula_start_in_text_column_refused_with_line_and_column);
+	tcase_add_test(tc, test_negative_coordinates_are_not_formulas);
+	tcase_add_test(tc, test_not_utf8_names_the_line);
+	tcase_add_test(tc, test_unclosed_quote_names_the_line_it_opened);
+	tcase_add_test(tc, test_bad_rows_are_not_a_refused_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -259,6 +259,31 @@ START_TEST(test_text_and_csv_formats)
 }
 END_TEST
 
+/* Regression (issue 15, finding 4): the office column is text written into a CSV a
+ * spreadsheet opens. Ids made by `office add` cannot start with `=`, but one can start with
+ * `-`, and older data need not have passed that check. */
+START_TEST(test_csv_office_formula_neutralised)
+{
+	struct report_query q = {NULL, DAY0, DAY0, T(0, 18, 0), REPORT_CSV};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon)"
+	                 " VALUES ('=1+2', 'x', 10.4, 105.6), ('-A1', 'y', 10.4, 105.6)"), DS_OK);
+	appt("=1+2", 90, "deliver", 0, 8, 9, T(0, 17, 0), "booked", 0);
+	appt("-A1", 91, "deliver", 0, 8, 9, T(0, 17, 0), "booked", 0);
+	f = open_memstream(&buf, &len);
+	ck_assert_int_eq(report_write(&S, &q, f), DS_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\n\"'=1+2\",1,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\n\"'-A1\",1,"));
+	ck_assert_ptr_null(strstr(buf, "\n=1+2"));
+	ck_assert_ptr_null(strstr(buf, "\n-A1"));
+	free(buf);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -271,6 +296,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_office_filter);
 	tcase_add_test(tc, test_date_range_filter);
 	tcase_add_test(tc, test_text_and_csv_formats);
+	tcase_add_test(tc, test_csv_office_formula_neutralised);
 	suite_add_tcase(s, tc);
 	return s;
 }
