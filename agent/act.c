@@ -244,13 +244,15 @@ static void act_print_gps(const struct model_event *e, const char *why)
 static void act_print(const struct model_event *e, const char *why, const char *body)
 {
 	const struct model_gps *g = &e->gps;
+	char code[sizeof e->appointment];
 
 	if (body != NULL) {
 		printf("%s\n", body);
 		return;
 	}
+	(void)text_terminal(e->appointment, code, sizeof code);
 	printf("recorded %s #%lld for %s (event %s)\n", model_event_type_name(e->type),
-	       (long long)e->seq, e->appointment, e->uuid);
+	       (long long)e->seq, code, e->uuid);
 	act_print_gps(e, why);
 	if (e->flags & MODEL_FLAG_FAR)
 		printf("warning: far: recorded %.0f m from the appointment's address\n", g->dist_m);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "isotime.h"
+#include "text.h"
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/cmd.h"
@@ -54,11 +55,22 @@ static int cmd_enroll_check(struct agent *ag, const char *url, const char *pin)
 	return 0;
 }
 
+/* The identities the server gave, cleaned for the terminal like any text from elsewhere. */
+static void cmd_enrolled_print(const struct cred *cr)
+{
+	char device[sizeof cr->device], courier[sizeof cr->courier], office[sizeof cr->office];
+
+	(void)text_terminal(cr->device, device, sizeof device);
+	(void)text_terminal(cr->courier, courier, sizeof courier);
+	(void)text_terminal(cr->office, office, sizeof office);
+	printf("enrolled: device %s, courier %s, office %s\n", device, courier, office);
+}
+
 int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *code,
                const char *device_name)
 {
 	struct sync_client *cl = NULL;
-	char msg[SYNC_MSG_MAX];
+	char msg[SYNC_MSG_MAX], shown[SYNC_MSG_MAX];
 	struct settings c = ag->cfg;
 	struct cred cr;
 	enum sync_status st;
@@ -74,7 +86,8 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 	st = sync_enroll(cl, code, device_name, &cr, &server_ms, msg);
 	sync_client_free(cl);
 	if (st != SYNC_OK) {
-		fprintf(stderr, "doorstep-agent: enrolment failed: %s\n", msg);
+		(void)text_terminal(msg, shown, sizeof shown);
+		fprintf(stderr, "doorstep-agent: enrolment failed: %s\n", shown);
 		return cmd_sync_exit(st);
 	}
 	rc = AGENT_EXIT_OK;
@@ -84,8 +97,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 		rc = AGENT_EXIT_FAIL;
 	} else {
 		ag->cfg = c;
-		printf("enrolled: device %s, courier %s, office %s\n", cr.device, cr.courier,
-		       cr.office);
+		cmd_enrolled_print(&cr);
 	}
 	skew_ms = server_ms ? now_wall_ms() - server_ms : 0;
 	if (skew_ms > STAMP_CLOCK_SKEW_MS || skew_ms < -STAMP_CLOCK_SKEW_MS)
@@ -136,7 +148,7 @@ static void cmd_sync_print(const struct sync_report *r)
 
 int cmd_sync(struct agent *ag, int json)
 {
-	char token[CRED_TOKEN_MAX + 1];
+	char token[CRED_TOKEN_MAX + 1], shown[SYNC_MSG_MAX];
 	struct sync_client *cl = NULL;
 	struct sync_report r;
 	struct cred c;
@@ -166,9 +178,12 @@ int cmd_sync(struct agent *ag, int json)
 		cmd_sync_json(&r, st);
 	else if (st == SYNC_OK)
 		cmd_sync_print(&r);
-	if (st != SYNC_OK)
-		fprintf(stderr, "doorstep-agent: %s, events kept: %lld waiting\n", r.message,
+	if (st != SYNC_OK) {
+		/* The message may quote the server: cleaned like any text from elsewhere. */
+		(void)text_terminal(r.message, shown, sizeof shown);
+		fprintf(stderr, "doorstep-agent: %s, events kept: %lld waiting\n", shown,
 		        (long long)r.waiting);
+	}
 	return cmd_sync_exit(st);
 }
 
@@ -218,14 +233,14 @@ static void cmd_time(int64_t ms, char *out)
 
 static void cmd_status_text(const struct cmd_state *s)
 {
-	char t[CMD_TIME_MAX];
+	char t[CMD_TIME_MAX], err[sizeof s->last_error];
 
 	printf("enrolled: %s\n", s->enrolled ? "yes" : "no");
 	printf("events waiting: %lld\n", (long long)s->waiting);
 	cmd_time(s->last_sync_ms, t);
 	printf("last sync: %s\n", t);
-	if (s->last_error[0])
-		printf("last error: %s\n", s->last_error);
+	if (s->last_error[0] && text_terminal(s->last_error, err, sizeof err))
+		printf("last error: %s\n", err);
 	if (s->gps.daemon)
 		printf("daemon: running (pid %ld)\n", s->gps.daemon_pid);
 	else if (s->daemon)
@@ -282,27 +297,38 @@ int cmd_status(struct agent *ag, int json)
 	return AGENT_EXIT_OK;
 }
 
-int cmd_config(struct agent *ag, int sample, int check, const char *set)
+/* `config --set NAME=VALUE`: the file as it is on disk, changed in NAME only, is saved:
+ * ag->cfg also holds this run's --gpsd and --log-level, which must not be written. */
+static int cmd_config_set(struct agent *ag, const char *set)
 {
 	char name[SETTINGS_STR_MAX + 1], err[SETTINGS_ERR_MAX];
-	const char *eq;
+	struct settings file;
+	const char *eq = strchr(set, '=');
 
-	if (set != NULL) {
-		eq = strchr(set, '=');
-		if (eq == NULL || (size_t)(eq - set) > SETTINGS_STR_MAX) {
-			fprintf(stderr, "doorstep-agent: --set NAME=VALUE\n");
-			return AGENT_EXIT_USAGE;
-		}
-		snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
-		if (settings_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
-			fprintf(stderr, "doorstep-agent: %s\n", err);
-			return AGENT_EXIT_USAGE;
-		}
-		if (settings_save(ag->dir, &ag->cfg) != DS_OK) {
-			fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, SETTINGS_FILE);
-			return AGENT_EXIT_FAIL;
-		}
+	if (eq == NULL || (size_t)(eq - set) > SETTINGS_STR_MAX) {
+		fprintf(stderr, "doorstep-agent: --set NAME=VALUE\n");
+		return AGENT_EXIT_USAGE;
 	}
+	snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
+	if (settings_load(ag->dir, &file, err) != DS_OK ||
+	    settings_set(&file, name, eq + 1, err) != DS_OK ||
+	    settings_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
+		fprintf(stderr, "doorstep-agent: %s\n", err);
+		return AGENT_EXIT_USAGE;
+	}
+	if (settings_save(ag->dir, &file) != DS_OK) {
+		fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, SETTINGS_FILE);
+		return AGENT_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int cmd_config(struct agent *ag, int sample, int check, const char *set)
+{
+	int rc;
+
+	if (set != NULL && (rc = cmd_config_set(ag, set)) != 0)
+		return rc;
 	if (check) {
 		printf("configuration ok\n");
 		return AGENT_EXIT_OK;
