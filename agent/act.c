@@ -325,8 +325,12 @@ int act_record(struct agent *ag, const struct act_args *a)
 		fprintf(stderr, "doorstep-agent: %s\n", bad);
 		return AGENT_EXIT_USAGE;
 	}
-	if (agent_store(ag, &code) == NULL)
+	if (agent_store(ag, &code) == NULL) {
+		if (code == AGENT_EXIT_DAMAGED)
+			fprintf(stderr, "doorstep-agent: the database is damaged: the act was NOT "
+			        "recorded; run `doorstep-agent doctor --repair`, then record it again\n");
 		return code;
+	}
 	if ((code = round_resolve(ag, a->appt, &ap)) != 0)
 		return code;
 	if ((code = act_prepare(ag, a, &ap, &e, &live, why)) != 0)

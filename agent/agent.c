@@ -12,12 +12,21 @@ void agent_path(const struct agent *ag, const char *name, char *out)
 struct ledger *agent_store(struct agent *ag, int *exit_code)
 {
 	char path[AGENT_FILE_PATH_MAX], err[LEDGER_META_MAX];
+	struct ledger_health h;
 	enum ds_err rc;
 
 	if (ag->store != NULL)
 		return ag->store;
 	agent_path(ag, LEDGER_FILE, path);
-	rc = ledger_open(path, ag->max_pages, &ag->store, err);
+	rc = ledger_open_checked(path, ag->max_pages, 0, &ag->store, &h, err);
+	if (rc == DS_OK && h.state != LEDGER_SOUND) {
+		fprintf(stderr, "doorstep-agent: the database is %s: %s\n"
+		        "doorstep-agent: the events not yet synced are kept in the journal; run "
+		        "`doorstep-agent doctor --repair`\n",
+		        h.state == LEDGER_LOST ? "missing events it held (lost)" : "damaged", err);
+		*exit_code = AGENT_EXIT_DAMAGED;
+		return NULL;
+	}
 	if (rc != DS_OK) {
 		diag_msg(&ag->log, DIAG_ERROR, "cannot open the database: %s (%s)", err,
 		        ds_strerror(rc));

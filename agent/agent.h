@@ -20,6 +20,7 @@ enum agent_exit {
 	AGENT_EXIT_UNREACHABLE = 3,  /* server unreachable or busy: nothing lost, retry later */
 	AGENT_EXIT_REFUSED = 4,      /* server refused (revoked, conflict, invalid, pin mismatch) */
 	AGENT_EXIT_STORE = 5,        /* local database full or locked: the act was NOT recorded */
+	AGENT_EXIT_DAMAGED = 6,      /* local database damaged or lost events: run doctor --repair */
 };
 
 struct agent {
@@ -32,8 +33,9 @@ struct agent {
 	volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; the daemon polls it */
 };
 
-/* The agent's store, opened on first use (creating the schema). NULL after logging why;
- * *EXIT_CODE says which exit code fits. Borrowed; main() closes it. */
+/* The agent's store, opened on first use (creating the schema) and checked (ledger.h). NULL
+ * after printing why; *EXIT_CODE says which exit code fits (AGENT_EXIT_DAMAGED when the
+ * check failed). Borrowed; main() closes it. */
 struct ledger *agent_store(struct agent *ag, int *exit_code);
 
 /* Build "DIR/NAME" into OUT (AGENT_PATH_MAX + 64 bytes). */

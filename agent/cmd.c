@@ -14,6 +14,7 @@
 #include "agent/cmd.h"
 #include "agent/cred.h"
 #include "agent/daemon.h"
+#include "agent/doctor.h"
 #include "agent/stamp.h"
 #include "agent/sync.h"
 
@@ -288,12 +289,18 @@ int cmd_status(struct agent *ag, int json)
 	struct cmd_state s;
 	int code;
 
-	if ((code = cmd_state_read(ag, &s)) != 0)
+	if ((code = cmd_state_read(ag, &s)) != 0) {
+		/* A damaged database's events are in the journal: say how many are safe. */
+		if (code == AGENT_EXIT_DAMAGED && !json)
+			doctor_journal_print(ag);
 		return code;
-	if (json)
+	}
+	if (json) {
 		cmd_status_json(&s);
-	else
-		cmd_status_text(&s);
+		return AGENT_EXIT_OK;
+	}
+	cmd_status_text(&s);
+	doctor_journal_print(ag);
 	return AGENT_EXIT_OK;
 }
 
