@@ -329,6 +329,8 @@ int act_record(struct agent *ag, const struct act_args *a)
 		if (code == AGENT_EXIT_DAMAGED)
 			fprintf(stderr, "doorstep-agent: the database is damaged: the act was NOT "
 			        "recorded; run `doorstep-agent doctor --repair`, then record it again\n");
+		else
+			fprintf(stderr, "doorstep-agent: the act was NOT recorded\n");
 		return code;
 	}
 	if ((code = round_resolve(ag, a->appt, &ap)) != 0)

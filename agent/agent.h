@@ -38,6 +38,10 @@ struct agent {
  * check failed). Borrowed; main() closes it. */
 struct ledger *agent_store(struct agent *ag, int *exit_code);
 
+/* As agent_store(), for commands that only read (status): on a full disk the store opens
+ * read-only (ledger_read_only()) instead of failing. */
+struct ledger *agent_store_read(struct agent *ag, int *exit_code);
+
 /* Build "DIR/NAME" into OUT (AGENT_PATH_MAX + 64 bytes). */
 void agent_path(const struct agent *ag, const char *name, char *out);
 

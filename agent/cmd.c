@@ -193,6 +193,7 @@ struct cmd_state {
 	int64_t waiting, last_sync_ms, last_error_ms;
 	char last_error[LEDGER_META_MAX];
 	int enrolled;
+	int read_only;             /* the disk is full: acts cannot be recorded */
 	int daemon;                /* a daemon holds the lock (its view may be stale) */
 	struct act_gpsinfo gps;
 	struct model_gps next;     /* the stamp an act would get now (no appointment) */
@@ -208,8 +209,9 @@ static int cmd_state_read(struct agent *ag, struct cmd_state *s)
 	int code = AGENT_EXIT_FAIL;
 
 	memset(s, 0, sizeof *s);
-	if (agent_store(ag, &code) == NULL)
+	if (agent_store_read(ag, &code) == NULL)
 		return code;
+	s->read_only = ledger_read_only(ag->store);
 	if (ledger_outbox_count(ag->store, &s->waiting) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_sync_ms", &s->last_sync_ms) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_error_ms", &s->last_error_ms) != DS_OK ||
@@ -237,6 +239,8 @@ static void cmd_status_text(const struct cmd_state *s)
 	char t[CMD_TIME_MAX], err[sizeof s->last_error];
 
 	printf("enrolled: %s\n", s->enrolled ? "yes" : "no");
+	if (s->read_only)
+		printf("storage: FULL: acts cannot be recorded until space is freed\n");
 	printf("events waiting: %lld\n", (long long)s->waiting);
 	cmd_time(s->last_sync_ms, t);
 	printf("last sync: %s\n", t);
@@ -266,6 +270,7 @@ static void cmd_status_json(const struct cmd_state *s)
 		return;
 	json_object_set_new(o, "enrolled", json_boolean(s->enrolled));
 	json_object_set_new(o, "waiting", json_integer(s->waiting));
+	json_object_set_new(o, "storage_full", json_boolean(s->read_only));
 	cmd_time(s->last_sync_ms, t);
 	json_object_set_new(o, "last_sync", s->last_sync_ms ? json_string(t) : json_null());
 	json_object_set_new(o, "last_error", s->last_error[0] ? json_string(s->last_error)

@@ -2,6 +2,7 @@
  * JSON as made when the act was recorded, so a re-sent batch is byte-identical and the
  * server recognises it as a duplicate. Sequence numbers come from the meta table inside the
  * same transaction as the insert, so a crash never leaves a gap or a repeat. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 struct ledger {
 	sqlite3 *db;
 	int last_rc;                         /* SQLite's code of the last failure */
+	int read_only;                       /* opened read-only on a full disk */
 	char err[LEDGER_META_MAX];
 	char journal[LEDGER_PATH_MAX];       /* DIR/JOURNAL_FILE beside the database */
 	char marker[SENTINEL_PATH_MAX];      /* this process's open marker; "" when none */
@@ -58,6 +60,10 @@ static enum ds_err ledger_rc(struct ledger *s, int rc)
 		return DS_OK;
 	case SQLITE_FULL:
 		return DS_EFULL;
+	case SQLITE_IOERR:
+		/* A full disk met outside the database file (its -shm index, say). */
+		return sqlite3_system_errno(s->db) == ENOSPC || sqlite3_system_errno(s->db) == EDQUOT
+		       ? DS_EFULL : DS_EDB;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return DS_EBUSY;
@@ -272,7 +278,7 @@ static enum ds_err ledger_identity(struct ledger *s, struct ledger_health *h)
 		ledger_flag(h, LEDGER_LOST, "the journal holds events the database lost (an older "
 		            "copy of the file?)");
 	journal_scan_free(&sc);
-	if (h->state != LEDGER_SOUND || (sc.found && s->db_id[0] != '\0'))
+	if (h->state != LEDGER_SOUND || (sc.found && s->db_id[0] != '\0') || s->read_only)
 		return DS_OK;
 	/* A store made before the journal existed, or a journal deleted: make it now. */
 	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
@@ -299,6 +305,29 @@ static void ledger_paths(struct ledger *s, const char *path, char *dir)
 	snprintf(s->journal, sizeof s->journal, "%s/%s", dir, JOURNAL_FILE);
 }
 
+/* Read-only on a full disk: in exclusive locking mode SQLite keeps the WAL index in memory,
+ * where a normal open must size the -shm file and fails. Exclusive for as long as S is
+ * open, which `status` keeps short. */
+static enum ds_err ledger_open_read(struct ledger *s, const char *path, int *version)
+{
+	enum ds_err rc;
+
+	sqlite3_close(s->db);
+	s->db = NULL;
+	s->read_only = 1;
+	/* Not SQLITE_OPEN_READONLY: a read-only connection insists on the -shm file. */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
+		return rc == DS_OK ? DS_EDB : rc;
+	}
+	sqlite3_busy_timeout(s->db, LEDGER_BUSY_MS);
+	if ((rc = ledger_exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA query_only=1")) != DS_OK ||
+	    (rc = ledger_version(s, version)) != DS_OK)
+		return rc;
+	return *version == LEDGER_SCHEMA_VERSION ? DS_OK : DS_EFULL;
+}
+
 /* Open, migrate and check; a damaged or lost state goes into H with rc DS_OK. */
 static enum ds_err ledger_open_db(struct ledger *s, const char *path, long max_pages,
                                   int flags, struct ledger_health *h)
@@ -311,8 +340,12 @@ static enum ds_err ledger_open_db(struct ledger *s, const char *path, long max_p
 		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
 		return rc == DS_OK ? DS_EDB : rc;
 	}
-	if ((rc = ledger_pragmas(s, max_pages)) != DS_OK ||
-	    (rc = ledger_version(s, &version)) != DS_OK)
+	rc = ledger_pragmas(s, max_pages);
+	if (rc == DS_OK)
+		rc = ledger_version(s, &version);
+	if (rc == DS_EFULL && (flags & LEDGER_OPEN_READ_ON_FULL))
+		rc = ledger_open_read(s, path, &version);
+	if (rc != DS_OK)
 		return rc;
 	if (version != LEDGER_SCHEMA_VERSION)
 		return ledger_create(s, flags, h);
@@ -320,6 +353,11 @@ static enum ds_err ledger_open_db(struct ledger *s, const char *path, long max_p
 	    h->state != LEDGER_SOUND)
 		return rc;
 	return ledger_identity(s, h);
+}
+
+int ledger_read_only(const struct ledger *s)
+{
+	return s->read_only;
 }
 
 enum ds_err ledger_open_checked(const char *path, long max_pages, int flags, struct ledger **out,

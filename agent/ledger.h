@@ -43,7 +43,11 @@ struct ledger_health {
 	char detail[LEDGER_META_MAX]; /* the first problem found; "" when sound */
 };
 
-enum { LEDGER_OPEN_FULL_CHECK = 1, LEDGER_OPEN_REBUILD = 2 };
+enum {
+	LEDGER_OPEN_FULL_CHECK = 1,  /* integrity_check even after a clean shutdown */
+	LEDGER_OPEN_REBUILD = 2,     /* create a fresh database beside an existing journal */
+	LEDGER_OPEN_READ_ON_FULL = 4, /* on a full disk, open read-only (ledger_read_only()) */
+};
 
 /* Open (creating) the database at PATH and check it: PRAGMA quick_check, or integrity_check
  * after an unclean shutdown or with LEDGER_OPEN_FULL_CHECK, and that the journal beside it
@@ -52,6 +56,9 @@ enum { LEDGER_OPEN_FULL_CHECK = 1, LEDGER_OPEN_REBUILD = 2 };
  * Otherwise as ledger_open(). */
 DS_WUR enum ds_err ledger_open_checked(const char *path, long max_pages, int flags,
                                        struct ledger **s, struct ledger_health *h, char *err);
+
+/* True when S was opened read-only because the disk is full: every write fails. */
+int ledger_read_only(const struct ledger *s);
 
 /* Put the journal's events EV[0..N) back into S's outbox and set the sequence to at least
  * LAST_SEQ and past every event, then write the journal afresh under S's identity; one
