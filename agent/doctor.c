@@ -10,6 +10,7 @@
 
 #include "isotime.h"
 #include "agent/agent.h"
+#include "agent/daemon.h"
 #include "agent/doctor.h"
 #include "agent/journal.h"
 
@@ -153,6 +154,10 @@ int doctor_run(struct agent *ag, int repair)
 	if (!repair) {
 		printf("run `doorstep-agent doctor --repair` to rebuild the outbox from the journal\n");
 		return AGENT_EXIT_DAMAGED;
+	}
+	if (daemon_running(ag)) {
+		fprintf(stderr, "doorstep-agent: the daemon is running: stop it before the repair\n");
+		return AGENT_EXIT_USAGE;
 	}
 	if (journal_read(jpath, &sc) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: cannot read the journal: %s\n", strerror(errno));

@@ -271,14 +271,17 @@ static enum ds_err ledger_identity(struct ledger *s, struct ledger_health *h)
 		return rc;
 	for (i = 0; i < sc.n; i++)
 		beyond += sc.ev[i].seq > last;
-	if (sc.found && s->db_id[0] != '\0' && strcmp(sc.db_id, s->db_id) != 0)
+	/* A journal without a header was made by an append after the file was deleted: it is
+	 * written afresh below, like a missing one. */
+	if (sc.db_id[0] != '\0' && s->db_id[0] != '\0' && strcmp(sc.db_id, s->db_id) != 0)
 		ledger_flag(h, LEDGER_LOST, "the journal belongs to another database (the file "
 		            "was replaced)");
 	else if (beyond > 1)
 		ledger_flag(h, LEDGER_LOST, "the journal holds events the database lost (an older "
 		            "copy of the file?)");
 	journal_scan_free(&sc);
-	if (h->state != LEDGER_SOUND || (sc.found && s->db_id[0] != '\0') || s->read_only)
+	if (h->state != LEDGER_SOUND || (sc.db_id[0] != '\0' && s->db_id[0] != '\0') ||
+	    s->read_only)
 		return DS_OK;
 	/* A store made before the journal existed, or a journal deleted: make it now. */
 	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)

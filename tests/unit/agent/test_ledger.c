@@ -417,6 +417,33 @@ START_TEST(rebuild_restores_outbox_and_sequence)
 }
 END_TEST
 
+START_TEST(deleted_journal_is_made_again_from_the_outbox)
+{
+	struct ledger_health h;
+	struct journal_scan sc;
+	struct ledger *s = NULL;
+	char jp[160], err[LEDGER_META_MAX];
+	off_t at;
+
+	record(2);
+	snprintf(jp, sizeof jp, "%s/" JOURNAL_FILE, dir);
+	ck_assert_int_eq(unlink(jp), 0);
+	/* An append after the deletion leaves a journal with no header. */
+	ck_assert_int_eq(journal_append(jp, 2, "00000000-0000-7000-8000-000000000002", "{}", &at),
+	                 DS_OK);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(h.state, LEDGER_SOUND);
+	ledger_close(s);
+	journal_of(&sc);
+	ck_assert_uint_eq(sc.n, 2);
+	ck_assert_str_ne(sc.db_id, "");
+	ck_assert_int_eq(sc.ev[1].seq, 2);
+	ck_assert_str_ne(sc.ev[1].body, "{}");
+	journal_scan_free(&sc);
+}
+END_TEST
+
 START_TEST(unclean_shutdown_runs_the_integrity_check)
 {
 	struct ledger_health h;
@@ -462,6 +489,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, regression_damaged_outbox_page_is_found_on_opening);
 	tcase_add_test(tc, rebuild_restores_outbox_and_sequence);
 	tcase_add_test(tc, unclean_shutdown_runs_the_integrity_check);
+	tcase_add_test(tc, deleted_journal_is_made_again_from_the_outbox);
 	suite_add_tcase(s, tc);
 	return s;
 }
