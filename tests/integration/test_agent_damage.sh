@@ -37,7 +37,8 @@ check "with a clear message" grep -q "damaged: the act was NOT recorded" "$T/arr
 check "and advice" grep -q "doctor --repair" "$T/arrive.err"
 agent doctor >"$T/doctor.out"
 rc=$?
-check "doctor reports the damage (exit $rc)" eval 'test $rc -eq 6 && grep -q "database: damaged" "$T/doctor.out"'
+check "doctor reports the damage (exit $rc)" \
+	eval 'test $rc -eq 6 && grep -q "database: damaged" "$T/doctor.out"'
 agent doctor --repair >"$T/repair.out" 2>&1
 check "doctor --repair succeeds" test $? -eq 0
 check "and keeps the damaged file aside" eval 'ls "$T/agent" | grep -q "^agent.db.damaged"'
