@@ -244,13 +244,15 @@ static void act_print_gps(const struct model_event *e, const char *why)
 static void act_print(const struct model_event *e, const char *why, const char *body)
 {
 	const struct model_gps *g = &e->gps;
+	char code[sizeof e->appointment];
 
 	if (body != NULL) {
 		printf("%s\n", body);
 		return;
 	}
+	(void)text_terminal(e->appointment, code, sizeof code);
 	printf("recorded %s #%lld for %s (event %s)\n", model_event_type_name(e->type),
-	       (long long)e->seq, e->appointment, e->uuid);
+	       (long long)e->seq, code, e->uuid);
 	act_print_gps(e, why);
 	if (e->flags & MODEL_FLAG_FAR)
 		printf("warning: far: recorded %.0f m from the appointment's address\n", g->dist_m);
@@ -323,8 +325,14 @@ int act_record(struct agent *ag, const struct act_args *a)
 		fprintf(stderr, "doorstep-agent: %s\n", bad);
 		return AGENT_EXIT_USAGE;
 	}
-	if (agent_store(ag, &code) == NULL)
+	if (agent_store(ag, &code) == NULL) {
+		if (code == AGENT_EXIT_DAMAGED)
+			fprintf(stderr, "doorstep-agent: the database is damaged: the act was NOT "
+			        "recorded; run `doorstep-agent doctor --repair`, then record it again\n");
+		else
+			fprintf(stderr, "doorstep-agent: the act was NOT recorded\n");
 		return code;
+	}
 	if ((code = round_resolve(ag, a->appt, &ap)) != 0)
 		return code;
 	if ((code = act_prepare(ag, a, &ap, &e, &live, why)) != 0)

@@ -20,6 +20,7 @@ enum agent_exit {
 	AGENT_EXIT_UNREACHABLE = 3,  /* server unreachable or busy: nothing lost, retry later */
 	AGENT_EXIT_REFUSED = 4,      /* server refused (revoked, conflict, invalid, pin mismatch) */
 	AGENT_EXIT_STORE = 5,        /* local database full or locked: the act was NOT recorded */
+	AGENT_EXIT_DAMAGED = 6,      /* local database damaged or lost events: run doctor --repair */
 };
 
 struct agent {
@@ -32,9 +33,14 @@ struct agent {
 	volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; the daemon polls it */
 };
 
-/* The agent's store, opened on first use (creating the schema). NULL after logging why;
- * *EXIT_CODE says which exit code fits. Borrowed; main() closes it. */
+/* The agent's store, opened on first use (creating the schema) and checked (ledger.h). NULL
+ * after printing why; *EXIT_CODE says which exit code fits (AGENT_EXIT_DAMAGED when the
+ * check failed). Borrowed; main() closes it. */
 struct ledger *agent_store(struct agent *ag, int *exit_code);
+
+/* As agent_store(), for commands that only read (status): on a full disk the store opens
+ * read-only (ledger_read_only()) instead of failing. */
+struct ledger *agent_store_read(struct agent *ag, int *exit_code);
 
 /* Build "DIR/NAME" into OUT (AGENT_PATH_MAX + 64 bytes). */
 void agent_path(const struct agent *ag, const char *name, char *out);

@@ -8,11 +8,13 @@
 #include <jansson.h>
 
 #include "isotime.h"
+#include "text.h"
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/cmd.h"
 #include "agent/cred.h"
 #include "agent/daemon.h"
+#include "agent/doctor.h"
 #include "agent/stamp.h"
 #include "agent/sync.h"
 
@@ -54,11 +56,22 @@ static int cmd_enroll_check(struct agent *ag, const char *url, const char *pin)
 	return 0;
 }
 
+/* The identities the server gave, cleaned for the terminal like any text from elsewhere. */
+static void cmd_enrolled_print(const struct cred *cr)
+{
+	char device[sizeof cr->device], courier[sizeof cr->courier], office[sizeof cr->office];
+
+	(void)text_terminal(cr->device, device, sizeof device);
+	(void)text_terminal(cr->courier, courier, sizeof courier);
+	(void)text_terminal(cr->office, office, sizeof office);
+	printf("enrolled: device %s, courier %s, office %s\n", device, courier, office);
+}
+
 int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *code,
                const char *device_name)
 {
 	struct sync_client *cl = NULL;
-	char msg[SYNC_MSG_MAX];
+	char msg[SYNC_MSG_MAX], shown[SYNC_MSG_MAX];
 	struct settings c = ag->cfg;
 	struct cred cr;
 	enum sync_status st;
@@ -74,7 +87,8 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 	st = sync_enroll(cl, code, device_name, &cr, &server_ms, msg);
 	sync_client_free(cl);
 	if (st != SYNC_OK) {
-		fprintf(stderr, "doorstep-agent: enrolment failed: %s\n", msg);
+		(void)text_terminal(msg, shown, sizeof shown);
+		fprintf(stderr, "doorstep-agent: enrolment failed: %s\n", shown);
 		return cmd_sync_exit(st);
 	}
 	rc = AGENT_EXIT_OK;
@@ -84,8 +98,7 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 		rc = AGENT_EXIT_FAIL;
 	} else {
 		ag->cfg = c;
-		printf("enrolled: device %s, courier %s, office %s\n", cr.device, cr.courier,
-		       cr.office);
+		cmd_enrolled_print(&cr);
 	}
 	skew_ms = server_ms ? now_wall_ms() - server_ms : 0;
 	if (skew_ms > STAMP_CLOCK_SKEW_MS || skew_ms < -STAMP_CLOCK_SKEW_MS)
@@ -136,7 +149,7 @@ static void cmd_sync_print(const struct sync_report *r)
 
 int cmd_sync(struct agent *ag, int json)
 {
-	char token[CRED_TOKEN_MAX + 1];
+	char token[CRED_TOKEN_MAX + 1], shown[SYNC_MSG_MAX];
 	struct sync_client *cl = NULL;
 	struct sync_report r;
 	struct cred c;
@@ -166,9 +179,12 @@ int cmd_sync(struct agent *ag, int json)
 		cmd_sync_json(&r, st);
 	else if (st == SYNC_OK)
 		cmd_sync_print(&r);
-	if (st != SYNC_OK)
-		fprintf(stderr, "doorstep-agent: %s, events kept: %lld waiting\n", r.message,
+	if (st != SYNC_OK) {
+		/* The message may quote the server: cleaned like any text from elsewhere. */
+		(void)text_terminal(r.message, shown, sizeof shown);
+		fprintf(stderr, "doorstep-agent: %s, events kept: %lld waiting\n", shown,
 		        (long long)r.waiting);
+	}
 	return cmd_sync_exit(st);
 }
 
@@ -177,6 +193,7 @@ struct cmd_state {
 	int64_t waiting, last_sync_ms, last_error_ms;
 	char last_error[LEDGER_META_MAX];
 	int enrolled;
+	int read_only;             /* the disk is full: acts cannot be recorded */
 	int daemon;                /* a daemon holds the lock (its view may be stale) */
 	struct act_gpsinfo gps;
 	struct model_gps next;     /* the stamp an act would get now (no appointment) */
@@ -192,8 +209,9 @@ static int cmd_state_read(struct agent *ag, struct cmd_state *s)
 	int code = AGENT_EXIT_FAIL;
 
 	memset(s, 0, sizeof *s);
-	if (agent_store(ag, &code) == NULL)
+	if (agent_store_read(ag, &code) == NULL)
 		return code;
+	s->read_only = ledger_read_only(ag->store);
 	if (ledger_outbox_count(ag->store, &s->waiting) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_sync_ms", &s->last_sync_ms) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_error_ms", &s->last_error_ms) != DS_OK ||
@@ -218,14 +236,16 @@ static void cmd_time(int64_t ms, char *out)
 
 static void cmd_status_text(const struct cmd_state *s)
 {
-	char t[CMD_TIME_MAX];
+	char t[CMD_TIME_MAX], err[sizeof s->last_error];
 
 	printf("enrolled: %s\n", s->enrolled ? "yes" : "no");
+	if (s->read_only)
+		printf("storage: FULL: acts cannot be recorded until space is freed\n");
 	printf("events waiting: %lld\n", (long long)s->waiting);
 	cmd_time(s->last_sync_ms, t);
 	printf("last sync: %s\n", t);
-	if (s->last_error[0])
-		printf("last error: %s\n", s->last_error);
+	if (s->last_error[0] && text_terminal(s->last_error, err, sizeof err))
+		printf("last error: %s\n", err);
 	if (s->gps.daemon)
 		printf("daemon: running (pid %ld)\n", s->gps.daemon_pid);
 	else if (s->daemon)
@@ -250,6 +270,7 @@ static void cmd_status_json(const struct cmd_state *s)
 		return;
 	json_object_set_new(o, "enrolled", json_boolean(s->enrolled));
 	json_object_set_new(o, "waiting", json_integer(s->waiting));
+	json_object_set_new(o, "storage_full", json_boolean(s->read_only));
 	cmd_time(s->last_sync_ms, t);
 	json_object_set_new(o, "last_sync", s->last_sync_ms ? json_string(t) : json_null());
 	json_object_set_new(o, "last_error", s->last_error[0] ? json_string(s->last_error)
@@ -273,36 +294,53 @@ int cmd_status(struct agent *ag, int json)
 	struct cmd_state s;
 	int code;
 
-	if ((code = cmd_state_read(ag, &s)) != 0)
+	if ((code = cmd_state_read(ag, &s)) != 0) {
+		/* A damaged database's events are in the journal: say how many are safe. */
+		if (code == AGENT_EXIT_DAMAGED && !json)
+			doctor_journal_print(ag);
 		return code;
-	if (json)
+	}
+	if (json) {
 		cmd_status_json(&s);
-	else
-		cmd_status_text(&s);
+		return AGENT_EXIT_OK;
+	}
+	cmd_status_text(&s);
+	doctor_journal_print(ag);
 	return AGENT_EXIT_OK;
+}
+
+/* `config --set NAME=VALUE`: the file as it is on disk, changed in NAME only, is saved:
+ * ag->cfg also holds this run's --gpsd and --log-level, which must not be written. */
+static int cmd_config_set(struct agent *ag, const char *set)
+{
+	char name[SETTINGS_STR_MAX + 1], err[SETTINGS_ERR_MAX];
+	struct settings file;
+	const char *eq = strchr(set, '=');
+
+	if (eq == NULL || (size_t)(eq - set) > SETTINGS_STR_MAX) {
+		fprintf(stderr, "doorstep-agent: --set NAME=VALUE\n");
+		return AGENT_EXIT_USAGE;
+	}
+	snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
+	if (settings_load(ag->dir, &file, err) != DS_OK ||
+	    settings_set(&file, name, eq + 1, err) != DS_OK ||
+	    settings_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
+		fprintf(stderr, "doorstep-agent: %s\n", err);
+		return AGENT_EXIT_USAGE;
+	}
+	if (settings_save(ag->dir, &file) != DS_OK) {
+		fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, SETTINGS_FILE);
+		return AGENT_EXIT_FAIL;
+	}
+	return 0;
 }
 
 int cmd_config(struct agent *ag, int sample, int check, const char *set)
 {
-	char name[SETTINGS_STR_MAX + 1], err[SETTINGS_ERR_MAX];
-	const char *eq;
+	int rc;
 
-	if (set != NULL) {
-		eq = strchr(set, '=');
-		if (eq == NULL || (size_t)(eq - set) > SETTINGS_STR_MAX) {
-			fprintf(stderr, "doorstep-agent: --set NAME=VALUE\n");
-			return AGENT_EXIT_USAGE;
-		}
-		snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
-		if (settings_set(&ag->cfg, name, eq + 1, err) != DS_OK) {
-			fprintf(stderr, "doorstep-agent: %s\n", err);
-			return AGENT_EXIT_USAGE;
-		}
-		if (settings_save(ag->dir, &ag->cfg) != DS_OK) {
-			fprintf(stderr, "doorstep-agent: cannot save %s/%s\n", ag->dir, SETTINGS_FILE);
-			return AGENT_EXIT_FAIL;
-		}
-	}
+	if (set != NULL && (rc = cmd_config_set(ag, set)) != 0)
+		return rc;
 	if (check) {
 		printf("configuration ok\n");
 		return AGENT_EXIT_OK;

@@ -2,6 +2,7 @@
  * JSON as made when the act was recorded, so a re-sent batch is byte-identical and the
  * server recognises it as a duplicate. Sequence numbers come from the meta table inside the
  * same transaction as the insert, so a crash never leaves a gap or a repeat. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,12 @@
 #include <sqlite3.h>
 
 #include "canon.h"
+#include "crypto.h"
 #include "wire.h"
+#include "agent/journal.h"
 #include "agent/ledger.h"
+#include "agent/now.h"
+#include "agent/sentinel.h"
 #include "row.h"
 
 #define LEDGER_SCHEMA_VERSION 1
@@ -20,7 +25,12 @@
 
 struct ledger {
 	sqlite3 *db;
+	int last_rc;                         /* SQLite's code of the last failure */
+	int read_only;                       /* opened read-only on a full disk */
 	char err[LEDGER_META_MAX];
+	char journal[LEDGER_PATH_MAX];       /* DIR/JOURNAL_FILE beside the database */
+	char marker[SENTINEL_PATH_MAX];      /* this process's open marker; "" when none */
+	char db_id[JOURNAL_ID_MAX + 1];      /* this database's identity (meta "db_id") */
 };
 
 static const char ledger_schema[] =
@@ -41,6 +51,8 @@ static const char ledger_schema[] =
 static enum ds_err ledger_rc(struct ledger *s, int rc)
 {
 	snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+	if ((rc & 0xff) != SQLITE_OK && (rc & 0xff) != SQLITE_DONE && (rc & 0xff) != SQLITE_ROW)
+		s->last_rc = rc;
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_DONE:
@@ -48,6 +60,10 @@ static enum ds_err ledger_rc(struct ledger *s, int rc)
 		return DS_OK;
 	case SQLITE_FULL:
 		return DS_EFULL;
+	case SQLITE_IOERR:
+		/* A full disk met outside the database file (its -shm index, say). */
+		return sqlite3_system_errno(s->db) == ENOSPC || sqlite3_system_errno(s->db) == EDQUOT
+		       ? DS_EFULL : DS_EDB;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return DS_EBUSY;
@@ -99,51 +115,290 @@ static enum ds_err ledger_pragmas(struct ledger *s, long max_pages)
 	return DS_OK;
 }
 
-static enum ds_err ledger_migrate(struct ledger *s)
+static enum ds_err ledger_rollback(struct ledger *s, enum ds_err rc)
+{
+	char keep[LEDGER_META_MAX];
+
+	snprintf(keep, sizeof keep, "%s", s->err);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	snprintf(s->err, sizeof s->err, "%s", keep);
+	return rc;
+}
+
+static enum ds_err ledger_version(struct ledger *s, int *version)
 {
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
-	int version = 0;
+	int r;
 
+	*version = 0;
 	if ((rc = ledger_prep(s, "PRAGMA user_version", &st)) != DS_OK)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	rc = ledger_rc(s, r);
 	sqlite3_finalize(st);
-	if (version == LEDGER_SCHEMA_VERSION)
-		return DS_OK;
-	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
-		return rc;
-	if ((rc = ledger_exec(s, ledger_schema)) != DS_OK || (rc = ledger_exec(s, "COMMIT")) != DS_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	return DS_OK;
+	return rc;
 }
 
-enum ds_err ledger_open(const char *path, long max_pages, struct ledger **out, char *err)
+static void ledger_flag(struct ledger_health *h, enum ledger_state state, const char *detail)
 {
+	h->state = state;
+	snprintf(h->detail, sizeof h->detail, "%s", detail);
+}
+
+/* Write the journal afresh from the outbox, under this database's identity (made when it
+ * has none; then only made when not WRITE). Runs inside the caller's write transaction,
+ * which serialises it with acts. */
+static enum ds_err ledger_adopt(struct ledger *s, int write)
+{
+	struct ledger_out *rows = NULL;
+	struct journal_event *ev = NULL;
+	unsigned char raw[JOURNAL_ID_MAX / 2];
+	int64_t last = 0, count = 0;
+	size_t n = 0, i;
+	enum ds_err rc;
+
+	if (s->db_id[0] == '\0') {
+		if ((rc = crypto_random(raw, sizeof raw)) != DS_OK)
+			return rc;
+		for (i = 0; i < sizeof raw; i++)
+			snprintf(s->db_id + 2 * i, 3, "%02x", raw[i]);
+		if ((rc = ledger_meta_set_text(s, "db_id", s->db_id)) != DS_OK || !write)
+			return rc;
+	}
+	if ((rc = ledger_meta_int(s, "last_seq", &last)) != DS_OK ||
+	    (rc = ledger_outbox_count(s, &count)) != DS_OK ||
+	    (rc = ledger_outbox_peek(s, (size_t)count, &rows, &n)) != DS_OK)
+		return rc;
+	rc = DS_ENOMEM;
+	if ((ev = calloc(n ? n : 1, sizeof *ev)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		ev[i].seq = rows[i].seq;
+		snprintf(ev[i].uuid, sizeof ev[i].uuid, "%s", rows[i].uuid);
+		ev[i].body = rows[i].body;
+	}
+	rc = journal_write(s->journal, s->db_id, last, ev, n, 0);
+out:
+	free(ev);
+	ledger_out_free(rows, n);
+	return rc;
+}
+
+/* A database without a schema: create it, unless the journal shows that this file once
+ * held events (it was truncated or deleted): then H says LOST and nothing is written. */
+static enum ds_err ledger_create(struct ledger *s, int flags, struct ledger_health *h)
+{
+	struct journal_scan sc;
+	char why[LEDGER_META_MAX];
+	enum ds_err rc;
+	int version = 0;
+
+	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
+		return rc;
+	if ((rc = ledger_version(s, &version)) != DS_OK || version == LEDGER_SCHEMA_VERSION)
+		goto done;
+	if ((rc = journal_read(s->journal, &sc)) != DS_OK)
+		goto done;
+	if (!(flags & LEDGER_OPEN_REBUILD) && (sc.n > 0 || sc.db_id[0] != '\0')) {
+		snprintf(why, sizeof why, "the database is empty, but the journal shows it held "
+		         "events up to #%lld (truncated or deleted)", (long long)sc.max_seq);
+		ledger_flag(h, LEDGER_LOST, why);
+		journal_scan_free(&sc);
+		goto done;
+	}
+	journal_scan_free(&sc);
+	/* A rebuild writes the journal only with the restored events (ledger_restore). */
+	if ((rc = ledger_exec(s, ledger_schema)) != DS_OK ||
+	    (rc = ledger_adopt(s, !(flags & LEDGER_OPEN_REBUILD))) != DS_OK)
+		goto done;
+	return ledger_exec(s, "COMMIT");
+done:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* A check's complaint on one line, without SQLite's "*** in database main ***" heading. */
+static void ledger_flag_check(struct ledger_health *h, const char *text)
+{
+	static const char heading[] = "*** in database main ***\n";
+	char *p;
+
+	if (strncmp(text, heading, sizeof heading - 1) == 0)
+		text += sizeof heading - 1;
+	ledger_flag(h, LEDGER_DAMAGED, text);
+	for (p = h->detail; (p = strchr(p, '\n')) != NULL; )
+		*p = ' ';
+}
+
+/* PRAGMA quick_check, or integrity_check when FULL; its first complaint into H. */
+static enum ds_err ledger_check(struct ledger *s, int full, struct ledger_health *h)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	enum ds_err rc;
+	int r;
+
+	h->full_check = full;
+	if ((rc = ledger_prep(s, full ? "PRAGMA integrity_check(1)" : "PRAGMA quick_check(1)",
+	                      &st)) != DS_OK)
+		return rc;
+	r = sqlite3_step(st);
+	t = r == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (t != NULL && strcmp((const char *)t, "ok") != 0)
+		ledger_flag_check(h, (const char *)t);
+	rc = r == SQLITE_ROW ? DS_OK : ledger_rc(s, r);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Does the journal belong to this database, and does the database hold its events? More
+ * than one journal event beyond the database's last seq means events were lost (an older
+ * copy of the file was put back); one is the trace of a crash between the journal's append
+ * and the database's commit, which the next act overwrites. */
+static enum ds_err ledger_identity(struct ledger *s, struct ledger_health *h)
+{
+	struct journal_scan sc;
+	int64_t last = 0;
+	size_t beyond = 0, i;
+	enum ds_err rc;
+
+	if ((rc = ledger_meta_text(s, "db_id", s->db_id, sizeof s->db_id)) != DS_OK ||
+	    (rc = ledger_meta_int(s, "last_seq", &last)) != DS_OK ||
+	    (rc = journal_read(s->journal, &sc)) != DS_OK)
+		return rc;
+	for (i = 0; i < sc.n; i++)
+		beyond += sc.ev[i].seq > last;
+	/* A journal without a header was made by an append after the file was deleted: it is
+	 * written afresh below, like a missing one. */
+	if (sc.db_id[0] != '\0' && s->db_id[0] != '\0' && strcmp(sc.db_id, s->db_id) != 0)
+		ledger_flag(h, LEDGER_LOST, "the journal belongs to another database (the file "
+		            "was replaced)");
+	else if (beyond > 1)
+		ledger_flag(h, LEDGER_LOST, "the journal holds events the database lost (an older "
+		            "copy of the file?)");
+	journal_scan_free(&sc);
+	if (h->state != LEDGER_SOUND || (sc.db_id[0] != '\0' && s->db_id[0] != '\0') ||
+	    s->read_only)
+		return DS_OK;
+	/* A store made before the journal existed, or a journal deleted: make it now. */
+	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
+		return rc;
+	if ((rc = ledger_adopt(s, 1)) != DS_OK)
+		return ledger_rollback(s, rc);
+	return ledger_exec(s, "COMMIT");
+}
+
+static int ledger_damage_rc(int rc)
+{
+	return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+}
+
+/* Journal and marker paths beside the database at PATH. */
+static void ledger_paths(struct ledger *s, const char *path, char *dir)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, LEDGER_PATH_MAX, ".");
+	else
+		snprintf(dir, LEDGER_PATH_MAX, "%.*s", (int)(slash - path), path);
+	snprintf(s->journal, sizeof s->journal, "%s/%s", dir, JOURNAL_FILE);
+}
+
+/* Read-only on a full disk: in exclusive locking mode SQLite keeps the WAL index in memory,
+ * where a normal open must size the -shm file and fails. Exclusive for as long as S is
+ * open, which `status` keeps short. */
+static enum ds_err ledger_open_read(struct ledger *s, const char *path, int *version)
+{
+	enum ds_err rc;
+
+	sqlite3_close(s->db);
+	s->db = NULL;
+	s->read_only = 1;
+	/* Not SQLITE_OPEN_READONLY: a read-only connection insists on the -shm file. */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
+		return rc == DS_OK ? DS_EDB : rc;
+	}
+	sqlite3_busy_timeout(s->db, LEDGER_BUSY_MS);
+	if ((rc = ledger_exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA query_only=1")) != DS_OK ||
+	    (rc = ledger_version(s, version)) != DS_OK)
+		return rc;
+	return *version == LEDGER_SCHEMA_VERSION ? DS_OK : DS_EFULL;
+}
+
+/* Open, migrate and check; a damaged or lost state goes into H with rc DS_OK. */
+static enum ds_err ledger_open_db(struct ledger *s, const char *path, long max_pages,
+                                  int flags, struct ledger_health *h)
+{
+	enum ds_err rc;
+	int version = 0;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
+		return rc == DS_OK ? DS_EDB : rc;
+	}
+	rc = ledger_pragmas(s, max_pages);
+	if (rc == DS_OK)
+		rc = ledger_version(s, &version);
+	if (rc == DS_EFULL && (flags & LEDGER_OPEN_READ_ON_FULL))
+		rc = ledger_open_read(s, path, &version);
+	if (rc != DS_OK)
+		return rc;
+	if (version != LEDGER_SCHEMA_VERSION)
+		return ledger_create(s, flags, h);
+	if ((rc = ledger_check(s, h->unclean || (flags & LEDGER_OPEN_FULL_CHECK), h)) != DS_OK ||
+	    h->state != LEDGER_SOUND)
+		return rc;
+	return ledger_identity(s, h);
+}
+
+int ledger_read_only(const struct ledger *s)
+{
+	return s->read_only;
+}
+
+enum ds_err ledger_open_checked(const char *path, long max_pages, int flags, struct ledger **out,
+                                struct ledger_health *h, char *err)
+{
+	char dir[LEDGER_PATH_MAX], boot_id[NOW_BOOT_ID_MAX + 1];
 	struct ledger *s = calloc(1, sizeof *s);
 	enum ds_err rc = DS_ENOMEM;
 
 	*out = NULL;
+	memset(h, 0, sizeof *h);
 	if (s == NULL)
 		goto fail;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
-		if (rc == DS_OK)
-			rc = DS_EDB;
-		goto fail;
+	ledger_paths(s, path, dir);
+	now_boot_id(boot_id);
+	sentinel_enter(dir, boot_id, &h->unclean, s->marker);
+	rc = ledger_open_db(s, path, max_pages, flags, h);
+	if (rc != DS_OK && ledger_damage_rc(s->last_rc)) {
+		ledger_flag(h, LEDGER_DAMAGED, s->err);
+		rc = DS_OK;
 	}
-	if ((rc = ledger_pragmas(s, max_pages)) != DS_OK || (rc = ledger_migrate(s)) != DS_OK)
+	if (rc != DS_OK || h->state != LEDGER_SOUND)
 		goto fail;
 	*out = s;
 	return DS_OK;
 fail:
-	snprintf(err, LEDGER_META_MAX, "%s", s != NULL && s->err[0] ? s->err : ds_strerror(rc));
+	snprintf(err, LEDGER_META_MAX, "%s", h->state != LEDGER_SOUND ? h->detail
+	         : s != NULL && s->err[0] ? s->err : ds_strerror(rc));
 	ledger_close(s);
 	return rc;
+}
+
+enum ds_err ledger_open(const char *path, long max_pages, struct ledger **out, char *err)
+{
+	struct ledger_health h;
+	enum ds_err rc = ledger_open_checked(path, max_pages, 0, out, &h, err);
+
+	return rc == DS_OK && h.state != LEDGER_SOUND ? DS_EDB : rc;
 }
 
 enum ds_err ledger_lean(struct ledger *s, long cache_kib, long heap_kib)
@@ -160,22 +415,13 @@ void ledger_close(struct ledger *s)
 	if (s == NULL)
 		return;
 	sqlite3_close(s->db);
+	sentinel_leave(s->marker);
 	free(s);
 }
 
 const char *ledger_errmsg(const struct ledger *s)
 {
 	return s->err;
-}
-
-static enum ds_err ledger_rollback(struct ledger *s, enum ds_err rc)
-{
-	char keep[LEDGER_META_MAX];
-
-	snprintf(keep, sizeof keep, "%s", s->err);
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	snprintf(s->err, sizeof s->err, "%s", keep);
-	return rc;
 }
 
 /* ---- meta ---- */
@@ -273,6 +519,7 @@ enum ds_err ledger_event_add(struct ledger *s, struct model_event *e, const char
 {
 	char *body = NULL;
 	int64_t last = 0;
+	off_t undo_at = -1;
 	enum ds_err rc;
 
 	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
@@ -286,12 +533,21 @@ enum ds_err ledger_event_add(struct ledger *s, struct model_event *e, const char
 	if ((rc = ledger_outbox_insert(s, e, body)) != DS_OK ||
 	    (rc = ledger_meta_set_int(s, "last_seq", e->seq)) != DS_OK ||
 	    (status != NULL && (rc = ledger_status_set(s, e->appointment, status)) != DS_OK) ||
-	    (fix != NULL && (rc = ledger_fix_put(s, fix)) != DS_OK) ||
-	    (rc = ledger_exec(s, "COMMIT")) != DS_OK)
+	    (fix != NULL && (rc = ledger_fix_put(s, fix)) != DS_OK))
+		goto fail;
+	/* The journal's copy is on disk before the database commits: an act the courier was
+	 * told is recorded is always in both. */
+	if ((rc = journal_append(s->journal, e->seq, e->uuid, body, &undo_at)) != DS_OK) {
+		snprintf(s->err, sizeof s->err, "journal %s: %s", s->journal, ds_strerror(rc));
+		goto fail;
+	}
+	if ((rc = ledger_exec(s, "COMMIT")) != DS_OK)
 		goto fail;
 	free(body);
 	return DS_OK;
 fail:
+	if (undo_at >= 0 && journal_undo(s->journal, undo_at) != DS_OK)
+		undo_at = -1; /* the next act's record of this seq replaces it (journal.c) */
 	free(body);
 	e->seq = 0;
 	return ledger_rollback(s, rc);
@@ -435,6 +691,7 @@ static enum ds_err ledger_outbox_delete(struct ledger *s, int64_t first, int64_t
 enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int64_t cursor,
                              const struct model_appointment *a, size_t na, int64_t now_ms)
 {
+	int64_t seq = 0;
 	enum ds_err rc;
 	size_t i;
 
@@ -448,7 +705,14 @@ enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int
 	if ((rc = ledger_meta_set_int(s, "cursor", cursor)) != DS_OK ||
 	    (rc = ledger_meta_set_int(s, "last_sync_ms", now_ms)) != DS_OK ||
 	    (rc = ledger_meta_set_text(s, "last_error", "")) != DS_OK ||
-	    (rc = ledger_exec(s, "COMMIT")) != DS_OK)
+	    (rc = ledger_meta_int(s, "last_seq", &seq)) != DS_OK)
+		goto fail;
+	/* Under the write lock, so no act appends meanwhile. The server holds the acked
+	 * events, so dropping them from the journal is right even if the commit then fails;
+	 * a trim that fails leaves them there, and a rebuild re-sends them as duplicates. */
+	if (last >= first && journal_trim(s->journal, last, seq) != DS_OK)
+		snprintf(s->err, sizeof s->err, "the journal was not trimmed");
+	if ((rc = ledger_exec(s, "COMMIT")) != DS_OK)
 		goto fail;
 	return DS_OK;
 fail:
@@ -614,4 +878,90 @@ enum ds_err ledger_crumb_purge(struct ledger *s, int64_t before_ms, int64_t *n)
 	rc = ledger_rc(s, r);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- rebuilding ---- */
+
+static enum ds_err ledger_restore_one(struct ledger *s, const struct journal_event *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO outbox(seq, uuid, body) VALUES (?,?,?)",
+	                      &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_text(st, 2, e->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->body, -1, SQLITE_STATIC);
+	return ledger_step_done(s, st);
+}
+
+enum ds_err ledger_restore(struct ledger *s, const struct journal_event *ev, size_t n,
+                           int64_t last_seq)
+{
+	int64_t have = 0;
+	enum ds_err rc;
+	size_t i;
+
+	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = ledger_restore_one(s, &ev[i])) != DS_OK)
+			goto fail;
+		if (ev[i].seq > last_seq)
+			last_seq = ev[i].seq;
+	}
+	if ((rc = ledger_meta_int(s, "last_seq", &have)) != DS_OK ||
+	    (rc = ledger_meta_set_int(s, "last_seq", have > last_seq ? have : last_seq)) != DS_OK ||
+	    (rc = ledger_adopt(s, 1)) != DS_OK || (rc = ledger_exec(s, "COMMIT")) != DS_OK)
+		goto fail;
+	return DS_OK;
+fail:
+	return ledger_rollback(s, rc);
+}
+
+/* Read what still reads from a damaged database: stops at the first error. */
+static void ledger_salvage_rows(struct ledger *s, struct journal_scan *sc)
+{
+	sqlite3_stmt *st = NULL;
+	struct journal_event *grown;
+	const unsigned char *uuid, *body;
+	size_t cap = 0;
+
+	if (ledger_prep(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq", &st) != DS_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW && sc->n < JOURNAL_MAX_EVENTS) {
+		uuid = sqlite3_column_text(st, 1);
+		body = sqlite3_column_text(st, 2);
+		if (uuid == NULL || body == NULL)
+			continue;
+		if (sc->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((grown = realloc(sc->ev, cap * sizeof *grown)) == NULL)
+				break;
+			sc->ev = grown;
+		}
+		sc->ev[sc->n].seq = sqlite3_column_int64(st, 0);
+		snprintf(sc->ev[sc->n].uuid, sizeof sc->ev[sc->n].uuid, "%s", (const char *)uuid);
+		if ((sc->ev[sc->n].body = strdup((const char *)body)) == NULL)
+			break;
+		sc->n++;
+	}
+	sqlite3_finalize(st);
+}
+
+void ledger_salvage(const char *path, struct journal_scan *sc)
+{
+	struct ledger s;
+
+	memset(sc, 0, sizeof *sc);
+	memset(&s, 0, sizeof s);
+	if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+	    SQLITE_OK) {
+		if (ledger_meta_int(&s, "last_seq", &sc->mark) != DS_OK)
+			sc->mark = 0;
+		sc->max_seq = sc->mark;
+		ledger_salvage_rows(&s, sc);
+	}
+	sqlite3_close(s.db);
 }

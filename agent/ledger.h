@@ -1,7 +1,9 @@
 /* ledger.h: where the agent keeps things: one SQLite file in the data dir with the courier's
  * appointments, the event outbox, the sync cursor and status, the last known fix and the
  * coarse breadcrumb trail. WAL with synchronous=FULL: a committed write survives a crash or
- * a flat battery. Every write that must be atomic is one transaction. */
+ * a flat battery. Every write that must be atomic is one transaction. Each recorded event
+ * is also appended to the journal (journal.h) before its commit, and trimmed from it when
+ * the server acknowledges it. */
 #ifndef AGENT_LEDGER_H
 #define AGENT_LEDGER_H
 
@@ -25,7 +27,53 @@ struct ledger_out {
 	char *body;             /* owned by the row; freed by ledger_out_free() */
 };
 
-/* Open (creating) the database at PATH. MAX_PAGES > 0 caps its size (a test hook for a real
+#define LEDGER_PATH_MAX 600        /* the database's and the journal's paths */
+
+/* What opening found. */
+enum ledger_state {
+	LEDGER_SOUND = 0,
+	LEDGER_DAMAGED,              /* SQLite's check failed, or the file is not a database */
+	LEDGER_LOST,                 /* the journal holds events the database lost */
+};
+
+struct ledger_health {
+	enum ledger_state state;
+	int unclean;                 /* the last process with it open did not close it */
+	int full_check;              /* 1: integrity_check ran, 0: quick_check */
+	char detail[LEDGER_META_MAX]; /* the first problem found; "" when sound */
+};
+
+enum {
+	LEDGER_OPEN_FULL_CHECK = 1,  /* integrity_check even after a clean shutdown */
+	LEDGER_OPEN_REBUILD = 2,     /* create a fresh database beside an existing journal */
+	LEDGER_OPEN_READ_ON_FULL = 4, /* on a full disk, open read-only (ledger_read_only()) */
+};
+
+/* Open (creating) the database at PATH and check it: PRAGMA quick_check, or integrity_check
+ * after an unclean shutdown or with LEDGER_OPEN_FULL_CHECK, and that the journal beside it
+ * (journal.h) belongs to it. OUT: H. When H is not sound, *S is NULL and rc DS_OK. A new
+ * database is not created where the journal shows one existed, unless LEDGER_OPEN_REBUILD.
+ * Otherwise as ledger_open(). */
+DS_WUR enum ds_err ledger_open_checked(const char *path, long max_pages, int flags,
+                                       struct ledger **s, struct ledger_health *h, char *err);
+
+/* True when S was opened read-only because the disk is full: every write fails. */
+int ledger_read_only(const struct ledger *s);
+
+/* Put the journal's events EV[0..N) back into S's outbox and set the sequence to at least
+ * LAST_SEQ and past every event, then write the journal afresh under S's identity; one
+ * transaction. */
+struct journal_event;
+DS_WUR enum ds_err ledger_restore(struct ledger *s, const struct journal_event *ev, size_t n,
+                                  int64_t last_seq);
+
+/* Whatever outbox rows and last seq (as mark) can still be read from the damaged database
+ * at PATH, into OUT: SC (empty when nothing reads). Caller frees with journal_scan_free(). */
+struct journal_scan;
+void ledger_salvage(const char *path, struct journal_scan *sc);
+
+/* Open (creating) the database at PATH, checked as ledger_open_checked() (DS_EDB when not
+ * sound). MAX_PAGES > 0 caps its size (a test hook for a real
  * SQLITE_FULL). OUT: *S; caller frees with ledger_close(). On failure *S is NULL and ERR
  * (LEDGER_META_MAX bytes) says why. DS_EBUSY when another process holds a lock. */
 DS_WUR enum ds_err ledger_open(const char *path, long max_pages, struct ledger **s, char *err);

@@ -14,6 +14,7 @@
 #include "agent/agent.h"
 #include "agent/cmd.h"
 #include "agent/daemon.h"
+#include "agent/doctor.h"
 #include "agent/round.h"
 #include "agent/sync.h"
 
@@ -46,11 +47,13 @@ static const char main_usage[] =
 	"  run                         the daemon: GPS watch, breadcrumbs, periodic sync\n"
 	"  status [--json]             events waiting, last sync, GPS state\n"
 	"  config [--sample] [--check] [--set NAME=VALUE]\n"
+	"  doctor [--repair]           check the database and journal; rebuild a damaged one\n"
 	"\n"
 	"APPT is a dossier code or a stop number shown by `round`. Acts accept --json.\n"
 	"Each command accepts --help. DIR defaults to " AGENT_DEFAULT_DIR ".\n"
 	"exit: 0 ok, 1 failure, 2 usage, 3 server unreachable, 4 server refused,\n"
-	"      5 database full or locked (act not recorded)\n";
+	"      5 database full or locked (act not recorded),\n"
+	"      6 database damaged or missing events (act not recorded; run doctor --repair)\n";
 
 static void main_help(FILE *out)
 {
@@ -200,7 +203,7 @@ static int main_act(struct agent *ag, enum model_event_type type, int argc, char
 }
 
 /* Flags-only commands: --json, --all, --sample, --check, --set. OUT: *FLAGS bits. */
-enum { MAIN_F_JSON = 1, MAIN_F_ALL = 2, MAIN_F_SAMPLE = 4, MAIN_F_CHECK = 8 };
+enum { MAIN_F_JSON = 1, MAIN_F_ALL = 2, MAIN_F_SAMPLE = 4, MAIN_F_CHECK = 8, MAIN_F_REPAIR = 16 };
 
 static int main_flags(int argc, char **argv, int *flags, const char **set, int want_args)
 {
@@ -208,7 +211,7 @@ static int main_flags(int argc, char **argv, int *flags, const char **set, int w
 		{"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'},
 		{"sample", no_argument, NULL, 'S'}, {"check", no_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"repair", no_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	int c;
 
 	*flags = 0;
@@ -225,6 +228,8 @@ static int main_flags(int argc, char **argv, int *flags, const char **set, int w
 			*flags |= MAIN_F_SAMPLE;
 		else if (c == 'c' || c == 'n')
 			*flags |= MAIN_F_CHECK;
+		else if (c == 'r')
+			*flags |= MAIN_F_REPAIR;
 		else if (c == 'x' && set != NULL)
 			*set = optarg;
 		else
@@ -285,13 +290,16 @@ static int main_simple(struct agent *ag, const char *cmd, int argc, char **argv)
 		return cmd_status(ag, flags & MAIN_F_JSON);
 	if (strcmp(cmd, "run") == 0)
 		return daemon_run(ag);
+	if (strcmp(cmd, "doctor") == 0)
+		return doctor_run(ag, flags & MAIN_F_REPAIR);
 	return cmd_config(ag, flags & MAIN_F_SAMPLE, flags & MAIN_F_CHECK, set);
 }
 
 static int main_dispatch(struct agent *ag, int argc, char **argv)
 {
 	static const char *const acts[] = {"arrive", "collect", "deliver", "fail"};
-	static const char *const simple[] = {"round", "find", "sync", "status", "run", "config"};
+	static const char *const simple[] = {"round", "find", "sync", "status", "run", "config",
+	                                       "doctor"};
 	const char *cmd = argv[0];
 	size_t i;
 

@@ -127,15 +127,26 @@ static void round_hhmm(int64_t ms, int offset_min, char *out)
 	snprintf(out, ROUND_HHMM_MAX, "%02d:%02d", (int)(min_of_day / 60), (int)(min_of_day % 60));
 }
 
+/* One stop as two lines. Every text from the server goes through text_terminal(): a name
+ * holding escape sequences must not recolour, retitle or write the clipboard of the
+ * courier's terminal. */
 static void round_line(size_t k, const struct model_appointment *a)
 {
 	char ws[ROUND_HHMM_MAX], we[ROUND_HHMM_MAX], eta[ROUND_HHMM_MAX];
+	char status[sizeof a->status], code[sizeof a->code], citizen[sizeof a->citizen];
+	char address[sizeof a->address], phone[sizeof a->phone];
 
 	round_hhmm(a->window_start_ms, a->offset_min, ws);
 	round_hhmm(a->window_end_ms, a->offset_min, we);
 	round_hhmm(a->eta_ms, a->offset_min, eta);
+	/* Cleaned text is never longer than the text, so each buffer holds it whole. */
+	(void)text_terminal(a->status, status, sizeof status);
+	(void)text_terminal(a->code, code, sizeof code);
+	(void)text_terminal(a->citizen, citizen, sizeof citizen);
+	(void)text_terminal(a->address, address, sizeof address);
+	(void)text_terminal(a->phone, phone, sizeof phone);
 	printf("%3zu  %s-%s  eta %s  %-9s  %-7s  %s\n     %s — %s  %s\n", k, ws, we, eta,
-	       a->status, model_kind_name(a->kind), a->code, a->citizen, a->address, a->phone);
+	       status, model_kind_name(a->kind), code, citizen, address, phone);
 }
 
 /* One appointment as JSON (the wire form plus the stop number). Caller json_decref()s. */
@@ -190,6 +201,7 @@ int round_print(struct agent *ag, int json, int all)
 
 int round_find(struct agent *ag, const char *text, int json)
 {
+	char shown[TEXT_MAX_FOLD];
 	struct model_appointment *list = NULL;
 	size_t n = 0, i, k = 0, *numbers = NULL;
 	int code;
@@ -207,8 +219,10 @@ int round_find(struct agent *ag, const char *text, int json)
 		numbers[k++] = i + 1;
 	}
 	code = round_emit(list, k, json, numbers);
-	if (k == 0 && !json)
-		printf("nothing matches \"%s\" in today's round\n", text);
+	if (k == 0 && !json && text_terminal(text, shown, sizeof shown))
+		printf("nothing matches \"%s\" in today's round\n", shown);
+	else if (k == 0 && !json)
+		printf("nothing matches in today's round\n");
 	free(numbers);
 	free(list);
 	return code == AGENT_EXIT_OK && k == 0 ? AGENT_EXIT_FAIL : code;

@@ -136,3 +136,79 @@ bool text_match(const char *haystack, const char *needle)
 		return false;
 	return strstr(h, n) != NULL;
 }
+
+/* Escape sequences (ECMA-48). INTRO is the byte after ESC (or the 7-bit form of a C1
+ * control) and S[I..) what follows it: '[' opens a control sequence ended by a byte in
+ * 0x40..0x7E; ']', 'P', 'X', '^' and '_' open a control string ended by BEL or ST (ESC \ or
+ * U+009C). Returns where the sequence ends in S, LEN when it is unterminated, so no part of
+ * it is ever printed. */
+static size_t text_sequence_end(const unsigned char *s, size_t len, unsigned char intro, size_t i)
+{
+	if (intro == '[') {
+		while (i < len && (s[i] < 0x40 || s[i] > 0x7E))
+			i++;
+		return i < len ? i + 1 : len;
+	}
+	for (; i < len; i++) {
+		if (s[i] == 0x07)
+			return i + 1;
+		if (s[i] == 0x1B && i + 1 < len && s[i + 1] == '\\')
+			return i + 2;
+		if (s[i] == 0xC2 && i + 1 < len && s[i + 1] == 0x9C)
+			return i + 2;
+	}
+	return len;
+}
+
+/* Length of the control character or sequence at S (LEN bytes left), 0 when S starts with
+ * printable text. Other escapes are ESC, intermediates 0x20..0x2F and one final byte. */
+static size_t text_control_len(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0], intro;
+	size_t i = 1;
+
+	if (c == 0x1B) {
+		if (len < 2)
+			return len;
+		if (strchr("[]PX^_", s[1]) != NULL)
+			return text_sequence_end(s, len, s[1], 2);
+		while (i < len && s[i] >= 0x20 && s[i] <= 0x2F)
+			i++;
+		return i < len ? i + 1 : len;
+	}
+	if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+		return 1;
+	if (c != 0xC2 || len < 2 || s[1] < 0x80 || s[1] > 0x9F)
+		return 0;
+	intro = (unsigned char)(s[1] - 0x40);  /* U+009B is CSI, ESC [ in 7 bits */
+	return strchr("[]PX^_", intro) != NULL ? text_sequence_end(s, len, intro, 2) : 2;
+}
+
+bool text_terminal(const char *in, char *out, size_t out_len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), i = 0, o = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		if ((n = text_control_len(s + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		n = text_decode(s + i, len - i, &cp);
+		if (o + (n ? n : 1) >= out_len) {
+			out[o] = '\0';
+			return false;
+		}
+		if (n == 0) {
+			out[o++] = '?';
+			n = 1;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	return true;
+}

@@ -1,5 +1,6 @@
-/* text.h: UTF-8 checks and the accent- and case-insensitive folding used by search, so
- * "nguyen van an" finds "Nguyễn Văn An" and "d" matches "đ". */
+/* text.h: UTF-8 checks, the accent- and case-insensitive folding used by search, so
+ * "nguyen van an" finds "Nguyễn Văn An" and "d" matches "đ", and the cleaning of text from
+ * elsewhere before it reaches a terminal. */
 #ifndef DS_TEXT_H
 #define DS_TEXT_H
 
@@ -20,5 +21,11 @@ DS_WUR enum ds_err text_fold(const char *in, char *out, size_t out_len);
 
 /* True when the folded NEEDLE occurs in the folded HAYSTACK. False for bad or over-long text. */
 bool text_match(const char *haystack, const char *needle);
+
+/* Copy IN into OUT (size OUT_LEN, at least 1) for printing on a terminal: C0 controls other
+ * than newline and tab, DEL, C1 controls and whole escape sequences (CSI, OSC, DCS, ... and
+ * their C1 forms) are dropped, and a byte that is not UTF-8 becomes '?'. OUT is never longer
+ * than IN. Returns true when all of IN fit; false when OUT was cut at a character boundary. */
+bool text_terminal(const char *in, char *out, size_t out_len);
 
 #endif

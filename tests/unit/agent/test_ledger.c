@@ -1,16 +1,21 @@
-/* test_store.c: the outbox keeps order and bytes, acks are deleted atomically with the
- * cursor and appointments, and a full or locked database refuses a write cleanly. */
+/* test_ledger.c: the outbox keeps order and bytes, acks are deleted atomically with the
+ * cursor and appointments, a full or locked database refuses a write cleanly, the journal
+ * follows the outbox, and a damaged or truncated database is found on opening and rebuilt
+ * from the journal. */
 #include <check.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "canon.h"
 #include "wire.h"
+#include "agent/journal.h"
 #include "agent/ledger.h"
+#include "agent/sentinel.h"
 
 static char dir[64], path[128];
 
@@ -23,14 +28,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char p[160];
+	char cmd[160];
 
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
+	/* The database, its -wal and -shm, the journal and any open marker. */
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
 }
 
 static struct ledger *open_store(long max_pages)
@@ -257,6 +259,216 @@ START_TEST(last_fix_and_crumbs)
 }
 END_TEST
 
+static void journal_of(struct journal_scan *sc)
+{
+	char jp[160];
+
+	snprintf(jp, sizeof jp, "%s/" JOURNAL_FILE, dir);
+	ck_assert_int_eq(journal_read(jp, sc), DS_OK);
+}
+
+/* Record N events with long notes (so the outbox spans pages), then close. */
+static void record(int n)
+{
+	struct ledger *s = open_store(0);
+	struct model_event e;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		make_event(&e, i);
+		e.type = MODEL_FAIL;
+		e.reason = MODEL_REASON_OTHER;
+		memset(e.note, 'n', 400);
+		e.note[400] = '\0';
+		ck_assert_int_eq(ledger_event_add(s, &e, NULL, NULL), DS_OK);
+	}
+	ledger_close(s);
+}
+
+START_TEST(journal_holds_the_unacked_events)
+{
+	struct ledger *s = open_store(0);
+	struct model_event e[3];
+	struct journal_scan sc;
+	char *canon;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		make_event(&e[i], i);
+		ck_assert_int_eq(ledger_event_add(s, &e[i], NULL, NULL), DS_OK);
+	}
+	journal_of(&sc);
+	ck_assert_uint_eq(sc.n, 3);
+	canon = canon_event(&e[2]);
+	ck_assert_str_eq(sc.ev[2].body, canon);
+	ck_assert_str_eq(sc.ev[2].uuid, e[2].uuid);
+	free(canon);
+	journal_scan_free(&sc);
+	ck_assert_int_eq(ledger_sync_apply(s, 1, 2, 9, NULL, 0, 1), DS_OK);
+	journal_of(&sc);
+	ck_assert_uint_eq(sc.n, 1);
+	ck_assert_int_eq(sc.ev[0].seq, 3);
+	ck_assert_int_eq(sc.mark, 3);
+	journal_scan_free(&sc);
+	ledger_close(s);
+}
+END_TEST
+
+START_TEST(failed_journal_append_records_nothing)
+{
+	struct ledger *s = open_store(0);
+	struct model_event e;
+	char jp[160];
+	int64_t n, last;
+
+	snprintf(jp, sizeof jp, "%s/" JOURNAL_FILE, dir);
+	ck_assert_int_eq(unlink(jp), 0);
+	ck_assert_int_eq(mkdir(jp, 0700), 0);   /* the append cannot open it */
+	make_event(&e, 1);
+	ck_assert_int_ne(ledger_event_add(s, &e, NULL, NULL), DS_OK);
+	ck_assert_int_eq(ledger_outbox_count(s, &n), DS_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(ledger_meta_int(s, "last_seq", &last), DS_OK);
+	ck_assert_int_eq(last, 0);
+	ledger_close(s);
+}
+END_TEST
+
+START_TEST(regression_truncated_database_is_lost_not_silently_new)
+{
+	struct ledger_health h;
+	struct ledger *s = NULL;
+	char err[LEDGER_META_MAX];
+
+	record(3);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(h.state, LEDGER_LOST);
+	ck_assert_ptr_nonnull(strstr(err, "#3"));
+	ck_assert_int_eq(ledger_open(path, 0, &s, err), DS_EDB);
+}
+END_TEST
+
+START_TEST(regression_damaged_outbox_page_is_found_on_opening)
+{
+	struct ledger_health h;
+	struct ledger *s = NULL;
+	char err[LEDGER_META_MAX], junk[200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t root = 0, page = 0;
+	FILE *f;
+
+	record(12);
+	/* The outbox's root page: its cells sit at the page's end. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM"
+	                                    " pragma_page_size) FROM sqlite_master WHERE"
+	                                    " name = 'outbox'", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	root = sqlite3_column_int64(st, 0);
+	page = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	ck_assert_int_gt(root, 1);
+	memset(junk, 0xA5, sizeof junk);
+	f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, (long)(root * page - (int64_t)sizeof junk), SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+	fclose(f);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(h.state, LEDGER_DAMAGED);
+}
+END_TEST
+
+START_TEST(rebuild_restores_outbox_and_sequence)
+{
+	struct ledger_health h;
+	struct journal_scan sc;
+	struct ledger *s = NULL;
+	struct model_event e;
+	char err[LEDGER_META_MAX];
+	int64_t n;
+
+	record(4);
+	s = open_store(0);
+	ck_assert_int_eq(ledger_sync_apply(s, 1, 1, 0, NULL, 0, 1), DS_OK);
+	ledger_close(s);
+	journal_of(&sc);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(ledger_open_checked(path, 0, LEDGER_OPEN_REBUILD, &s, &h, err), DS_OK);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(ledger_restore(s, sc.ev, sc.n, sc.max_seq), DS_OK);
+	journal_scan_free(&sc);
+	ck_assert_int_eq(ledger_outbox_count(s, &n), DS_OK);
+	ck_assert_int_eq(n, 3);
+	make_event(&e, 9);
+	ck_assert_int_eq(ledger_event_add(s, &e, NULL, NULL), DS_OK);
+	ck_assert_int_eq(e.seq, 5);
+	ledger_close(s);
+	s = open_store(0);            /* the journal now belongs to the new database */
+	ledger_close(s);
+	journal_of(&sc);
+	ck_assert_uint_eq(sc.n, 4);
+	journal_scan_free(&sc);
+}
+END_TEST
+
+START_TEST(deleted_journal_is_made_again_from_the_outbox)
+{
+	struct ledger_health h;
+	struct journal_scan sc;
+	struct ledger *s = NULL;
+	char jp[160], err[LEDGER_META_MAX];
+	off_t at;
+
+	record(2);
+	snprintf(jp, sizeof jp, "%s/" JOURNAL_FILE, dir);
+	ck_assert_int_eq(unlink(jp), 0);
+	/* An append after the deletion leaves a journal with no header. */
+	ck_assert_int_eq(journal_append(jp, 2, "00000000-0000-7000-8000-000000000002", "{}", &at),
+	                 DS_OK);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(h.state, LEDGER_SOUND);
+	ledger_close(s);
+	journal_of(&sc);
+	ck_assert_uint_eq(sc.n, 2);
+	ck_assert_str_ne(sc.db_id, "");
+	ck_assert_int_eq(sc.ev[1].seq, 2);
+	ck_assert_str_ne(sc.ev[1].body, "{}");
+	journal_scan_free(&sc);
+}
+END_TEST
+
+START_TEST(unclean_shutdown_runs_the_integrity_check)
+{
+	struct ledger_health h;
+	struct ledger *s = open_store(0);
+	char err[LEDGER_META_MAX], marker[160];
+	FILE *f;
+
+	ledger_close(s);
+	snprintf(marker, sizeof marker, "%s/" SENTINEL_PREFIX "999999999", dir);
+	f = fopen(marker, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a-boot-long-gone", f);
+	fclose(f);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_int_eq(h.unclean, 1);
+	ck_assert_int_eq(h.full_check, 1);
+	ck_assert_int_eq(access(marker, F_OK), -1);
+	ledger_close(s);
+	ck_assert_int_eq(ledger_open_checked(path, 0, 0, &s, &h, err), DS_OK);
+	ck_assert_int_eq(h.unclean, 0);
+	ck_assert_int_eq(h.full_check, 0);
+	ledger_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -271,6 +483,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, full_database_refuses_and_keeps_outbox);
 	tcase_add_test(tc, locked_database_is_busy);
 	tcase_add_test(tc, last_fix_and_crumbs);
+	tcase_add_test(tc, journal_holds_the_unacked_events);
+	tcase_add_test(tc, failed_journal_append_records_nothing);
+	tcase_add_test(tc, regression_truncated_database_is_lost_not_silently_new);
+	tcase_add_test(tc, regression_damaged_outbox_page_is_found_on_opening);
+	tcase_add_test(tc, rebuild_restores_outbox_and_sequence);
+	tcase_add_test(tc, unclean_shutdown_runs_the_integrity_check);
+	tcase_add_test(tc, deleted_journal_is_made_again_from_the_outbox);
 	suite_add_tcase(s, tc);
 	return s;
 }

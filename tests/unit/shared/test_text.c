@@ -234,6 +234,46 @@ START_TEST(match_false_for_bad_or_null_or_long_text)
 }
 END_TEST
 
+/* Each case: input, what a terminal may be given. */
+START_TEST(regression_terminal_strips_escape_sequences)
+{
+	static const char *const cases[][2] = {
+		{"L\xc3\xaa \x1b[31mTh\xe1\xbb\x8b\x1b[0m \xc4\x90\xc3\xa0o", "Lê Thị Đào"},
+		{"a\x1b]52;c;cm0gLXJmIH4=\x07z", "az"},          /* OSC 52 ended by BEL */
+		{"a\x1b]0;title\x1b\\z", "az"},                 /* OSC ended by ST */
+		{"a\xc2\x9b" "5mz", "az"},                      /* C1 CSI */
+		{"a\xc2\x9d" "0;t\xc2\x9cz", "az"},             /* C1 OSC ended by C1 ST */
+		{"a\xc2\x85z", "az"},                           /* another C1 control */
+		{"a\x1b(Bz\x1b" "7", "az"},                     /* charset and a lone escape */
+		{"a\x08\x7f\r\x01z", "az"},                     /* C0 controls and DEL */
+		{"a\x1b]52;c;unterminated", "a"},
+		{"a\x1b[1;3", "a"},
+		{"line\n\tnext", "line\n\tnext"},
+		{"bad\xff byte", "bad? byte"},
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(text_terminal(cases[i][0], out, sizeof out), "case %zu", i);
+		ck_assert_str_eq(out, cases[i][1]);
+	}
+}
+END_TEST
+
+START_TEST(terminal_cuts_at_a_character_boundary)
+{
+	char out[6];
+
+	ck_assert(text_terminal("ab\x1b[0m", out, 3));
+	ck_assert_str_eq(out, "ab");
+	ck_assert(!text_terminal("abc\xc4\x90", out, 5));
+	ck_assert_str_eq(out, "abc");
+	ck_assert(!text_terminal("abc", out, 1));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s = suite_create("text");
@@ -255,6 +295,8 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, match_ignores_accents_and_case);
 	tcase_add_test(tc, match_no_false_match);
 	tcase_add_test(tc, match_false_for_bad_or_null_or_long_text);
+	tcase_add_test(tc, regression_terminal_strips_escape_sequences);
+	tcase_add_test(tc, terminal_cuts_at_a_character_boundary);
 	suite_add_tcase(s, tc);
 	return s;
 }
