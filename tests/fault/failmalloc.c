@@ -5,10 +5,18 @@
  * instead, nothing fails and the number of calls made is written to FILE at exit, so a test
  * knows how many failure points a command has. Calls made while the shim resolves the real
  * functions are served from a small static arena. Not thread-aware beyond an atomic count,
- * which is enough for the single-threaded commands it is used on. */
+ * which is enough for the single-threaded commands it is used on.
+ *
+ * An allocation made inside glibc's name-service lookups (getprotobyname, getaddrinfo,
+ * getpwuid, ...; wrapped at the end of this file) is not failed; the next allocation outside
+ * them fails instead. glibc 2.36 asserts or dereferences NULL when those allocations fail
+ * (nss/nss_database.c), which is glibc's defect, not one a program can handle; libgps
+ * calls getprotobyname on every connection. */
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <netdb.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +35,9 @@ static const char *fm_count_path;
 static int fm_ready, fm_resolving;
 static _Alignas(16) unsigned char fm_arena[FAILMALLOC_ARENA_BYTES];
 static size_t fm_arena_used;
+
+/* Depth of name-service lookups under way (the wrappers at the end of this file). */
+static _Thread_local int fm_nss_depth;
 
 static void fm_report(void)
 {
@@ -64,7 +75,13 @@ static int fm_fail(void)
 {
 	long k = atomic_fetch_add(&fm_calls, 1) + 1;
 
-	return fm_nth > 0 && k == fm_nth;
+	if (fm_nth <= 0 || k != fm_nth)
+		return 0;
+	if (fm_nss_depth > 0) {
+		fm_nth++;
+		return 0;
+	}
+	return 1;
 }
 
 static void *fm_arena_alloc(size_t n)
@@ -140,3 +157,28 @@ void free(void *p)
 		real_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
 	real_free(p);
 }
+
+/* The name-service lookups the programs make (directly or through libgps and libcurl),
+ * each passed to libc with the depth raised so its allocations are not failed. */
+#define FM_NSS_CALL(type, name, params, args)                                              \
+	type name params                                                                   \
+	{                                                                                  \
+		static type (*real) params;                                                \
+		type fm_r;                                                                 \
+		if (real == NULL)                                                          \
+			real = (type (*) params)dlsym(RTLD_NEXT, #name);                   \
+		fm_nss_depth++;                                                            \
+		fm_r = real args;                                                          \
+		fm_nss_depth--;                                                            \
+		return fm_r;                                                               \
+	}
+
+FM_NSS_CALL(struct protoent *, getprotobyname, (const char *n), (n))
+FM_NSS_CALL(struct servent *, getservbyname, (const char *n, const char *p), (n, p))
+FM_NSS_CALL(struct hostent *, gethostbyname, (const char *n), (n))
+FM_NSS_CALL(struct passwd *, getpwuid, (uid_t u), (u))
+FM_NSS_CALL(struct passwd *, getpwnam, (const char *n), (n))
+FM_NSS_CALL(int, getaddrinfo, (const char *n, const char *s, const struct addrinfo *h,
+                               struct addrinfo **r), (n, s, h, r))
+FM_NSS_CALL(int, getpwuid_r, (uid_t u, struct passwd *p, char *b, size_t l, struct passwd **r),
+            (u, p, b, l, r))
