@@ -11,6 +11,7 @@
 #ifndef DS_TEST_BRUTE_H
 #define DS_TEST_BRUTE_H
 
+#include <check.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -376,6 +377,64 @@ static inline int brute_fill(const struct tour_model *m, struct solution *s, str
 		tour_update(&s->t[k], m);
 	solution_totals(s, m);
 	return DS_OK;
+}
+
+/* Assert that S is consistent: every job exactly once, in a tour (with route_of
+ * naming it) or left out; fixed prefixes first and in order; a break only in its
+ * own vehicle; pinned jobs with their vehicle; with FEASIBLE every tour passes the
+ * simulation. With TOTALS, S's dist, used and miss also equal a recount. */
+static inline void brute_check_solution(const struct tour_model *m, const struct solution *s,
+    int feasible, int totals)
+{
+	int seen[BRUTE_MAX_NODES] = {0}, miss[SOL_PRIO_LEVELS] = {0}, v, i, used = 0;
+	double dist = 0;
+
+	ck_assert_int_eq(s->n_veh, m->n_veh);
+	for (v = 0; v < m->n_veh; v++) {
+		const struct tour *t = &s->t[v];
+		int seq[BRUTE_MAX_STOPS] = {0}, n = brute_seq(t, seq);
+		struct brute_sched sc;
+
+		ck_assert_int_eq(t->veh, v);
+		ck_assert_int_eq(t->node[0], TOUR_START);
+		ck_assert_int_eq(t->node[t->len - 1], TOUR_END);
+		ck_assert_int_eq(t->first_free, m->veh[v].n_fixed + 1);
+		for (i = 0; i < m->veh[v].n_fixed; i++)
+			ck_assert_int_eq(t->node[1 + i], m->veh[v].fixed[i]);
+		for (i = 0; i < n; i++) {
+			int id = seq[i];
+
+			ck_assert(id >= 0 && id < m->n_nodes);
+			seen[id]++;
+			if (id >= m->n_jobs) {
+				ck_assert_int_eq(id, m->veh[v].brk);
+				continue;
+			}
+			ck_assert_int_eq(s->route_of[id], v);
+			ck_assert(m->nodes[id].only_veh < 0 || m->nodes[id].only_veh == v);
+		}
+		if (brute_simulate(m, v, seq, n, &sc) == 0)
+			ck_assert(!feasible);
+		if (sc.n_jobs > 0) {
+			used++;
+			dist += sc.dist;
+		}
+	}
+	for (i = 0; i < s->n_unas; i++) {
+		ck_assert(s->unas[i] >= 0 && s->unas[i] < m->n_jobs);
+		ck_assert_int_eq(s->route_of[s->unas[i]], -1);
+		seen[s->unas[i]]++;
+		miss[m->nodes[s->unas[i]].prio]++;
+	}
+	for (i = 0; i < m->n_jobs; i++)
+		ck_assert_int_eq(seen[i], 1);
+	for (i = m->n_jobs; i < m->n_nodes; i++)
+		ck_assert_int_le(seen[i], 1);
+	if (!totals)
+		return;
+	ck_assert_int_eq(s->used, used);
+	ck_assert_double_eq_tol(s->dist, dist, 1e-6);
+	ck_assert_mem_eq(s->miss, miss, sizeof(miss));
 }
 
 #endif
