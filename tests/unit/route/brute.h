@@ -437,4 +437,25 @@ static inline void brute_check_solution(const struct tour_model *m, const struct
 	ck_assert_mem_eq(s->miss, miss, sizeof(miss));
 }
 
+/* Assert that T's schedule arrays, load and distance are up to date: equal to
+ * those a full tour_update() of a copy computes. */
+static inline void brute_check_fresh(const struct tour_model *m, const struct tour *t)
+{
+	struct tour c;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(tour_copy(&c, t), DS_OK);
+	tour_update(&c, m);
+	for (i = 0; i < t->len; i++) {
+		ck_assert_int_eq(t->loc[i], c.loc[i]);
+		ck_assert_double_eq_tol(t->start_s[i], c.start_s[i], 1e-9);
+		ck_assert(t->late_s[i] == c.late_s[i] || fabs(t->late_s[i] - c.late_s[i]) < 1e-9);
+	}
+	ck_assert_double_eq_tol(t->load, c.load, 1e-9);
+	ck_assert_int_eq(t->n_jobs, c.n_jobs);
+	ck_assert_double_eq_tol(t->dist, c.dist, 1e-6);
+	tour_fini(&c);
+}
+
 #endif
