@@ -209,7 +209,7 @@ static int scan_tour(struct search *S, const struct tour *t, int c, double *best
 	int p, bp = -1;
 	double d;
 
-	for (p = tour_first_place(t, nc->ready_s + nc->service_s); p < t->len - 1; p++) {
+	for (p = tour_first_place(t, S->m, nc->ready_s + nc->service_s); p < t->len - 1; p++) {
 		/* Earliest starts only grow along a tour: once leaving P is too late
 		 * for C, every later place is too. */
 		if (t->start_s[p] > nc->late_s + TOUR_EPS)

@@ -129,7 +129,7 @@ static void check_places(const struct tour_model *m, const struct tour *t, int j
 	double delta;
 
 	brute_simulate(m, t->veh, seq, n, &before);
-	first = tour_first_place(t, m->nodes[j].ready_s + m->nodes[j].service_s);
+	first = tour_first_place(t, m, m->nodes[j].ready_s + m->nodes[j].service_s);
 	ck_assert_int_ge(first, t->first_free - 1);
 	for (p = t->first_free - 1; p < t->len - 1; p++) {
 		brute_with(seq, n, j, p, with);
@@ -330,6 +330,43 @@ START_TEST(test_init_prefix_and_break)
 }
 END_TEST
 
+/* Regression: tour_first_place() must not skip the place right before a break.
+ * The break's latest start counts the travel from where it stands now; a job
+ * inserted before it moves it to the job's place, which may be nearer the next
+ * stop. Here the courier (start 10 at A, back at C by 110) can serve the job
+ * (at B, window [76, 107], 7 s) and then take its break (9 s, from 75) at B:
+ * 83 + 9 + 17 = 109. Taken at A the break must start by 110 - 20 - 9 = 81,
+ * which the job, done at 83 at the earliest, never is. */
+START_TEST(test_first_place_before_break)
+{
+	struct brute_world w;
+	struct brute_rng r = { 1 };
+	struct tour t;
+	static const double time_s[3][3] = { { 0, 7, 17 }, { 7, 0, 20 }, { 17, 20, 0 } };
+	int a, b, n_ok = 0, n_bad = 0;
+
+	brute_gen(&w, &r, 1, 1, 0);
+	for (a = 0; a < 3; a++)
+		for (b = 0; b < 3; b++)
+			w.time_s[a * 3 + b] = w.dist[a * 3 + b] = time_s[a][b];
+	w.nodes[0] = (struct tour_node){ .loc = 0, .ready_s = 76, .late_s = 107, .service_s = 7,
+	    .demand = 1, .only_veh = -1 };
+	w.nodes[1] = (struct tour_node){ .loc = -1, .ready_s = 75, .late_s = 135, .service_s = 9,
+	    .only_veh = 0, .prio = 9 };
+	w.veh[0] = (struct tour_vehicle){ .start_loc = 1, .end_loc = 2, .start_s = 10, .end_s = 110,
+	    .capacity = 8, .brk = 1, .fixed = w.fixed[0] };
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(tour_init(&t, &w.m, 0), DS_OK);
+	ck_assert_int_eq(t.len, 3);
+	ck_assert_int_eq(t.node[1], 1);
+	ck_assert(tour_fits(&t, &w.m, 0, 0));
+	ck_assert_int_eq(tour_first_place(&t, &w.m, w.nodes[0].ready_s + w.nodes[0].service_s), 0);
+	check_places(&w.m, &t, 0, &n_ok, &n_bad);
+	ck_assert_int_eq(n_ok, 1);
+	tour_fini(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("tour");
@@ -343,6 +380,7 @@ int main(void)
 	tcase_add_test(tc, test_remove_keeps_arrays);
 	tcase_add_test(tc, test_splice_and_copy);
 	tcase_add_test(tc, test_init_prefix_and_break);
+	tcase_add_test(tc, test_first_place_before_break);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
