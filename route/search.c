@@ -550,8 +550,9 @@ static int anneal_phase(struct search *S, struct solution *cur, struct solution 
 	return DS_OK;
 }
 
-/* Make sure no left-out job could take the place of a lower-priority one: the
- * annealing compares priorities first but may stop before finding every swap. */
+/* Make sure no left-out job could come in by moving a routed job to another
+ * route, nor take the place of a lower-priority one: the annealing compares
+ * priorities first but may stop before finding every such move. */
 static int priority_repair(struct search *S, struct solution *s)
 {
 	int pass, i, rc, changed = 1;
@@ -562,7 +563,17 @@ static int priority_repair(struct search *S, struct solution *s)
 		if (recreate(S, s, 1) != DS_OK)
 			return DS_ENOMEM;
 		for (i = 0; i < s->n_unas; i++) {
-			rc = swap_in(S->m, s, i, &S->scratch);
+			/* Making room by a move serves one more job and leaves none out,
+			 * so it goes before a swap that leaves a lower priority out. After
+			 * it, slot I holds another left-out job, which goes next. */
+			rc = swap_eject(S->m, s, i, &S->scratch);
+			if (rc > 0) {
+				changed = 1;
+				i--;
+				continue;
+			}
+			if (rc == 0)
+				rc = swap_in(S->m, s, i, &S->scratch);
 			if (rc < 0)
 				return DS_ENOMEM;
 			changed |= rc;

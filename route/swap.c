@@ -3,7 +3,11 @@
  * before it finds that a left-out job would fit in place of a routed one of
  * lower priority; this move tries exactly that, for every routed job below the
  * left-out one's priority, in a scratch tour. O(routed jobs x route length) per
- * left-out job: it runs once, after the search. */
+ * left-out job: it runs once, after the search. The same pass also lets a
+ * routed job move to another route to make room (swap_eject()): cheapest
+ * insertion places higher priorities first, so a job that takes the last room
+ * a lower-priority one could use, while it would fit elsewhere, otherwise keeps
+ * the other out for good. */
 #include <math.h>
 
 #include "route/swap.h"
@@ -68,5 +72,80 @@ int swap_in(const struct tour_model *m, struct solution *s, int ui, struct tour 
 	if (tour_insert(&s->t[bv], m, j, bp) != DS_OK)
 		return -1;
 	s->route_of[j] = bv;
+	return 1;
+}
+
+/* Cheapest place for job J in tour T: the added distance, INFINITY when J may not
+ * or cannot go there; the place in *P. */
+static double cheapest_place(const struct tour_model *m, const struct tour *t, int j, int *p)
+{
+	double best = INFINITY, d;
+	int q;
+
+	if (m->nodes[j].only_veh >= 0 && m->nodes[j].only_veh != t->veh)
+		return INFINITY;
+	for (q = t->first_free - 1; q < t->len - 1; q++)
+		if (tour_can_insert(t, m, j, q, &d) && d < best) {
+			best = d;
+			*p = q;
+		}
+	return best;
+}
+
+/* A move of swap_eject(): job at index I of tour V goes to place Q of tour U, and
+ * the left-out job to place P of V (counted with that job out); COST in distance. */
+struct eject {
+	int v, i, p, u, q;
+	double cost;
+};
+
+/* Try every routed job of tour V as the one that makes room for J; keep the
+ * cheapest move in *BEST. X is scratch. */
+static void eject_from(const struct tour_model *m, const struct solution *s, int j, int v,
+    struct tour *x, struct eject *best)
+{
+	const struct tour *t = &s->t[v];
+	double dj, du;
+	int i, u, p = -1, q = -1;
+
+	for (i = t->first_free; i < t->len - 1; i++) {
+		int o = t->node[i];
+
+		if (o >= m->n_jobs || (dj = trial_insert(m, t, i, j, &p, x)) == INFINITY)
+			continue;
+		/* X is now V without O. */
+		dj += x->dist - t->dist;
+		for (u = 0; u < s->n_veh; u++) {
+			if (u == v || (du = cheapest_place(m, &s->t[u], o, &q)) == INFINITY ||
+			    dj + du >= best->cost)
+				continue;
+			best->v = v;
+			best->i = i;
+			best->p = p;
+			best->u = u;
+			best->q = q;
+			best->cost = dj + du;
+		}
+	}
+}
+
+int swap_eject(const struct tour_model *m, struct solution *s, int ui, struct tour *scratch)
+{
+	struct eject b = { -1, -1, -1, -1, -1, INFINITY };
+	int j = s->unas[ui], v, o;
+
+	for (v = 0; v < s->n_veh; v++)
+		if (m->nodes[j].only_veh < 0 || m->nodes[j].only_veh == v)
+			eject_from(m, s, j, v, scratch, &b);
+	if (b.v < 0)
+		return 0;
+	o = s->t[b.v].node[b.i];
+	tour_remove_at(&s->t[b.v], b.i);
+	tour_update(&s->t[b.v], m);
+	if (tour_insert(&s->t[b.v], m, j, b.p) != DS_OK || tour_insert(&s->t[b.u], m, o, b.q) != DS_OK)
+		return -1;
+	s->route_of[j] = b.v;
+	s->route_of[o] = b.u;
+	s->unas[ui] = s->unas[--s->n_unas];
 	return 1;
 }
