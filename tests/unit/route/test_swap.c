@@ -1,11 +1,12 @@
-/* test_swap.c: unit tests of route/swap.c, the priority swap of the search's last
- * pass. For every left-out job of seeded random solutions (1-7 jobs, priorities
- * 0-3, tight capacities, breaks, fixed prefixes, pinned jobs), swap_in() is
- * compared with a brute-force scan of every routed job and every place: it swaps
- * exactly when some routed job of lower priority can make room, it displaces one
- * of the lowest such priority at the cheapest place among those, it never
- * displaces a job of equal or higher priority, and the result stays feasible with
- * every job once. */
+/* test_swap.c: unit tests of route/swap.c, the moves of the search's last pass.
+ * For every left-out job of seeded random solutions (1-7 jobs, priorities 0-3,
+ * tight capacities, breaks, fixed prefixes, pinned jobs), swap_in() is compared
+ * with a brute-force scan of every routed job and every place: it swaps exactly
+ * when some routed job of lower priority can make room, it displaces one of the
+ * lowest such priority at the cheapest place among those, it never displaces a
+ * job of equal or higher priority, and the result stays feasible with every job
+ * once. swap_eject() is compared the same way with every routed job, every other
+ * route and every pair of places. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -188,6 +189,135 @@ START_TEST(test_swap_needs_lower_priority)
 }
 END_TEST
 
+/* Total distance of S's tours by the simulation. */
+static double total_dist(const struct tour_model *m, const struct solution *s)
+{
+	int seq[BRUTE_MAX_STOPS] = {0}, v, n;
+	double d = 0;
+
+	for (v = 0; v < m->n_veh; v++) {
+		n = brute_seq(&s->t[v], seq);
+		d += seq_dist(m, v, seq, n);
+	}
+	return d;
+}
+
+/* Least distance added by putting O anywhere in tour U (INFINITY: nowhere). */
+static double brute_place(const struct tour_model *m, const struct tour *t, int o)
+{
+	int seq[BRUTE_MAX_STOPS] = {0}, with[BRUTE_MAX_STOPS], n = brute_seq(t, seq), at;
+	double best = INFINITY, base = seq_dist(m, t->veh, seq, n);
+
+	if (m->nodes[o].only_veh >= 0 && m->nodes[o].only_veh != t->veh)
+		return INFINITY;
+	for (at = t->first_free - 1; at <= n; at++) {
+		brute_with(seq, n, o, at, with);
+		best = fmin(best, seq_dist(m, t->veh, with, n + 1) - base);
+	}
+	return best;
+}
+
+/* The cheapest eject move for J by brute force: J into tour V in place of a job
+ * O that goes to another tour. Returns the distance it adds, INFINITY when none
+ * exists. */
+static double brute_eject(const struct tour_model *m, const struct solution *s, int j)
+{
+	int seq[BRUTE_MAX_STOPS] = {0}, rest[BRUTE_MAX_STOPS], with[BRUTE_MAX_STOPS];
+	int v, u, i, k, at, n;
+	double best = INFINITY, dj, base;
+
+	for (v = 0; v < m->n_veh; v++) {
+		const struct tour *t = &s->t[v];
+
+		if (m->nodes[j].only_veh >= 0 && m->nodes[j].only_veh != v)
+			continue;
+		n = brute_seq(t, seq);
+		base = seq_dist(m, v, seq, n);
+		for (i = t->first_free - 1; i < n; i++) {
+			if (seq[i] >= m->n_jobs)
+				continue;
+			for (k = 0, at = 0; k < n; k++)
+				if (k != i)
+					rest[at++] = seq[k];
+			/* As for swap_in(), the route must stay feasible without O (with a
+			 * raw matrix, J could otherwise shorten a leg O's removal made late). */
+			if (isinf(seq_dist(m, v, rest, n - 1)))
+				continue;
+			for (at = t->first_free - 1, dj = INFINITY; at <= n - 1; at++) {
+				brute_with(rest, n - 1, j, at, with);
+				dj = fmin(dj, seq_dist(m, v, with, n) - base);
+			}
+			for (u = 0; u < m->n_veh && !isinf(dj); u++)
+				if (u != v)
+					best = fmin(best, dj + brute_place(m, &s->t[u], seq[i]));
+		}
+	}
+	return best;
+}
+
+/* Check one swap_eject() of S->unas[UI], made on a copy. Returns 1 when it moved. */
+static int check_eject(const struct tour_model *m, const struct solution *s, int ui,
+    struct tour *scratch)
+{
+	struct solution x;
+	double want = brute_eject(m, s, s->unas[ui]);
+	int j = s->unas[ui], rc, i, moved = 0;
+
+	ck_assert_int_eq(solution_init(&x, m), DS_OK);
+	ck_assert_int_eq(solution_copy(&x, s, m), DS_OK);
+	rc = swap_eject(m, &x, ui, scratch);
+	ck_assert_int_eq(rc, !isinf(want));
+	solution_totals(&x, m);
+	brute_check_solution(m, &x, 1, 1);
+	if (rc == 0) {
+		ck_assert_int_eq(x.n_unas, s->n_unas);
+		solution_fini(&x);
+		return 0;
+	}
+	/* J came in, nothing went out, one other job changed route. */
+	ck_assert_int_ge(x.route_of[j], 0);
+	ck_assert_int_eq(x.n_unas, s->n_unas - 1);
+	for (i = 0; i < m->n_jobs; i++) {
+		if (i == j)
+			continue;
+		ck_assert_int_eq(x.route_of[i] < 0, s->route_of[i] < 0);
+		moved += x.route_of[i] != s->route_of[i];
+	}
+	ck_assert_int_eq(moved, 1);
+	ck_assert_double_eq_tol(total_dist(m, &x) - total_dist(m, s), want, W_DIST);
+	solution_fini(&x);
+	return 1;
+}
+
+/* swap_eject() against the brute force for every left-out job. */
+START_TEST(test_eject_matches_brute_force)
+{
+	static const unsigned mix[] = {
+		0, BRUTE_BREAKS, BRUTE_FIXED | BRUTE_PINNED, BRUTE_LOOSE | BRUTE_PRIO,
+		BRUTE_RAW | BRUTE_BREAKS,
+	};
+	struct brute_world w;
+	struct brute_rng r;
+	struct solution s;
+	struct tour scratch;
+	int k, ui, n_move = 0, n_none = 0;
+
+	memset(&scratch, 0, sizeof(scratch));
+	for (k = 0; k < W_CASES; k++) {
+		r.s = 0xe7ecu + (uint64_t)k * 86028121u;
+		brute_gen(&w, &r, brute_int(&r, 2, 7), brute_int(&r, 2, 3), mix[k % 5]);
+		ck_assert_int_eq(solution_init(&s, &w.m), DS_OK);
+		ck_assert_int_eq(brute_fill(&w.m, &s, &r, 3), DS_OK);
+		for (ui = 0; ui < s.n_unas; ui++)
+			*(check_eject(&w.m, &s, ui, &scratch) ? &n_move : &n_none) += 1;
+		solution_fini(&s);
+	}
+	tour_fini(&scratch);
+	ck_assert_int_gt(n_move, 300);
+	ck_assert_int_gt(n_none, 300);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("swap");
@@ -198,6 +328,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_swap_matches_brute_force);
 	tcase_add_test(tc, test_swap_needs_lower_priority);
+	tcase_add_test(tc, test_eject_matches_brute_force);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
