@@ -142,7 +142,8 @@ int swap_eject(const struct tour_model *m, struct solution *s, int ui, struct to
 	o = s->t[b.v].node[b.i];
 	tour_remove_at(&s->t[b.v], b.i);
 	tour_update(&s->t[b.v], m);
-	if (tour_insert(&s->t[b.v], m, j, b.p) != DS_OK || tour_insert(&s->t[b.u], m, o, b.q) != DS_OK)
+	if (tour_insert(&s->t[b.v], m, j, b.p) != DS_OK ||
+	    tour_insert(&s->t[b.u], m, o, b.q) != DS_OK)
 		return -1;
 	s->route_of[j] = b.v;
 	s->route_of[o] = b.u;

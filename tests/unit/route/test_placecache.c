@@ -116,7 +116,8 @@ START_TEST(test_cache_matches_brute_force)
 
 			v = brute_int(&r, 0, w.m.n_veh - 1);
 			if (op <= 6) {
-				query(&w.m, &s, &ic, brute_int(&r, 0, w.m.n_jobs - 1), v, valid, &hits);
+				j = brute_int(&r, 0, w.m.n_jobs - 1);
+				query(&w.m, &s, &ic, j, v, valid, &hits);
 				queries++;
 			} else if (op <= 8) {
 				mutate(&w.m, &s, v, &r);

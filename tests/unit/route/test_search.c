@@ -54,7 +54,8 @@ static void vehicle_subsets(const struct tour_model *m, int v, struct exact *x)
 					continue;
 				s = fmax(t + brute_mat(m->time_s, m, from, nj->loc), nj->ready_s);
 				if (s <= nj->late_s + TOUR_EPS)
-					dep[mask | 1 << j][j] = fmin(dep[mask | 1 << j][j], s + nj->service_s);
+					dep[mask | 1 << j][j] = fmin(dep[mask | 1 << j][j],
+					    s + nj->service_s);
 			}
 			if (brk >= 0 && !(mask & bbit)) {
 				s = fmax(t, m->nodes[brk].ready_s);
@@ -209,7 +210,8 @@ END_TEST
 START_TEST(test_fleet_minimum_mixed_fleet)
 {
 	static const unsigned mix[] = {
-		0, BRUTE_LOOSE, BRUTE_LOOSE | BRUTE_BREAKS | BRUTE_PINNED, BRUTE_BREAKS | BRUTE_PRIO,
+		0, BRUTE_LOOSE, BRUTE_LOOSE | BRUTE_BREAKS | BRUTE_PINNED,
+		BRUTE_BREAKS | BRUTE_PRIO,
 		BRUTE_LOOSE | BRUTE_PRIO | BRUTE_PINNED, BRUTE_LOOSE | BRUTE_RAW,
 	};
 	struct tally t = solve_many(mix, 6, 1, 1000, 100000);

@@ -19,7 +19,8 @@ static void random_solution(struct brute_world *w, struct brute_rng *r, struct s
     int k, int raw)
 {
 	static const unsigned mix[] = {
-		0, BRUTE_BREAKS, BRUTE_FIXED | BRUTE_PRIO, BRUTE_BREAKS | BRUTE_FIXED | BRUTE_PINNED,
+		0, BRUTE_BREAKS, BRUTE_FIXED | BRUTE_PRIO,
+		BRUTE_BREAKS | BRUTE_FIXED | BRUTE_PINNED,
 		BRUTE_LOOSE | BRUTE_BREAKS | BRUTE_PRIO,
 	};
 
@@ -191,7 +192,8 @@ START_TEST(test_copy_and_sync)
 		brute_check_solution(&w.m, &d, 1, 1);
 		for (v = 0; v < w.m.n_veh; v++) {
 			ck_assert_int_eq(d.t[v].len, s.t[v].len);
-			ck_assert_mem_eq(d.t[v].node, s.t[v].node, (size_t)s.t[v].len * sizeof(int));
+			ck_assert_mem_eq(d.t[v].node, s.t[v].node,
+			    (size_t)s.t[v].len * sizeof(int));
 		}
 		ck_assert_int_eq(d.n_unas, s.n_unas);
 		ck_assert_double_eq(d.dist, s.dist);

@@ -93,7 +93,8 @@ static int check_swap(const struct tour_model *m, const struct solution *s, int 
 	brute_check_solution(m, &x, 1, 0);
 	if (rc == 0) {
 		for (v = 0; v < m->n_veh; v++)
-			ck_assert_mem_eq(x.t[v].node, s->t[v].node, (size_t)s->t[v].len * sizeof(int));
+			ck_assert_mem_eq(x.t[v].node, s->t[v].node,
+			    (size_t)s->t[v].len * sizeof(int));
 		ck_assert_mem_eq(x.unas, s->unas, (size_t)s->n_unas * sizeof(int));
 		solution_fini(&x);
 		return 0;

@@ -99,8 +99,8 @@ static void random_tour(struct brute_world *w, struct brute_rng *r, struct tour 
 			if (brute_fits(m, t, order[i], p))
 				places[np++] = p;
 		if (np > 0 && brute_int(r, 0, 4) > 0)
-			ck_assert_int_eq(tour_insert(t, m, order[i], places[brute_int(r, 0, np - 1)]),
-			    DS_OK);
+			ck_assert_int_eq(tour_insert(t, m, order[i],
+			    places[brute_int(r, 0, np - 1)]), DS_OK);
 	}
 }
 
@@ -137,7 +137,8 @@ static void check_places(const struct tour_model *m, const struct tour *t, int j
 		brute_with(seq, n, j, p, with);
 		ok = brute_simulate(m, t->veh, with, n + 1, &after);
 		ck_assert_int_eq(tour_fits(t, m, j, p), ok);
-		ck_assert_double_eq_tol(tour_insert_dist(t, m, j, p), after.dist - before.dist, T_DIST);
+		ck_assert_double_eq_tol(tour_insert_dist(t, m, j, p), after.dist - before.dist,
+		    T_DIST);
 		delta = NAN;
 		ck_assert_int_eq(tour_can_insert(t, m, j, p, &delta), ok);
 		if (ok)
@@ -269,8 +270,8 @@ START_TEST(test_splice_and_copy)
 		for (i = a.first_free - 1; i < a.len - 1; i++)
 			for (q = b.first_free; q < b.len; q++) {
 				ck_assert_int_eq(tour_copy(&x, &a), DS_OK);
-				ck_assert_int_eq(tour_splice(&x, a.node, i + 1, b.node + q, b.len - q),
-				    DS_OK);
+				ck_assert_int_eq(tour_splice(&x, a.node, i + 1, b.node + q,
+				    b.len - q), DS_OK);
 				ck_assert_int_eq(x.len, i + 1 + b.len - q);
 				if (tour_update(&x, &w.m)) {
 					ck_assert(check_arrays(&w.m, &x));
