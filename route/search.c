@@ -800,3 +800,24 @@ fail:
 	solution_fini(&cand);
 	return DS_ENOMEM;
 }
+
+int search_ruin_for_test(const struct tour_model *m, struct solution *s, uint64_t seed,
+    int in_fleet, int *touched, int *n_touched)
+{
+	struct search_params par = { 0, 1, 1, seed };
+	struct search S;
+	int rc = DS_ENOMEM;
+
+	*n_touched = 0;
+	if (search_init(&S, m, &par) != DS_OK)
+		goto fail;
+	S.in_fleet = in_fleet;
+	next_iteration(&S);
+	ruin(&S, s);
+	memcpy(touched, S.touched, (size_t)S.n_touched * sizeof(int));
+	*n_touched = S.n_touched;
+	rc = DS_OK;
+fail:
+	search_fini(&S);
+	return rc;
+}

@@ -89,8 +89,9 @@ void tour_fini(struct tour *t);
 int tour_copy(struct tour *dst, const struct tour *src) DS_WUR;
 
 /* Recompute the schedule arrays, load and distance. Returns 1 when the tour
- * is feasible, 0 otherwise (possible only with a matrix that breaks the triangle
- * inequality, after a removal). */
+ * is feasible, 0 otherwise (possible after a removal: with a matrix that breaks
+ * the triangle inequality, or when a break then waits for its window at a place
+ * farther from the next stop). */
 int tour_update(struct tour *t, const struct tour_model *m);
 
 /* Entry FROM, TO of matrix A (time_s or dist) of model M. */

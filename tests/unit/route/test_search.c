@@ -1,5 +1,6 @@
 /* test_search.c: unit tests of route/search.c, the SISR search with its fleet
- * minimisation, against exact answers on small instances. For seeded random
+ * minimisation, against exact answers on small instances, and of its ruin step.
+ * For seeded random
  * models of 1-7 jobs and 1-4 vehicles, a dynamic programme over subsets finds
  * which sets of jobs each vehicle can serve (earliest departure per last stop
  * dominates, since waiting is allowed and every constraint is a latest time),
@@ -234,6 +235,163 @@ START_TEST(test_distance_objective_serves_all_it_can)
 }
 END_TEST
 
+/* The free jobs of tour T (after the fixed prefix, breaks left aside) into JOBS,
+ * in order; returns how many. */
+static int free_jobs(const struct tour_model *m, const struct tour *t, int *jobs)
+{
+	int i, k = 0;
+
+	for (i = t->first_free; i < t->len - 1; i++)
+		if (t->node[i] < m->n_jobs)
+			jobs[k++] = t->node[i];
+	return k;
+}
+
+/* Is X among A[0..N)? */
+static int among(const int *a, int n, int x)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] == x)
+			return 1;
+	return 0;
+}
+
+/* Is the removal REMOVED[0..NB) (flags over the free jobs BEFORE[0..NB)) one SISR
+ * string of at most LMAX: consecutive free jobs, or such a run with one run inside
+ * kept (the split string)? */
+static int is_string(const char *removed, int nb, int lmax)
+{
+	int i, first = -1, last = -1, runs = 0, n = 0;
+
+	for (i = 0; i < nb; i++)
+		if (removed[i]) {
+			first = first < 0 ? i : first;
+			last = i;
+			n++;
+		}
+	for (i = first + 1; i <= last; i++)
+		runs += !removed[i] && removed[i - 1];
+	return first >= 0 && runs <= 1 && n <= (lmax > 1 ? lmax : 1);
+}
+
+/* Is OLD, without the free jobs flagged in GONE (over its free jobs in order),
+ * feasible by the simulation? */
+static int feasible_without(const struct tour_model *m, const struct tour *old,
+    const char *gone)
+{
+	int seq[BRUTE_MAX_STOPS], n = 0, i, f = 0;
+
+	for (i = 1; i < old->len - 1; i++) {
+		int id = old->node[i], is_free = i >= old->first_free && id < m->n_jobs;
+
+		if (!(is_free && gone[f]))
+			seq[n++] = id;
+		f += is_free;
+	}
+	return brute_simulate(m, old->veh, seq, n, NULL);
+}
+
+/* Check what the ruin did to tour V (OLD before, NOW after): stops only taken out,
+ * all free jobs: one SISR string of at most LMAX and then, only while the tour is
+ * late without them (a break that now waits farther from the next stop can make it
+ * so), its last free jobs (solution.h's rule). Returns how many went. */
+static int check_string(const struct tour_model *m, const struct tour *old,
+    const struct tour *now, int lmax)
+{
+	int before[BRUTE_MAX_STOPS], after[BRUTE_MAX_STOPS], nb, na, i, k, d, ok = 0;
+	char removed[BRUTE_MAX_STOPS], string[BRUTE_MAX_STOPS];
+
+	nb = free_jobs(m, old, before);
+	na = free_jobs(m, now, after);
+	ck_assert_int_eq(now->len, old->len - (nb - na));
+	/* The stops left are the old ones in their order (breaks and prefix too). */
+	for (i = 0, k = 0; i < old->len; i++)
+		if (k < now->len && now->node[k] == old->node[i])
+			k++;
+		else
+			ck_assert(old->node[i] >= 0 && old->node[i] < m->n_jobs);
+	ck_assert_int_eq(k, now->len);
+	for (i = 0; i < nb; i++)
+		removed[i] = !among(after, na, before[i]);
+	/* Try each count D of jobs dropped at the end after the string. */
+	for (d = 0; d <= nb - na && !ok; d++) {
+		memcpy(string, removed, (size_t)nb);
+		for (i = nb - 1, k = d; i >= 0 && k > 0; i--)
+			if (string[i]) {
+				string[i] = 0;
+				k--;
+			} else {
+				break;
+			}
+		if (k > 0 || !is_string(string, nb, lmax))
+			continue;
+		ok = d == 0 || !feasible_without(m, old, string);
+	}
+	ck_assert(ok);
+	return nb - na;
+}
+
+/* (3) One ruin step: each tour it names loses one SISR string, no other tour
+ * changes, the left-out list gains exactly the jobs taken out, no job is lost or
+ * doubled, and the totals recount right. */
+START_TEST(test_ruin_removes_strings)
+{
+	static const unsigned mix[] = {
+		BRUTE_LOOSE, BRUTE_LOOSE | BRUTE_BREAKS, BRUTE_LOOSE | BRUTE_FIXED | BRUTE_PINNED,
+		BRUTE_SAME_FLEET | BRUTE_LOOSE | BRUTE_BREAKS, 0,
+	};
+	struct brute_world w;
+	struct brute_rng r;
+	struct solution s, old;
+	int k, i, v, touched[BRUTE_MAX_VEH], nt, removed, n_ruined = 0;
+
+	for (k = 0; k < E_CASES; k++) {
+		int in_fleet = k % 2, assigned, any_free = 0, lmax;
+		double ls_max, ks_max;
+
+		r.s = 0x7a1u + (uint64_t)k * 179424673u;
+		brute_gen(&w, &r, brute_int(&r, 1, 7), brute_int(&r, 1, 3), mix[k % 5]);
+		ck_assert_int_eq(solution_init(&s, &w.m), DS_OK);
+		ck_assert_int_eq(solution_init(&old, &w.m), DS_OK);
+		ck_assert_int_eq(brute_fill(&w.m, &s, &r, 6), DS_OK);
+		ck_assert_int_eq(solution_copy(&old, &s, &w.m), DS_OK);
+		assigned = w.m.n_jobs - s.n_unas;
+		ls_max = fmin(in_fleet ? 4.0 : 10.0, s.used ? (double)assigned / s.used : 1.0);
+		ks_max = 4.0 * (in_fleet ? 5.0 : 10.0) / (1.0 + ls_max) - 1.0;
+		ck_assert_int_eq(search_ruin_for_test(&w.m, &s, r.s, in_fleet, touched, &nt),
+		    DS_OK);
+		ck_assert_int_le(nt, 1 + (int)ks_max);
+		for (v = 0, removed = 0; v < w.m.n_veh; v++) {
+			int jobs[BRUTE_MAX_STOPS];
+
+			any_free |= free_jobs(&w.m, &old.t[v], jobs) > 0;
+			lmax = (int)fmin(free_jobs(&w.m, &old.t[v], jobs), ls_max);
+			if (among(touched, nt, v)) {
+				removed += check_string(&w.m, &old.t[v], &s.t[v], lmax);
+				continue;
+			}
+			ck_assert_int_eq(s.t[v].len, old.t[v].len);
+			ck_assert_mem_eq(s.t[v].node, old.t[v].node,
+			    (size_t)old.t[v].len * sizeof(int));
+		}
+		/* Something is ruined whenever a free job is routed. */
+		ck_assert_int_eq(nt > 0, any_free);
+		n_ruined += nt > 0;
+		ck_assert_int_eq(s.n_unas, old.n_unas + removed);
+		ck_assert_mem_eq(s.unas, old.unas, (size_t)old.n_unas * sizeof(int));
+		for (i = old.n_unas; i < s.n_unas; i++)
+			ck_assert_int_ge(old.route_of[s.unas[i]], 0);
+		solution_totals(&s, &w.m);
+		brute_check_solution(&w.m, &s, 1, 1);
+		solution_fini(&s);
+		solution_fini(&old);
+	}
+	ck_assert_int_gt(n_ruined, E_CASES / 2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("search");
@@ -242,6 +400,7 @@ int main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_ruin_removes_strings);
 	tcase_add_test(tc, test_fleet_minimum_same_fleet);
 	tcase_add_test(tc, test_fleet_minimum_mixed_fleet);
 	tcase_add_test(tc, test_distance_objective_serves_all_it_can);

@@ -370,6 +370,45 @@ START_TEST(test_first_place_before_break)
 }
 END_TEST
 
+/* A removal can make a tour late with metric travel too, when a break follows
+ * the stop removed: on a line A=0, B=10, C=20 the courier leaves A at 0, serves B
+ * at 10, takes its break there at 10 (window [10, 10], 5 s) and reaches C at 25,
+ * its latest start. Without B the break is taken at A and C is reached at 35.
+ * tour_update() must say so, as solution.h's drop rule relies on it. */
+START_TEST(test_removal_before_break_can_be_late)
+{
+	struct brute_world w;
+	struct brute_rng r = { 3 };
+	struct tour t;
+	static const double x[3] = { 0, 10, 20 };
+	int a, b;
+
+	brute_gen(&w, &r, 2, 1, 0);
+	w.m.n_locs = 3;
+	for (a = 0; a < 3; a++)
+		for (b = 0; b < 3; b++)
+			w.time_s[a * 3 + b] = w.dist[a * 3 + b] = fabs(x[a] - x[b]);
+	w.nodes[0] = (struct tour_node){ .loc = 1, .ready_s = 0, .late_s = 100, .only_veh = -1 };
+	w.nodes[1] = (struct tour_node){ .loc = 2, .ready_s = 0, .late_s = 25, .only_veh = -1 };
+	w.nodes[2] = (struct tour_node){ .loc = -1, .ready_s = 10, .late_s = 10, .service_s = 5,
+	    .only_veh = 0, .prio = 9 };
+	w.veh[0] = (struct tour_vehicle){ .start_loc = 0, .end_loc = 2, .start_s = 0,
+	    .end_s = 100, .capacity = 8, .brk = 2, .fixed = w.fixed[0] };
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(tour_init(&t, &w.m, 0), DS_OK);
+	ck_assert(tour_fits(&t, &w.m, 0, 0));
+	ck_assert_int_eq(tour_insert(&t, &w.m, 0, 0), DS_OK);
+	ck_assert(tour_fits(&t, &w.m, 1, 2));
+	ck_assert_int_eq(tour_insert(&t, &w.m, 1, 2), DS_OK);
+	ck_assert_int_eq(t.node[2], 2);
+	ck_assert(check_arrays(&w.m, &t));
+	tour_remove_at(&t, 1);
+	ck_assert(!tour_update(&t, &w.m));
+	ck_assert(!check_arrays(&w.m, &t));
+	tour_fini(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("tour");
@@ -384,6 +423,7 @@ int main(void)
 	tcase_add_test(tc, test_splice_and_copy);
 	tcase_add_test(tc, test_init_prefix_and_break);
 	tcase_add_test(tc, test_first_place_before_break);
+	tcase_add_test(tc, test_removal_before_break_can_be_late);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
