@@ -3,14 +3,16 @@
  * before it finds that a left-out job would fit in place of a routed one of
  * lower priority; this move tries exactly that, for every routed job below the
  * left-out one's priority, in a scratch tour. O(routed jobs x route length) per
- * left-out job: it runs once, after the search. The same pass also lets a
- * routed job move to another route to make room (swap_eject()): cheapest
- * insertion places higher priorities first, so a job that takes the last room
- * a lower-priority one could use, while it would fit elsewhere, otherwise keeps
- * the other out for good. */
+ * left-out job: it runs once, after the search. The same pass also lets one of
+ * a left-out job's nearest routed jobs move to another route to make room
+ * (swap_eject(), O(neighbours x all stops)): cheapest insertion places higher
+ * priorities first, so a job that takes the last room a lower-priority one could
+ * use, while it would fit elsewhere, otherwise keeps the other out for good. */
 #include <math.h>
 
 #include "route/swap.h"
+
+#define SWAP_EJECT_NEIGH 30   /* nearest jobs swap_eject() tries moving */
 
 /* Best place for job J in tour T with stop I taken out (I < 0: nothing taken
  * out). Returns the added distance, or INFINITY when J does not fit. */
@@ -99,44 +101,51 @@ struct eject {
 	double cost;
 };
 
-/* Try every routed job of tour V as the one that makes room for J; keep the
- * cheapest move in *BEST. X is scratch. */
-static void eject_from(const struct tour_model *m, const struct solution *s, int j, int v,
-    struct tour *x, struct eject *best)
+/* Try routed job O (at index I of tour V) as the one that makes room for J; keep
+ * the cheapest move in *BEST. X is scratch. */
+static void eject_one(const struct tour_model *m, const struct solution *s, int j, int v,
+    int i, struct tour *x, struct eject *best)
 {
 	const struct tour *t = &s->t[v];
+	int o = t->node[i], u, p = -1, q = -1;
 	double dj, du;
-	int i, u, p = -1, q = -1;
 
-	for (i = t->first_free; i < t->len - 1; i++) {
-		int o = t->node[i];
-
-		if (o >= m->n_jobs || (dj = trial_insert(m, t, i, j, &p, x)) == INFINITY)
+	if ((dj = trial_insert(m, t, i, j, &p, x)) == INFINITY)
+		return;
+	/* X is now V without O. */
+	dj += x->dist - t->dist;
+	for (u = 0; u < s->n_veh; u++) {
+		if (u == v || (du = cheapest_place(m, &s->t[u], o, &q)) == INFINITY ||
+		    dj + du >= best->cost)
 			continue;
-		/* X is now V without O. */
-		dj += x->dist - t->dist;
-		for (u = 0; u < s->n_veh; u++) {
-			if (u == v || (du = cheapest_place(m, &s->t[u], o, &q)) == INFINITY ||
-			    dj + du >= best->cost)
-				continue;
-			best->v = v;
-			best->i = i;
-			best->p = p;
-			best->u = u;
-			best->q = q;
-			best->cost = dj + du;
-		}
+		best->v = v;
+		best->i = i;
+		best->p = p;
+		best->u = u;
+		best->q = q;
+		best->cost = dj + du;
 	}
 }
 
+/* Only J's nearest jobs are tried: room near J is what a move can free, and trying
+ * every routed job for every left-out one cost a tenth of a second a pass on a
+ * day of 1,000 jobs with hundreds left out. */
 int swap_eject(const struct tour_model *m, struct solution *s, int ui, struct tour *scratch)
 {
 	struct eject b = { -1, -1, -1, -1, -1, INFINITY };
-	int j = s->unas[ui], v, o;
+	int j = s->unas[ui], k, i, v, o, n = m->n_neigh < SWAP_EJECT_NEIGH ? m->n_neigh :
+	    SWAP_EJECT_NEIGH;
 
-	for (v = 0; v < s->n_veh; v++)
-		if (m->nodes[j].only_veh < 0 || m->nodes[j].only_veh == v)
-			eject_from(m, s, j, v, scratch, &b);
+	for (k = 0; k < n; k++) {
+		o = m->neigh[(size_t)j * (size_t)m->n_neigh + (size_t)k];
+		v = s->route_of[o];
+		if (v < 0 || m->nodes[o].fixed ||
+		    (m->nodes[j].only_veh >= 0 && m->nodes[j].only_veh != v))
+			continue;
+		for (i = s->t[v].first_free; s->t[v].node[i] != o; i++)
+			;
+		eject_one(m, s, j, v, i, scratch, &b);
+	}
 	if (b.v < 0)
 		return 0;
 	o = s->t[b.v].node[b.i];

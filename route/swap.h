@@ -14,9 +14,9 @@
  * memory. S's totals (dist, used, miss) are left to the caller. */
 int swap_in(const struct tour_model *m, struct solution *s, int ui, struct tour *scratch);
 
-/* The left-out job S->unas[UI] goes into a route after a routed job of that route
- * moves to another route to make room, the cheapest such pair of moves in total
- * distance; its slot in S->unas then holds the last left-out job. Nothing is left
+/* The left-out job S->unas[UI] goes into a route after a routed job of that route,
+ * one of its nearest, moves to another route to make room: the cheapest such pair
+ * of moves in total distance. Its slot in S->unas then holds the last left-out job. Nothing is left
  * out in exchange, so the move suits any priority. SCRATCH as for swap_in().
  * Returns 1 when it moved, 0 when no such move exists, -1 on out of memory. S's
  * totals are left to the caller. */
