@@ -88,7 +88,8 @@ static int try_relocate(const struct tour_model *m, struct solution *s, int *pos
 	tour_remove_at(t, r);
 	s->route_of[j] = -1;
 	if (!tour_update(t, m)) {
-		/* Only with a matrix that breaks the triangle inequality. */
+		/* With a matrix that breaks the triangle inequality, or a break that
+		 * now waits farther from the next stop. */
 		put_back(m, s, pos, j, u, r);
 		return 0;
 	}

@@ -209,7 +209,7 @@ static int scan_tour(struct search *S, const struct tour *t, int c, double *best
 	int p, bp = -1;
 	double d;
 
-	for (p = tour_first_place(t, nc->ready_s + nc->service_s); p < t->len - 1; p++) {
+	for (p = tour_first_place(t, S->m, nc->ready_s + nc->service_s); p < t->len - 1; p++) {
 		/* Earliest starts only grow along a tour: once leaving P is too late
 		 * for C, every later place is too. */
 		if (t->start_s[p] > nc->late_s + TOUR_EPS)
@@ -550,8 +550,9 @@ static int anneal_phase(struct search *S, struct solution *cur, struct solution 
 	return DS_OK;
 }
 
-/* Make sure no left-out job could take the place of a lower-priority one: the
- * annealing compares priorities first but may stop before finding every swap. */
+/* Make sure no left-out job could come in by moving a routed job to another
+ * route, nor take the place of a lower-priority one: the annealing compares
+ * priorities first but may stop before finding every such move. */
 static int priority_repair(struct search *S, struct solution *s)
 {
 	int pass, i, rc, changed = 1;
@@ -562,7 +563,17 @@ static int priority_repair(struct search *S, struct solution *s)
 		if (recreate(S, s, 1) != DS_OK)
 			return DS_ENOMEM;
 		for (i = 0; i < s->n_unas; i++) {
-			rc = swap_in(S->m, s, i, &S->scratch);
+			/* Making room by a move serves one more job and leaves none out,
+			 * so it goes before a swap that leaves a lower priority out. After
+			 * it, slot I holds another left-out job, which goes next. */
+			rc = swap_eject(S->m, s, i, &S->scratch);
+			if (rc > 0) {
+				changed = 1;
+				i--;
+				continue;
+			}
+			if (rc == 0)
+				rc = swap_in(S->m, s, i, &S->scratch);
 			if (rc < 0)
 				return DS_ENOMEM;
 			changed |= rc;
@@ -785,4 +796,25 @@ fail:
 	solution_fini(out);
 	solution_fini(&cand);
 	return DS_ENOMEM;
+}
+
+int search_ruin_for_test(const struct tour_model *m, struct solution *s, uint64_t seed,
+    int in_fleet, int *touched, int *n_touched)
+{
+	struct search_params par = { 0, 1, 1, seed };
+	struct search S;
+	int rc = DS_ENOMEM;
+
+	*n_touched = 0;
+	if (search_init(&S, m, &par) != DS_OK)
+		goto fail;
+	S.in_fleet = in_fleet;
+	next_iteration(&S);
+	ruin(&S, s);
+	memcpy(touched, S.touched, (size_t)S.n_touched * sizeof(int));
+	*n_touched = S.n_touched;
+	rc = DS_OK;
+fail:
+	search_fini(&S);
+	return rc;
 }

@@ -23,4 +23,12 @@ struct search_params {
 int search_solve(const struct tour_model *m, const struct search_params *par,
     struct solution *out, long *iterations) DS_WUR;
 
+/* For tests only (tests/unit/route/test_search.c): one ruin step of the search on
+ * S, as in the annealing or, with IN_FLEET, as in fleet minimisation, drawing from
+ * the random stream of SEED. S needs its totals (solution_totals()); the ruin
+ * leaves them to the caller. OUT: TOUCHED[0..*N_TOUCHED) the tours ruined (the
+ * caller's array of M->n_veh ints). DS_OK or DS_ENOMEM. */
+int search_ruin_for_test(const struct tour_model *m, struct solution *s, uint64_t seed,
+    int in_fleet, int *touched, int *n_touched) DS_WUR;
+
 #endif

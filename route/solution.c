@@ -135,8 +135,10 @@ void solution_remove_positions(struct solution *s, const struct tour_model *m, i
 		s->route_of[j] = -1;
 		s->unas[s->n_unas++] = j;
 	}
-	/* Removal keeps a tour feasible when travel obeys the triangle inequality; a
-	 * supplied matrix may not, so drop stops until the schedule fits again. */
+	/* Removal keeps a tour feasible when travel obeys the triangle inequality and
+	 * no break moves; a supplied matrix may not, and a break that now waits for
+	 * its window at the stop before the removed one may be farther from the
+	 * next, so drop stops until the schedule fits again. */
 	while (!tour_update(t, m)) {
 		int i2;
 

@@ -89,8 +89,9 @@ void tour_fini(struct tour *t);
 int tour_copy(struct tour *dst, const struct tour *src) DS_WUR;
 
 /* Recompute the schedule arrays, load and distance. Returns 1 when the tour
- * is feasible, 0 otherwise (possible only with a matrix that breaks the triangle
- * inequality, after a removal). */
+ * is feasible, 0 otherwise (possible after a removal: with a matrix that breaks
+ * the triangle inequality, or when a break then waits for its window at a place
+ * farther from the next stop). */
 int tour_update(struct tour *t, const struct tour_model *m);
 
 /* Entry FROM, TO of matrix A (time_s or dist) of model M. */
@@ -150,18 +151,27 @@ static inline int tour_can_insert(const struct tour *t, const struct tour_model 
 }
 
 /* The first index P (from first_free - 1) after which a stop whose service
- * cannot end before DONE_S might fit; every earlier place fails. Latest starts
- * never fall along a tour and the stop after P must start by its latest start
- * yet after DONE_S, so a binary search finds it: on tight windows it skips most
- * of a tour. O(log len). */
-static inline int tour_first_place(const struct tour *t, double done_s)
+ * cannot end before DONE_S might fit; every earlier place fails. The stop after
+ * P must start by its latest start yet after DONE_S. A break right after P is
+ * the exception: the new stop moves it to its own place, so the break's latest
+ * start, which counts the travel from where it stands now, does not bind; the
+ * break must still start inside its window and the stop after it by that stop's
+ * latest start. These bounds never fall along a tour, so a binary search finds
+ * P: on tight windows it skips most of a tour. O(log len). */
+static inline int tour_first_place(const struct tour *t, const struct tour_model *m,
+    double done_s)
 {
 	int lo = t->first_free - 1, hi = t->len - 1;
 
 	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
+		int mid = lo + (hi - lo) / 2, y = mid + 1;
+		double bound = t->late_s[y];
 
-		if (t->late_s[mid + 1] + TOUR_EPS < done_s)
+		if (t->node[y] >= m->n_jobs && m->nodes[t->node[y]].late_s < t->late_s[y + 1])
+			bound = m->nodes[t->node[y]].late_s;
+		else if (t->node[y] >= m->n_jobs)
+			bound = t->late_s[y + 1];
+		if (bound + TOUR_EPS < done_s)
 			lo = mid + 1;
 		else
 			hi = mid;
