@@ -32,7 +32,7 @@ LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # dynamically where the .a files are missing.
 AGENT_STATIC ?= 1
 ifeq ($(AGENT_STATIC),1)
-LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lyajl_s -lz $(LIBS_MBED) \
+LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lz $(LIBS_MBED) \
            -Wl,-Bdynamic -lm
 else
 LIBS_AGENT_BIN := $(LIBS_AGENT)

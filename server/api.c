@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "isotime.h"
 #include "server/api.h"
@@ -19,6 +20,7 @@
 #include "server/db/ingest.h"
 #include "server/db/walsync.h"
 #include "server/net/wake.h"
+#include "batch.h"
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
@@ -95,7 +97,7 @@ static void api_job_error(struct api_job *j, int status, const char *code, const
 static void api_job_free(struct api_job *j)
 {
 	ingest_prep_free(j->prep, j->batch.count);
-	wire_batch_free(&j->batch);
+	batch_free(&j->batch);
 	json_decref(j->req);
 	free(j->body);
 	free(j);
@@ -363,7 +365,7 @@ static void api_decode_work(struct pool_work *w)
 		niced = 1;
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_DECODE_NICE);
 	}
-	rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
+	rc = batch_decode(j->text, j->text_len, &j->batch, err);
 	if (rc != DS_OK)
 		malformed = strncmp(err, "malformed JSON", 14) == 0;
 	else if ((rc = ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep)) != DS_OK)

@@ -2,6 +2,7 @@
  * counter, so "everything after cursor N" is an indexed range scan. */
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "model.h"
 #include "server/appt.h"

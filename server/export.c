@@ -18,6 +18,8 @@ static json_t *export_row(struct store *s, sqlite3_stmt *st)
 	const char *uuid = (const char *)sqlite3_column_text(st, 0);
 	int len = sqlite3_column_bytes(st, 4);
 	json_t *o, *flags;
+	const char *names[INGEST_FLAG_NAMES_MAX];
+	size_t i, n;
 
 	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD > EXPORT_BODY_MAX ||
 	    seal_open(s->vault, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
@@ -35,7 +37,9 @@ static json_t *export_row(struct store *s, sqlite3_stmt *st)
 		flags = json_array();
 		json_object_set_new(o, "flags", flags);
 	}
-	ingest_flag_names((unsigned)sqlite3_column_int(st, 5) & ~0xffu, flags);
+	n = ingest_flag_names((unsigned)sqlite3_column_int(st, 5) & ~0xffu, names);
+	for (i = 0; i < n; i++)
+		json_array_append_new(flags, json_string(names[i]));
 	return o;
 }
 

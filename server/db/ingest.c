@@ -543,7 +543,7 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 	return ingest_save_state(in, code, &a, last_ms, last_uuid);
 }
 
-void ingest_flag_names(unsigned flags, json_t *a)
+size_t ingest_flag_names(unsigned flags, const char *out[INGEST_FLAG_NAMES_MAX])
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{MODEL_FLAG_FAR, "far"}, {MODEL_FLAG_POOR_ACCURACY, "poor_accuracy"},
@@ -551,9 +551,10 @@ void ingest_flag_names(unsigned flags, json_t *a)
 		{INGEST_FLAG_LATE_WINDOW, "late_window"}, {INGEST_FLAG_LATE_DUE, "late_due"},
 		{INGEST_FLAG_CONTRADICTORY, "contradictory"},
 	};
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+	for (i = 0; i < sizeof names / sizeof names[0] && n < INGEST_FLAG_NAMES_MAX; i++)
 		if (flags & names[i].bit)
-			json_array_append_new(a, json_string(names[i].name));
+			out[n++] = names[i].name;
+	return n;
 }
