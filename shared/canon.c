@@ -20,7 +20,6 @@ double canon_round(double v, double scale)
 	return isfinite(v) ? round(v * scale) / scale : v;
 }
 
-#define CANON_REAL_MAX 32
 #define CANON_INT_MAX 24   /* "-9223372036854775808" */
 #define CANON_START 512    /* first size of the buffer; a typical event takes about 400 */
 
@@ -111,14 +110,12 @@ static int canon_text(struct canon_out *o, const char *v)
 	return rc || canon_put(o, run, strlen(run)) || canon_put(o, "\"", 1);
 }
 
-/* V as jansson writes a real with JSON_REAL_PRECISION(12): "%.12g", ".0" appended when that
- * reads as an integer, and the exponent without '+' or leading zeros. */
-static int canon_real_text(double v, char *buf, size_t max)
+int canon_real_text(double v, int digits, char *buf, size_t max)
 {
-	int n = snprintf(buf, max, "%.12g", v);
+	int n = snprintf(buf, max, "%.*g", digits, v);
 	char *e, *from;
 
-	if (n < 0 || (size_t)n + 3 > max)
+	if (!isfinite(v) || n < 0 || (size_t)n + 3 > max)
 		return -1;
 	if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
 		memcpy(buf + n, ".0", 3);
@@ -230,7 +227,7 @@ static int canon_real(struct canon_out *o, const char *k, double v, double scale
 	v = canon_round(v, scale);
 	n = canon_real_fixed(v, scale, buf, sizeof buf);
 	if (n < 0)
-		n = canon_real_text(v, buf, sizeof buf);
+		n = canon_real_text(v, CANON_REAL_DIGITS, buf, sizeof buf);
 	return n < 0 || canon_key(o, k) || canon_value(o) || canon_put(o, buf, (size_t)n);
 }
 

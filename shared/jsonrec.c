@@ -369,14 +369,10 @@ static enum ds_err jsonrec_run(struct jsonrec_parser *p, const char *text, size_
 	return st == yajl_status_ok ? DS_OK : DS_EINVAL;
 }
 
-enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
-                       const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
-                       void *ctx, char *err)
+enum ds_err jsonrec_screen(const char *text, size_t len, char *err)
 {
-	struct jsonrec_parser *p;
 	const char *bad;
 	size_t at;
-	enum ds_err rc;
 
 	if ((at = jsonrec_lone_surrogate(text, len)) < len) {
 		snprintf(err, JSONREC_ERR_MAX, "malformed JSON at byte %zu: a lone UTF-16 surrogate "
@@ -390,6 +386,18 @@ enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
 		         (size_t)(bad - text));
 		return DS_EINVAL;
 	}
+	return DS_OK;
+}
+
+enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
+                       const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
+                       void *ctx, char *err)
+{
+	struct jsonrec_parser *p;
+	enum ds_err rc;
+
+	if ((rc = jsonrec_screen(text, len, err)) != DS_OK)
+		return rc;
 	/* The parser holds two member tables: too large for a thread's stack in a pool. */
 	if ((p = malloc(sizeof *p)) == NULL)
 		return DS_ENOMEM;

@@ -77,4 +77,9 @@ DS_WUR enum ds_err jsonrec_parse(const char *text, size_t len, const char *array
                               const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
                               void *ctx, char *err);
 
+/* Refuses what yajl 2.1 lets through in a text that JSON forbids: a lone UTF-16 surrogate
+ * escape, a vertical tab or form feed anywhere. jsonrec_parse runs it; any other reader on
+ * yajl should too. On DS_EINVAL, ERR (JSONREC_ERR_MAX) says where. */
+DS_WUR enum ds_err jsonrec_screen(const char *text, size_t len, char *err);
+
 #endif
