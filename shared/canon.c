@@ -1,11 +1,10 @@
-/* canon.c: the canonical text is written straight from the struct into one growing buffer.
- * Building a jansson object and dumping it with sorted keys cost 5 us an event, most of a
- * sync's decoding time; yajl's generator, used next, still cost a third of a decode thread
- * (an allocation per event, a call per token). The text must stay byte for byte what
- * json_dumps(wire_event_encode(e), WIRE_DUMP_FLAGS) gives, because stored content hashes
- * are of that text; a unit test compares the two on many events. So members come in strcmp
- * order, each written under the same condition as in wire.c's encoder, and reals are
- * formatted as jansson formats them. */
+/* canon.c: the canonical text is written straight from the struct into one growing buffer,
+ * with no JSON library: it runs for every event a sync batch carries, and building a tree or
+ * calling a generator per token cost several times as much. The rules it follows are in
+ * docs/PROTOCOL.md ("Canonical event text"); they are also exactly what jansson writes with
+ * JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12), which made the hashes of events
+ * stored earlier, and test_canon holds this file to both. So members come in strcmp order,
+ * each written under the condition the rules give, and reals are formatted as rule 5 says. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

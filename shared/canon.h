@@ -1,7 +1,6 @@
 /* canon.h: the canonical text of an event: the JSON whose SHA-256 is the event's content
- * hash, so a re-sent event is recognised whatever formatting the device used. It is the
- * compact, key-sorted encoding of wire.c with reals at 12 significant digits
- * (docs/PROTOCOL.md). */
+ * hash, so a re-sent event is recognised whatever formatting the device used. Its rules are
+ * docs/PROTOCOL.md's "Canonical event text"; this is the one encoder that writes it. */
 #ifndef DS_CANON_H
 #define DS_CANON_H
 
