@@ -178,7 +178,8 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 	         jdoc_kint(g, "acked", res.stored + res.duplicates) ||
 	         jdoc_kint(g, "stored", res.stored) || jdoc_kint(g, "duplicates", res.duplicates) ||
 	         jdoc_kint(g, "last_seq", res.last_seq);
-	if (!failed && (rc = appt_changes(a->s, dev.courier, j->batch.cursor, g, &cursor)) != DS_OK) {
+	if (!failed &&
+	    (rc = appt_changes(a->s, dev.courier, j->batch.cursor, g, &cursor)) != DS_OK) {
 		yajl_gen_free(g);
 		return rc;
 	}

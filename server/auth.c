@@ -1,6 +1,7 @@
 /* auth.c: credentials are random 256-bit secrets; the database holds only their SHA-256 (made
- * by server/db/seal, the server's one hashing module), so a copy of it cannot be used to sync. Codes use an alphabet without look-alike characters
- * because a dispatcher reads them aloud or a courier types them. */
+ * by server/db/seal, the server's one hashing module), so a copy of it cannot be used to sync.
+ * Codes use an alphabet without look-alike characters because a dispatcher reads them aloud or
+ * a courier types them. */
 #include <stdio.h>
 #include <string.h>
 

@@ -39,7 +39,8 @@ static int export_open(struct store *s, sqlite3_stmt *st, struct export_row *r)
 		return -1;
 	r->device = (const char *)sqlite3_column_text(st, 1);
 	r->courier = (const char *)sqlite3_column_text(st, 2);
-	if (isotime_format(sqlite3_column_int64(st, 3), 0, r->received_at, sizeof r->received_at) != DS_OK)
+	if (isotime_format(sqlite3_column_int64(st, 3), 0, r->received_at,
+	                   sizeof r->received_at) != DS_OK)
 		r->received_at[0] = '\0';
 	r->n_flags = ingest_flag_names((unsigned)sqlite3_column_int(st, 5) & ~0xffu, r->flags);
 	return 0;
@@ -69,7 +70,8 @@ static int export_value(yajl_gen g, yajl_val v)
 	if (YAJL_IS_OBJECT(v)) {
 		rc = yajl_gen_map_open(g) != yajl_gen_status_ok;
 		for (i = 0; i < v->u.object.len && !rc; i++)
-			rc = jdoc_str(g, v->u.object.keys[i]) || export_value(g, v->u.object.values[i]);
+			rc = jdoc_str(g, v->u.object.keys[i]) ||
+			     export_value(g, v->u.object.values[i]);
 		return rc || yajl_gen_map_close(g) != yajl_gen_status_ok;
 	}
 	return yajl_gen_null(g) != yajl_gen_status_ok;

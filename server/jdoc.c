@@ -138,7 +138,8 @@ static enum ds_err jdoc_scan(const char *text, size_t len, char *err)
 	while (st == yajl_status_ok && i < len && strchr(" \t\r\n", text[i]) != NULL && text[i])
 		i++;
 	if (st != yajl_status_ok || sc.end == 0 || i < len)
-		snprintf(err, JDOC_ERR_MAX, "malformed JSON at byte %zu: %s", yajl_get_bytes_consumed(sc.h),
+		snprintf(err, JDOC_ERR_MAX, "malformed JSON at byte %zu: %s",
+		         yajl_get_bytes_consumed(sc.h),
 		         sc.why ? sc.why : sc.end == 0 ? "not an object or array" : "not JSON");
 	yajl_free(sc.h);
 	return st == yajl_status_ok && sc.end > 0 && i == len ? DS_OK : DS_EINVAL;

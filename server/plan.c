@@ -631,7 +631,8 @@ static char *plan_summary(const struct plan_ctx *c, const struct route_solution 
 	if (g != NULL && yajl_gen_map_open(g) == yajl_gen_status_ok &&
 	    !jdoc_kint(g, "appointments", c->na) && !jdoc_kint(g, "routes", sol->n_routes) &&
 	    !jdoc_kint(g, "unplaced", sol->n_unassigned) &&
-	    !jdoc_kreal(g, "distance_m", sol->dist, 17) && yajl_gen_map_close(g) == yajl_gen_status_ok)
+	    !jdoc_kreal(g, "distance_m", sol->dist, 17) &&
+	    yajl_gen_map_close(g) == yajl_gen_status_ok)
 		s = jdoc_text(g, NULL);
 	if (g != NULL)
 		yajl_gen_free(g);

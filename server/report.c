@@ -162,8 +162,9 @@ static int report_json_row(yajl_gen g, const struct report_row *r)
 
 	rc = rc || jdoc_kint(g, "booked", r->booked) || jdoc_kint(g, "collect_booked", r->collects);
 	rc = rc || jdoc_kint(g, "deliver_booked", r->delivers);
-	rc = rc || jdoc_kint(g, "collected", r->collected) || jdoc_kint(g, "delivered", r->delivered);
-	rc = rc || jdoc_kint(g, "on_time", r->on_time) || jdoc_kint(g, "late_window", r->late_window);
+	rc = rc || jdoc_kint(g, "collected", r->collected);
+	rc = rc || jdoc_kint(g, "delivered", r->delivered) || jdoc_kint(g, "on_time", r->on_time);
+	rc = rc || jdoc_kint(g, "late_window", r->late_window);
 	rc = rc || jdoc_kint(g, "late_due", r->late_due);
 	rc = rc || jdoc_kint(g, "failed_visits", r->visits_failed);
 	rc = rc || jdoc_kint(g, "pending", r->pending) || jdoc_kint(g, "overdue", r->overdue);
@@ -171,7 +172,8 @@ static int report_json_row(yajl_gen g, const struct report_row *r)
 	                      REPORT_PCT_DIGITS);
 	rc = rc || jdoc_str(g, "failed_by_reason") || yajl_gen_map_open(g) != yajl_gen_status_ok;
 	for (k = 1; k < MODEL_REASONS && !rc; k++)
-		rc = jdoc_kint(g, model_reason_name((enum model_fail_reason)k), r->fail_by_reason[k]);
+		rc = jdoc_kint(g, model_reason_name((enum model_fail_reason)k),
+		               r->fail_by_reason[k]);
 	return rc || yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	       yajl_gen_map_close(g) != yajl_gen_status_ok;
 }

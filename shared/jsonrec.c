@@ -1,7 +1,8 @@
 /* jsonrec.c: yajl's event parser feeds member tables directly, which costs a fifth of building
- * a tree of the whole batch. The parse keeps a stack of frames, one per open container, each saying where the
- * values inside it go. yajl checks the JSON grammar and UTF-8 structure; this file adds
- * what a strict decoder also needs: no duplicate keys, no NUL in text, exact integers. */
+ * a tree of the whole batch. The parse keeps a stack of frames, one per open container, each
+ * saying where the values inside it go. yajl checks the JSON grammar and UTF-8 structure; this
+ * file adds what a strict decoder also needs: no duplicate keys, no NUL in text, exact
+ * integers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -314,7 +315,8 @@ static size_t jsonrec_lone_surrogate(const char *t, size_t len)
 	long u, lo;
 
 	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 2) {
-		if (p[1] != 'u' || end - p < 6 || (u = jsonrec_hex4(p + 2)) < 0xD800 || u > 0xDFFF) {
+		if (p[1] != 'u' || end - p < 6 || (u = jsonrec_hex4(p + 2)) < 0xD800 ||
+		    u > 0xDFFF) {
 			p += 2;
 			continue;
 		}
@@ -375,8 +377,8 @@ enum ds_err jsonrec_screen(const char *text, size_t len, char *err)
 	size_t at;
 
 	if ((at = jsonrec_lone_surrogate(text, len)) < len) {
-		snprintf(err, JSONREC_ERR_MAX, "malformed JSON at byte %zu: a lone UTF-16 surrogate "
-		         "escape", at);
+		snprintf(err, JSONREC_ERR_MAX,
+		         "malformed JSON at byte %zu: a lone UTF-16 surrogate escape", at);
 		return DS_EINVAL;
 	}
 	/* yajl also takes vertical tab and form feed as white space; JSON does not, and a raw

@@ -35,7 +35,8 @@ static enum ds_err record_only(const struct jsonrec_obj *o, const char *const *a
 		/* The key is quoted in a JSON reply: only when it is short, valid text. */
 		if (allowed[i] == NULL)
 			return record_fail(err, "unknown member",
-			                 key[0] && text_valid_utf8(key, strlen(key)) ? key : "(a long or odd key)");
+			                 key[0] && text_valid_utf8(key, strlen(key)) ? key :
+			                 "(a long or odd key)");
 	}
 	return DS_OK;
 }
@@ -85,7 +86,8 @@ static enum ds_err record_get_real(const struct jsonrec_obj *o, const char *k, d
 	return DS_OK;
 }
 
-static enum ds_err record_get_int(const struct jsonrec_obj *o, const char *k, int64_t lo, int64_t hi,
+static enum ds_err record_get_int(const struct jsonrec_obj *o, const char *k, int64_t lo,
+                                  int64_t hi,
                                 int64_t *out, char *err)
 {
 	const struct jsonrec_value *v = record_val(o, k);
@@ -139,11 +141,51 @@ static enum ds_err record_get_enum(const struct jsonrec_obj *o, const char *k, i
 }
 
 /* Adapters from the typed model parsers to record_get_enum's int form. */
-static enum ds_err record_p_type(const char *s, int *v) { enum model_event_type t; enum ds_err r = model_event_type_parse(s, &t); *v = (int)t; return r; }
-static enum ds_err record_p_source(const char *s, int *v) { enum model_gps_source t; enum ds_err r = model_gps_source_parse(s, &t); *v = (int)t; return r; }
-static enum ds_err record_p_rel(const char *s, int *v) { enum model_relation t; enum ds_err r = model_relation_parse(s, &t); *v = (int)t; return r; }
-static enum ds_err record_p_reason(const char *s, int *v) { enum model_fail_reason t; enum ds_err r = model_reason_parse(s, &t); *v = (int)t; return r; }
-static enum ds_err record_p_kind(const char *s, int *v) { enum model_kind t; enum ds_err r = model_kind_parse(s, &t); *v = (int)t; return r; }
+
+static enum ds_err record_p_type(const char *s, int *v)
+{
+	enum model_event_type t;
+	enum ds_err r = model_event_type_parse(s, &t);
+
+	*v = (int)t;
+	return r;
+}
+
+static enum ds_err record_p_source(const char *s, int *v)
+{
+	enum model_gps_source t;
+	enum ds_err r = model_gps_source_parse(s, &t);
+
+	*v = (int)t;
+	return r;
+}
+
+static enum ds_err record_p_rel(const char *s, int *v)
+{
+	enum model_relation t;
+	enum ds_err r = model_relation_parse(s, &t);
+
+	*v = (int)t;
+	return r;
+}
+
+static enum ds_err record_p_reason(const char *s, int *v)
+{
+	enum model_fail_reason t;
+	enum ds_err r = model_reason_parse(s, &t);
+
+	*v = (int)t;
+	return r;
+}
+
+static enum ds_err record_p_kind(const char *s, int *v)
+{
+	enum model_kind t;
+	enum ds_err r = model_kind_parse(s, &t);
+
+	*v = (int)t;
+	return r;
+}
 
 static int record_is_hex(const char *s, size_t len)
 {
@@ -157,7 +199,8 @@ static int record_is_hex(const char *s, size_t len)
 	return 1;
 }
 
-static enum ds_err record_gps_decode(const struct jsonrec_member *gm, struct model_gps *out, char *err)
+static enum ds_err record_gps_decode(const struct jsonrec_member *gm, struct model_gps *out,
+                                     char *err)
 {
 	static const char *const allowed[] = {"source", "lat", "lon", "accuracy_m", "mode", "sats",
 		"fix_age_s", "gps_time", "dist_m", NULL};
@@ -217,21 +260,26 @@ static enum ds_err record_flags_decode(const struct jsonrec_member *a, unsigned 
 	return DS_OK;
 }
 
-static enum ds_err record_act_decode(const struct jsonrec_obj *o, struct model_event *e, char *err)
+static enum ds_err record_act_decode(const struct jsonrec_obj *o, struct model_event *e,
+                                     char *err)
 {
 	int64_t docs = -1, fee = -1;
 	int reason = 0, rel = 0;
+	int fail = e->type == MODEL_FAIL, deliver = e->type == MODEL_DELIVER;
 	enum ds_err rc;
 
 	if ((rc = record_get_int(o, "documents", 0, 1000, &docs, err)) != DS_OK ||
 	    (rc = record_get_int(o, "fee_vnd", 0, 1000000000000LL, &fee, err)) != DS_OK ||
-	    (rc = record_get_enum(o, "reason", e->type == MODEL_FAIL, record_p_reason, &reason, err)) != DS_OK ||
+	    (rc = record_get_enum(o, "reason", fail, record_p_reason, &reason, err)) != DS_OK ||
 	    (rc = record_get_str(o, "note", e->note, MODEL_NOTE_MAX, 0, err)) != DS_OK ||
-	    (rc = record_get_str(o, "recipient", e->recipient, MODEL_NAME_MAX, e->type == MODEL_DELIVER, err)) != DS_OK ||
-	    (rc = record_get_enum(o, "relation", e->type == MODEL_DELIVER, record_p_rel, &rel, err)) != DS_OK ||
+	    (rc = record_get_str(o, "recipient", e->recipient, MODEL_NAME_MAX, deliver,
+	                         err)) != DS_OK ||
+	    (rc = record_get_enum(o, "relation", deliver, record_p_rel, &rel, err)) != DS_OK ||
 	    (rc = record_get_str(o, "id_last4", e->id_last4, 4, 0, err)) != DS_OK ||
-	    (rc = record_get_str(o, "signature_sha256", e->signature_sha256, MODEL_HASH_HEX, 0, err)) != DS_OK ||
-	    (rc = record_get_str(o, "photo_sha256", e->photo_sha256, MODEL_HASH_HEX, 0, err)) != DS_OK ||
+	    (rc = record_get_str(o, "signature_sha256", e->signature_sha256, MODEL_HASH_HEX, 0,
+	                         err)) != DS_OK ||
+	    (rc = record_get_str(o, "photo_sha256", e->photo_sha256, MODEL_HASH_HEX, 0,
+	                         err)) != DS_OK ||
 	    (rc = record_get_str(o, "prev_hash", e->prev_hash, MODEL_HASH_HEX, 0, err)) != DS_OK ||
 	    (rc = record_get_str(o, "sig", e->sig, MODEL_SIG_MAX, 0, err)) != DS_OK)
 		return rc;
@@ -243,7 +291,8 @@ static enum ds_err record_act_decode(const struct jsonrec_obj *o, struct model_e
 		return record_fail(err, "must be 4 digits", "id_last4");
 	if ((e->signature_sha256[0] && !record_is_hex(e->signature_sha256, MODEL_HASH_HEX)) ||
 	    (e->photo_sha256[0] && !record_is_hex(e->photo_sha256, MODEL_HASH_HEX)))
-		return record_fail(err, "must be 64 lower-case hex digits", "signature_sha256/photo_sha256");
+		return record_fail(err, "must be 64 lower-case hex digits",
+		                   "signature_sha256/photo_sha256");
 	if (e->type == MODEL_DELIVER && e->recipient[0] == '\0')
 		return record_fail(err, "must not be empty", "recipient");
 	return DS_OK;
@@ -266,7 +315,8 @@ enum ds_err record_event(const struct jsonrec_obj *o, struct model_event *e, cha
 	    (rc = record_get_str(o, "uuid", e->uuid, MODEL_UUID_LEN, 1, err)) != DS_OK ||
 	    (rc = record_get_int(o, "seq", 1, INT64_MAX, &e->seq, err)) != DS_OK ||
 	    (rc = record_get_enum(o, "type", 1, record_p_type, &type, err)) != DS_OK ||
-	    (rc = record_get_str(o, "appointment", e->appointment, DOSSIER_MAX_LEN, 1, err)) != DS_OK ||
+	    (rc = record_get_str(o, "appointment", e->appointment, DOSSIER_MAX_LEN, 1,
+	                         err)) != DS_OK ||
 	    (rc = record_get_time(o, "recorded_at", 1, &e->recorded_ms, err)) != DS_OK)
 		return rc;
 	e->type = (enum model_event_type)type;

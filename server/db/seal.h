@@ -1,9 +1,9 @@
-/* seal.h: the server's protection of event bodies at rest (AES-256-GCM) and every hash it
- * keeps (event content hashes, enrolment codes and device secrets: SHA-256), on OpenSSL's
- * libcrypto. mbedTLS, which the server also links, serves TLS only. Ingest runs both for every event, and libcrypto
- * uses the processor's AES and SHA instructions where mbedTLS 2.28 does not (per 450-byte
- * event, measured alone: SHA-256 0.37 against 1.65 us, sealing 0.56 against 2.28 us). It is
- * a server module so that the agent, which seals nothing, does not link a second crypto
+/* seal.h: the server's protection of event bodies at rest (AES-256-GCM) and every hash it keeps
+ * (event content hashes, enrolment codes and device secrets: SHA-256), on OpenSSL's libcrypto.
+ * mbedTLS, which the server also links, serves TLS only. Ingest runs both for every event, and
+ * libcrypto uses the processor's AES and SHA instructions where mbedTLS 2.28 does not (per
+ * 450-byte event, measured alone: SHA-256 0.37 against 1.65 us, sealing 0.56 against 2.28 us).
+ * It is a server module so that the agent, which seals nothing, does not link a second crypto
  * library. */
 #ifndef DS_SEAL_H
 #define DS_SEAL_H

@@ -34,7 +34,9 @@ static double pick_real(unsigned *seed, double lo, double hi)
 
 static int64_t pick_time(unsigned *seed)
 {
-	return rand_r(seed) % 4 == 0 ? 0 : 1795657330120LL + (int64_t)(rand_r(seed) % 100000) * 61001;
+	if (rand_r(seed) % 4 == 0)
+		return 0;
+	return 1795657330120LL + (int64_t)(rand_r(seed) % 100000) * 61001;
 }
 
 static void random_appt(unsigned *seed, struct model_appointment *a)
@@ -99,7 +101,8 @@ START_TEST(appointments_match_jansson_byte_for_byte)
 		got = with_yajl(&a);
 		ck_assert_ptr_nonnull(want);
 		ck_assert_ptr_nonnull(got);
-		ck_assert_msg(strcmp(want, got) == 0, "run %d:\n jansson %s\n yajl    %s", i, want, got);
+		ck_assert_msg(strcmp(want, got) == 0, "run %d:\n jansson %s\n yajl    %s", i, want,
+		              got);
 		free(want);
 		free(got);
 	}

@@ -37,7 +37,8 @@ START_TEST(accepts_exactly_what_jansson_accepts)
 		ck_assert_msg((v != NULL) == (j != NULL), "%s: jansson %s, jdoc %s (%s)", texts[i],
 		              j ? "takes it" : "refuses it", v ? "takes it" : "refuses it", err);
 		if (v == NULL)
-			ck_assert_msg(strncmp(err, "malformed JSON", 14) == 0, "%s: %s", texts[i], err);
+			ck_assert_msg(strncmp(err, "malformed JSON", 14) == 0, "%s: %s", texts[i],
+			              err);
 		json_decref(j);
 		yajl_tree_free(v);
 	}
@@ -97,8 +98,14 @@ START_TEST(reals_match_jansson)
 	for (d = 0; d < 3; d++)
 		for (i = 0; i < 3000; i++) {
 			k = i % 3;
-			v = i < 11 ? fixed[i] : k == 0 ? rand_r(&seed) / 7.0 :
-			    k == 1 ? (rand_r(&seed) - RAND_MAX / 2) * 1e-9 : ldexp(rand_r(&seed), i % 80 - 40);
+			if (i < 11)
+				v = fixed[i];
+			else if (k == 0)
+				v = rand_r(&seed) / 7.0;
+			else if (k == 1)
+				v = (rand_r(&seed) - RAND_MAX / 2) * 1e-9;
+			else
+				v = ldexp(rand_r(&seed), i % 80 - 40);
 			a = json_pack("[f]", v);
 			want = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(digits[d]));
 			g = jdoc_gen(0);
@@ -106,8 +113,8 @@ START_TEST(reals_match_jansson)
 			ck_assert_int_eq(jdoc_real(g, v, digits[d]), 0);
 			ck_assert(yajl_gen_array_close(g) == yajl_gen_status_ok);
 			got = jdoc_text(g, NULL);
-			ck_assert_msg(strcmp(want, got) == 0, "%.17g at %d: %s against %s", v, digits[d],
-			              got, want);
+			ck_assert_msg(strcmp(want, got) == 0, "%.17g at %d: %s against %s", v,
+			              digits[d], got, want);
 			free(want);
 			free(got);
 			yajl_gen_free(g);

@@ -198,8 +198,11 @@ static void rule_real(double v, double scale, char *out, size_t max)
 		strncat(buf, ".0", sizeof buf - strlen(buf) - 1);
 	e = strchr(buf, 'e');
 	for (i = 0; buf[i] != '\0' && o + 1 < max; i++) {
-		if (e != NULL && buf + i > e && (buf[i] == '+' || (buf[i] == '0' && (buf[i - 1] == 'e' ||
-		    buf[i - 1] == '-' || buf[i - 1] == '+') && buf[i + 1] != '\0')))
+		int in_exp = e != NULL && buf + i > e;
+		int lead_zero = in_exp && buf[i] == '0' && strchr("e-+", buf[i - 1]) &&
+		                buf[i + 1] != '\0';
+
+		if (in_exp && (buf[i] == '+' || lead_zero))
 			continue;
 		out[o++] = buf[i];
 	}
@@ -245,13 +248,15 @@ static void ck_text_rules(const char *t)
 			p++;
 			if (*p == 'u') {
 				ck_assert_msg(p[1] == '0' && p[2] == '0' && strchr("01", p[3]) &&
-				              strchr("0123456789ABCDEF", p[4]) && p[4], "escape in %s", t);
+				              p[4] && strchr("0123456789ABCDEF", p[4]),
+				              "escape in %s", t);
 				ck_assert_int_eq(sscanf(p + 1, "%4x", &v), 1);
 				ck_assert_msg(v != 8 && v != 9 && v != 10 && v != 12 && v != 13,
 				              "\\u%04X has a short form: %s", v, t);
 				p += 4;
 			} else {
-				ck_assert_msg(*p && strchr(ok_short, *p), "escape \\%c in %s", *p, t);
+				ck_assert_msg(*p && strchr(ok_short, *p), "escape \\%c in %s", *p,
+				              t);
 			}
 		}
 	}
@@ -265,7 +270,8 @@ static void ck_sorted(json_t *o, const char *t)
 	json_t *v;
 
 	json_object_foreach(o, key, v) {
-		ck_assert_msg(prev == NULL || strcmp(prev, key) < 0, "%s before %s in %s", prev, key, t);
+		ck_assert_msg(prev == NULL || strcmp(prev, key) < 0, "%s before %s in %s", prev,
+		              key, t);
 		prev = key;
 		if (json_is_object(v))
 			ck_sorted(v, t);
@@ -311,8 +317,9 @@ static void ck_member_rules(const struct model_event *e, const char *t)
 static void ck_real_rules(const struct model_event *e, const char *t)
 {
 	const struct { const char *key; double v, scale; } reals[] = {
-		{"lat", e->gps.lat, 1e7}, {"lon", e->gps.lon, 1e7}, {"accuracy_m", e->gps.accuracy_m, 10},
-		{"dist_m", e->gps.dist_m, 10}, {"fix_age_s", e->gps.fix_age_s, 1000},
+		{"lat", e->gps.lat, 1e7}, {"lon", e->gps.lon, 1e7},
+		{"accuracy_m", e->gps.accuracy_m, 10}, {"dist_m", e->gps.dist_m, 10},
+		{"fix_age_s", e->gps.fix_age_s, 1000},
 	};
 	char got[64], want[64];
 	size_t i;
@@ -321,8 +328,8 @@ static void ck_real_rules(const struct model_event *e, const char *t)
 		if (!member_text(t, reals[i].key, got, sizeof got))
 			continue;
 		rule_real(reals[i].v, reals[i].scale, want, sizeof want);
-		ck_assert_msg(strcmp(got, want) == 0, "%s %.17g: %s, the rule gives %s", reals[i].key,
-		              reals[i].v, got, want);
+		ck_assert_msg(strcmp(got, want) == 0, "%s %.17g: %s, the rule gives %s",
+		              reals[i].key, reals[i].v, got, want);
 	}
 }
 
@@ -350,8 +357,9 @@ END_TEST
 /* The example of docs/PROTOCOL.md, byte for byte. */
 START_TEST(documented_example_is_exact)
 {
-	static const char want[] = "{\"appointment\":\"H15.50.05.13-261008-0975\",\"flags\":[\"far\","
-		"\"poor_accuracy\",\"clock_skew\"],\"gps\":{\"accuracy_m\":13.3,\"dist_m\":8.2,"
+	static const char want[] = "{\"appointment\":\"H15.50.05.13-261008-0975\","
+		"\"flags\":[\"far\",\"poor_accuracy\",\"clock_skew\"],"
+		"\"gps\":{\"accuracy_m\":13.3,\"dist_m\":8.2,"
 		"\"fix_age_s\":0.412,\"gps_time\":\"2026-11-26T01:42:09Z\",\"lat\":10.4748123,"
 		"\"lon\":105.6412001,\"mode\":3,\"sats\":9,\"source\":\"live\"},\"recorded_at\":"
 		"\"2026-11-26T01:42:10.120Z\",\"seq\":17,\"type\":\"arrive\",\"uuid\":"
@@ -374,7 +382,8 @@ START_TEST(reals_are_written_as_documented)
 		{10.47481234, "lat", "10.4748123"}, {13.25, "accuracy_m", "13.3"},
 		{1e-7, "lat", "1e-7"}, {0.4125, "fix_age_s", "0.413"}, {10.0, "lat", "10.0"},
 		{-0.0, "lat", "-0.0"}, {0.0, "lon", "0.0"}, {1e9, "fix_age_s", "1000000000.0"},
-		{0.00012, "lat", "0.00012"}, {-3.5e-6, "lat", "-3.5e-6"}, {-89.99999995, "lat", "-90.0"},
+		{0.00012, "lat", "0.00012"}, {-3.5e-6, "lat", "-3.5e-6"},
+		{-89.99999995, "lat", "-90.0"},
 		{99999999.96, "dist_m", "100000000.0"}, {5e-5, "fix_age_s", "0.0"},
 	};
 	struct model_event e;
@@ -410,10 +419,12 @@ START_TEST(strings_are_escaped_as_documented)
 	char *t;
 
 	ck_decodes(event_json(MODEL_FAIL), &e);
-	snprintf(e.note, sizeof e.note, "a\"b\\c/d\x7f" "e\b\t\n\f\r\x01\x1f\x0b ễĐ\xF0\x9F\x98\x80");
+	snprintf(e.note, sizeof e.note, "%s",
+	         "a\"b\\c/d\x7f" "e\b\t\n\f\r\x01\x1f\x0b ễĐ\xF0\x9F\x98\x80");
 	t = canon_event(&e);
 	ck_assert_ptr_nonnull(t);
-	ck_assert_ptr_nonnull(strstr(t, "\"note\":\"a\\\"b\\\\c/d\x7f" "e\\b\\t\\n\\f\\r\\u0001\\u001F"
+	ck_assert_ptr_nonnull(strstr(t, "\"note\":\"a\\\"b\\\\c/d\x7f"
+	                                "e\\b\\t\\n\\f\\r\\u0001\\u001F"
 	                                "\\u000B ễĐ\xF0\x9F\x98\x80\","));
 	free(t);
 	snprintf(e.note, sizeof e.note, "bad \xC3\x28");
