@@ -22,9 +22,13 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 # Debian 12 ships no pkg-config file for mbedTLS 2.28 or http-parser 2.9.
 LIBS_MBED   := -lmbedtls -lmbedx509 -lmbedcrypto
+# One JSON library per program: the server reads and writes JSON with yajl, the agent with
+# jansson. Tests and test tools may also link jansson, as an oracle (LIBS_ORACLE).
+LIBS_ORACLE := $(shell pkg-config --libs jansson)
 LIBS_SHARED := $(LIBS_MBED) $(shell pkg-config --libs jansson yajl zlib) -lm
-LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv libcrypto) -lhttp_parser -lcsv $(LIBS_SHARED) -lpthread
-LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
+LIBS_SERVER := $(shell pkg-config --libs sqlite3 libuv libcrypto yajl zlib) -lhttp_parser -lcsv \
+           $(LIBS_MBED) -lm -lpthread
+LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps jansson zlib) $(LIBS_MBED) -lm
 # The agent binary (not its tests) links its libraries statically, only libc and libm
 # shared: the daemon pays resident memory for every shared library it maps, and a shared
 # libgps alone brings D-Bus, systemd, gcrypt and libstdc++ (see agent/gpslink.c). libcurl
@@ -32,7 +36,7 @@ LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # dynamically where the .a files are missing.
 AGENT_STATIC ?= 1
 ifeq ($(AGENT_STATIC),1)
-LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lyajl_s -lz $(LIBS_MBED) \
+LIBS_AGENT_BIN := -Wl,--gc-sections -Wl,-Bstatic -lsqlite3 -lgps -ljansson -lz $(LIBS_MBED) \
            -Wl,-Bdynamic -lm
 else
 LIBS_AGENT_BIN := $(LIBS_AGENT)
@@ -90,7 +94,7 @@ $(BUILD)/tests/shared/%: $(call obj,tests/unit/shared/%.c) $(LIB_SHARED)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(shell pkg-config --libs sqlite3) $(LIBS_CHECK)
 $(BUILD)/tests/server/%: $(call obj,tests/unit/server/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_CHECK)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE) $(LIBS_CHECK)
 $(BUILD)/tests/agent/%: $(call obj,tests/unit/agent/%.c) $(LIB_AGENT) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_AGENT) $(LIBS_CHECK)
@@ -101,7 +105,7 @@ $(BUILD)/tests/route/%: $(call obj,tests/unit/route/%.c) $(LIB_ROUTE) $(LIB_SHAR
 # everything the server links.
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(shell pkg-config --libs libcurl jansson)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE) $(shell pkg-config --libs libcurl)
 
 test-build: all $(UNIT_ALL) $(TOOLS)
 

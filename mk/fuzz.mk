@@ -12,7 +12,7 @@ $(BUILD)/fuzz-replay/fuzz_agent_%: $(call obj,tests/fuzz/fuzz_agent_%.c) $(call 
 
 $(BUILD)/fuzz-replay/%: $(call obj,tests/fuzz/%.c) $(call obj,tests/fuzz/replay.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE)
 
 test-build: $(FUZZ_REPLAY)
 
@@ -26,7 +26,7 @@ build-fuzz/%: tests/fuzz/%.c FORCE
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -Wno-unknown-warning-option" \
 		build-fuzz/libserver.a build-fuzz/lib/libdoorstep-route.a build-fuzz/libshared.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
-		build-fuzz/libserver.a build-fuzz/lib/libdoorstep-route.a build-fuzz/libshared.a $(LIBS_SERVER)
+		build-fuzz/libserver.a build-fuzz/lib/libdoorstep-route.a build-fuzz/libshared.a $(LIBS_SERVER) $(LIBS_ORACLE)
 
 # The fuzzers are linked on every call: the inner make knows whether the libraries changed,
 # the rule above would not (it names only the target's own source).

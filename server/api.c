@@ -18,7 +18,9 @@
 #include "server/db/ckpt.h"
 #include "server/db/ingest.h"
 #include "server/db/walsync.h"
+#include "server/jdoc.h"
 #include "server/net/wake.h"
+#include "batch.h"
 #include "wire.h"
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
@@ -37,7 +39,7 @@ struct api_job {
 	size_t text_len;
 	struct api *api;             /* for the decode step's callbacks */
 	struct pool_work decode;     /* JOB_SYNC: JSON decode, hashing and sealing */
-	json_t *req;                 /* JOB_ENROLL: the request object */
+	yajl_val req;                /* JOB_ENROLL: the request object */
 	int status;                  /* the reply, filled by the worker */
 	char *body;                  /* malloc'd JSON */
 };
@@ -66,10 +68,15 @@ struct api {
 
 static char *api_error_body(const char *code, const char *msg)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", msg);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	yajl_gen g = jdoc_gen(0);
+	char *s = NULL;
 
-	json_decref(o);
+	if (g != NULL && yajl_gen_map_open(g) == yajl_gen_status_ok &&
+	    !jdoc_kstr(g, "error", code) && !jdoc_kstr(g, "message", msg) &&
+	    yajl_gen_map_close(g) == yajl_gen_status_ok)
+		s = jdoc_text(g, NULL);
+	if (g != NULL)
+		yajl_gen_free(g);
 	return s;
 }
 
@@ -91,8 +98,8 @@ static void api_job_error(struct api_job *j, int status, const char *code, const
 static void api_job_free(struct api_job *j)
 {
 	ingest_prep_free(j->prep, j->batch.count);
-	wire_batch_free(&j->batch);
-	json_decref(j->req);
+	batch_free(&j->batch);
+	yajl_tree_free(j->req);
 	free(j->body);
 	free(j);
 }
@@ -107,22 +114,23 @@ static void api_job_dberr(struct api *a, struct api_job *j, enum ds_err rc)
 		api_job_error(j, 500, "internal", "the server failed; nothing was written; retry later");
 }
 
-static void api_job_set(struct api_job *j, int status, json_t *o)
-{
-	free(j->body);
-	j->status = status;
-	j->body = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-	json_decref(o);
-	if (j->body == NULL)
-		api_job_error(j, 500, "internal", "out of memory");
-}
-
-static void api_server_time(json_t *o)
+/* Ends the reply object in G (with "server_time" as its last member) and makes it J's body;
+ * FAILED: G failed on the way. Frees G. */
+static void api_job_set(struct api_job *j, int status, yajl_gen g, int failed)
 {
 	char t[ISOTIME_MAX_LEN + 1];
 
-	if (isotime_format(isotime_now_ms(), 0, t, sizeof t) == DS_OK)
-		json_object_set_new(o, "server_time", json_string(t));
+	free(j->body);
+	j->body = NULL;
+	j->status = status;
+	if (g != NULL && !failed && isotime_format(isotime_now_ms(), 0, t, sizeof t) == DS_OK)
+		failed = jdoc_kstr(g, "server_time", t);
+	if (g != NULL && !failed && yajl_gen_map_close(g) == yajl_gen_status_ok)
+		j->body = jdoc_text(g, NULL);
+	if (g != NULL)
+		yajl_gen_free(g);
+	if (j->body == NULL)
+		api_job_error(j, 500, "internal", "out of memory");
 }
 
 static const char *api_refusal_code(enum ingest_refusal r, int *status)
@@ -142,10 +150,10 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 {
 	struct store_device dev;
 	struct ingest_result res;
-	json_t *o = NULL, *arr = NULL;
+	yajl_gen g = NULL;
 	int64_t cursor = 0;
 	enum ds_err rc;
-	int status;
+	int status, failed;
 
 	if ((rc = auth_check(a->s, j->auth, &dev)) == DS_ENOTFOUND) {
 		api_job_error(j, 401, "unauthorized", "unknown or revoked device credential");
@@ -160,18 +168,18 @@ static enum ds_err api_sync_job(struct api *a, struct api_job *j, int64_t now_ms
 		api_job_error(j, status, code, res.detail);
 		return store_exec(a->s, "ROLLBACK TO job; RELEASE job");
 	}
-	arr = json_array();
-	if (arr == NULL || (rc = appt_changes(a->s, dev.courier, j->batch.cursor, arr, &cursor)) != DS_OK) {
-		json_decref(arr);
-		return rc ? rc : DS_ENOMEM;
+	if ((g = jdoc_gen(0)) == NULL)
+		return DS_ENOMEM;
+	failed = yajl_gen_map_open(g) != yajl_gen_status_ok || jdoc_kint(g, "v", WIRE_VERSION) ||
+	         jdoc_kint(g, "acked", res.stored + res.duplicates) ||
+	         jdoc_kint(g, "stored", res.stored) || jdoc_kint(g, "duplicates", res.duplicates) ||
+	         jdoc_kint(g, "last_seq", res.last_seq);
+	if (!failed &&
+	    (rc = appt_changes(a->s, dev.courier, j->batch.cursor, g, &cursor)) != DS_OK) {
+		yajl_gen_free(g);
+		return rc;
 	}
-	o = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:o}", "v", WIRE_VERSION,
-	              "acked", res.stored + res.duplicates, "stored", res.stored,
-	              "duplicates", res.duplicates, "last_seq", (json_int_t)res.last_seq,
-	              "cursor", (json_int_t)cursor, "appointments", arr);
-	if (o != NULL)
-		api_server_time(o);
-	api_job_set(j, 200, o);
+	api_job_set(j, 200, g, failed);
 	return store_exec_cached(a->s, "RELEASE job");
 }
 
@@ -181,11 +189,12 @@ static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)
 	char secret[AUTH_SECRET_MAX + 1];
 	enum auth_refusal why;
 	enum ds_err rc;
-	json_t *o;
+	yajl_gen g;
+	int failed;
 
-	rc = auth_redeem(a->s, json_string_value(json_object_get(j->req, "code")),
-	                 json_string_value(json_object_get(j->req, "device_name")),
-	                 json_string_value(json_object_get(j->req, "pubkey")), now_ms, &dev, secret, &why);
+	rc = auth_redeem(a->s, YAJL_GET_STRING(jdoc_get(j->req, "code")),
+	                 YAJL_GET_STRING(jdoc_get(j->req, "device_name")),
+	                 YAJL_GET_STRING(jdoc_get(j->req, "pubkey")), now_ms, &dev, secret, &why);
 	if (rc != DS_OK) {
 		api_job_dberr(a, j, rc);
 		return;
@@ -200,11 +209,11 @@ static void api_enroll_job(struct api *a, struct api_job *j, int64_t now_ms)
 		              "this enrolment code has expired; ask for a new one");
 		return;
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s}", "device", dev.id, "credential", secret,
-	              "courier", dev.courier, "office", dev.office);
-	if (o != NULL)
-		api_server_time(o);
-	api_job_set(j, 200, o);
+	g = jdoc_gen(0);
+	failed = g == NULL || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	         jdoc_kstr(g, "device", dev.id) || jdoc_kstr(g, "credential", secret) ||
+	         jdoc_kstr(g, "courier", dev.courier) || jdoc_kstr(g, "office", dev.office);
+	api_job_set(j, 200, g, failed);
 	log_msg(a->log_max, LOG_INFO, "device %s enrolled for courier %s", dev.id, dev.courier);
 }
 
@@ -359,7 +368,7 @@ static void api_decode_work(struct pool_work *w)
 		niced = 1;
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_DECODE_NICE);
 	}
-	rc = wire_batch_decode(j->text, j->text_len, &j->batch, err);
+	rc = batch_decode(j->text, j->text_len, &j->batch, err);
 	if (rc != DS_OK)
 		malformed = strncmp(err, "malformed JSON", 14) == 0;
 	else if ((rc = ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep)) != DS_OK)
@@ -428,26 +437,25 @@ static void api_sync(struct api *a, struct net_exchange *x, const struct net_req
 static void api_enroll(struct api *a, struct net_exchange *x, const struct net_request *req)
 {
 	static const char *const allowed[] = {"code", "device_name", "pubkey"};
-	json_error_t jerr;
-	json_t *o = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	char err[JDOC_ERR_MAX];
+	yajl_val o = jdoc_parse((const char *)req->body, req->body_len, err), v;
 	struct api_job *j = NULL;
-	const char *key;
-	json_t *v;
-	size_t i;
+	size_t i, k;
 
-	if (o == NULL || !json_is_object(o)) {
+	if (o == NULL || !YAJL_IS_OBJECT(o)) {
 		api_reply_error(x, 400, "malformed_json", "the body must be a JSON object");
 		goto fail;
 	}
-	json_object_foreach(o, key, v) {
-		for (i = 0; i < 3 && strcmp(key, allowed[i]) != 0; i++)
+	for (k = 0; k < o->u.object.len; k++) {
+		v = o->u.object.values[k];
+		for (i = 0; i < 3 && strcmp(o->u.object.keys[k], allowed[i]) != 0; i++)
 			;
-		if (i == 3 || !json_is_string(v) || json_string_length(v) > 512) {
+		if (i == 3 || !YAJL_IS_STRING(v) || strlen(v->u.string) > 512) {
 			api_reply_error(x, 400, "invalid", "members: code, device_name, pubkey (strings)");
 			goto fail;
 		}
 	}
-	if (json_object_get(o, "code") == NULL) {
+	if (jdoc_get(o, "code") == NULL) {
 		api_reply_error(x, 400, "invalid", "code: missing");
 		goto fail;
 	}
@@ -462,7 +470,7 @@ static void api_enroll(struct api *a, struct net_exchange *x, const struct net_r
 	api_enqueue(a, j);
 	return;
 fail:
-	json_decref(o);
+	yajl_tree_free(o);
 }
 
 void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req)

@@ -4,13 +4,23 @@
 
 #include <stdint.h>
 
-#include <jansson.h>
+#include <yajl/yajl_gen.h>
 
+#include "model.h"
 #include "server/db/store.h"
 
-/* Append to ARR the appointments of COURIER changed after revision CURSOR (all when 0), and
- * {"code":…,"removed":true} for those moved away from it since. OUT: *NEW_CURSOR. */
+/* Writes into the open object G the members "cursor" (the store's revision now, also into
+ * OUT: *NEW_CURSOR) and "appointments": those of COURIER changed after revision CURSOR (all
+ * when 0), then {"code":…,"removed":true} for those moved away from it since. Each
+ * appointment is an object with its members in docs/PROTOCOL.md's order and reals at 12
+ * significant digits. DS_ENOMEM when G fails. */
 DS_WUR enum ds_err appt_changes(struct store *s, const char *courier, int64_t cursor,
-                                json_t *arr, int64_t *new_cursor);
+                                yajl_gen g, int64_t *new_cursor);
+
+/* Writes A into G as one object: its members in the order of the agent's
+ * wire_appointment_encode(), reals at 12 significant digits, so the bytes are what jansson
+ * wrote with JSON_COMPACT | JSON_REAL_PRECISION(12). Non-zero when G fails (text that is not
+ * UTF-8, out of memory). */
+int appt_write(yajl_gen g, const struct model_appointment *a);
 
 #endif

@@ -1,10 +1,11 @@
-/* auth.c: credentials are random 256-bit secrets; the database holds only their SHA-256, so
- * a copy of it cannot be used to sync. Codes use an alphabet without look-alike characters
- * because a dispatcher reads them aloud or a courier types them. */
+/* auth.c: credentials are random 256-bit secrets; the database holds only their SHA-256 (made
+ * by server/db/seal, the server's one hashing module), so a copy of it cannot be used to sync.
+ * Codes use an alphabet without look-alike characters because a dispatcher reads them aloud or
+ * a courier types them. */
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "crypto.h" /* random bytes and base64url only: hashes come from seal */
 #include "server/auth.h"
 
 static const char auth_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789"; /* 30 symbols */
@@ -31,7 +32,7 @@ static int auth_normalise(const char *code, char *out)
 enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
                           char code[AUTH_CODE_LEN + 1])
 {
-	uint8_t rnd[12], hash[CRYPTO_SHA256_LEN];
+	uint8_t rnd[12], hash[SEAL_HASH_LEN];
 	char plain[13];
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
@@ -43,7 +44,8 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 		plain[i] = auth_alphabet[rnd[i] % 30];
 	plain[12] = '\0';
 	snprintf(code, AUTH_CODE_LEN + 1, "%.4s-%.4s-%.4s", plain, plain + 4, plain + 8);
-	crypto_sha256(plain, 12, hash);
+	if ((rc = seal_hash(s->vault, plain, 12, hash)) != DS_OK)
+		return rc;
 	if ((rc = store_prepare(s, "INSERT INTO enroll_codes(code_hash, courier_id, created_ms,"
 	                           " expires_ms) SELECT ?1, id, ?3, ?4 FROM couriers WHERE id = ?2", &st)) != DS_OK)
 		return rc;
@@ -58,7 +60,7 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now_ms,
                                   struct store_device *dev, enum auth_refusal *why)
 {
-	uint8_t hash[CRYPTO_SHA256_LEN];
+	uint8_t hash[SEAL_HASH_LEN];
 	char plain[AUTH_CODE_LEN + 1];
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
@@ -66,7 +68,8 @@ static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now
 	*why = AUTH_UNKNOWN_CODE;
 	if (auth_normalise(code, plain) != 0)
 		return DS_OK;
-	crypto_sha256(plain, strlen(plain), hash);
+	if ((rc = seal_hash(s->vault, plain, strlen(plain), hash)) != DS_OK)
+		return rc;
 	if ((rc = store_prepare(s, "SELECT e.courier_id, c.office_id, e.expires_ms, e.used_ms"
 	                           " FROM enroll_codes e JOIN couriers c ON c.id = e.courier_id"
 	                           " WHERE e.code_hash = ?", &st)) != DS_OK)
@@ -98,7 +101,7 @@ static enum ds_err auth_insert_device(struct store *s, struct store_device *dev,
                                       const char *pubkey, int64_t now_ms,
                                       char secret[AUTH_SECRET_MAX + 1])
 {
-	uint8_t rnd[32], idb[8], hash[CRYPTO_SHA256_LEN];
+	uint8_t rnd[32], idb[8], hash[SEAL_HASH_LEN];
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
@@ -109,7 +112,8 @@ static enum ds_err auth_insert_device(struct store *s, struct store_device *dev,
 	snprintf(dev->id, sizeof dev->id, "dev-%02x%02x%02x%02x%02x%02x%02x%02x", idb[0], idb[1],
 	         idb[2], idb[3], idb[4], idb[5], idb[6], idb[7]);
 	dev->last_seq = 0;
-	crypto_sha256(secret, strlen(secret), hash);
+	if ((rc = seal_hash(s->vault, secret, strlen(secret), hash)) != DS_OK)
+		return rc;
 	if ((rc = store_prepare(s, "INSERT INTO devices(id, courier_id, secret_hash, name, pubkey,"
 	                           " created_ms) VALUES (?, ?, ?, ?, ?, ?)", &st)) != DS_OK)
 		return rc;
@@ -150,7 +154,7 @@ fail:
 enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *dev)
 {
 	const char *tok, *dot;
-	uint8_t hash[CRYPTO_SHA256_LEN];
+	uint8_t hash[SEAL_HASH_LEN];
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 	size_t id_len;
@@ -165,15 +169,16 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *de
 		return DS_ENOTFOUND;
 	memcpy(dev->id, tok, id_len);
 	dev->id[id_len] = '\0';
+	if ((rc = seal_hash(s->vault, dot + 1, strlen(dot + 1), hash)) != DS_OK)
+		return rc;
 	if ((rc = store_cached(s, "SELECT d.secret_hash, d.courier_id, c.office_id, d.last_seq"
 	                          " FROM devices d JOIN couriers c ON c.id = d.courier_id"
 	                          " WHERE d.id = ? AND d.revoked_ms IS NULL", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_TRANSIENT);
 	rc = DS_ENOTFOUND;
-	crypto_sha256(dot + 1, strlen(dot + 1), hash);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof hash &&
-	    crypto_equal(sqlite3_column_blob(st, 0), hash, sizeof hash)) {
+	    seal_hash_equal(sqlite3_column_blob(st, 0), hash)) {
 		snprintf(dev->courier, sizeof dev->courier, "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(dev->office, sizeof dev->office, "%s", (const char *)sqlite3_column_text(st, 2));
 		dev->last_seq = sqlite3_column_int64(st, 3);

@@ -4,7 +4,6 @@
  * only moves what has not happened yet, and rounds stay with the courier who held them.
  * Travel is the straight line × the office's detour factor ÷ its speed, unless a matrix
  * file gives the time for a pair. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +13,11 @@
 #include "isotime.h"
 #include "model.h"
 #include "row.h"
+#include "server/jdoc.h"
 #include "server/plan.h"
 #include "route/route.h"
+
+#define PLAN_MATRIX_MAX ((size_t)32 << 20) /* bytes of a matrix file: 200 stops take about 2 MB */
 
 #define PLAN_MAX_APPTS 4000
 #define PLAN_MAX_COURIERS 200
@@ -53,7 +55,7 @@ struct plan_ctx {
 	int nc;
 	struct plan_appt *appts;
 	int na;
-	json_t *matrix;                    /* optional overrides */
+	yajl_val matrix;                   /* optional overrides */
 	int64_t version;
 };
 
@@ -162,15 +164,14 @@ static void plan_loc(const struct plan_ctx *c, int loc, double *lat, double *lon
 static double plan_matrix_time(const struct plan_ctx *c, const char *from, const char *to,
                                double *dist)
 {
-	json_t *row = json_object_get(json_object_get(c->matrix, "seconds"), from);
-	json_t *v = json_object_get(row, to);
-	json_t *m = json_object_get(json_object_get(json_object_get(c->matrix, "metres"), from), to);
+	yajl_val v = jdoc_get(jdoc_get(jdoc_get(c->matrix, "seconds"), from), to);
+	yajl_val m = jdoc_get(jdoc_get(jdoc_get(c->matrix, "metres"), from), to);
 
-	if (!json_is_number(v))
+	if (!YAJL_IS_NUMBER(v))
 		return -1;
-	if (json_is_number(m))
-		*dist = json_number_value(m);
-	return json_number_value(v);
+	if (YAJL_IS_NUMBER(m))
+		*dist = YAJL_GET_DOUBLE(m);
+	return YAJL_GET_DOUBLE(v);
 }
 
 static double plan_travel(void *ctx, int from, int to, double *dist)
@@ -599,31 +600,73 @@ static void plan_print_unplaced(const struct plan_ctx *c, FILE *out)
 		fprintf(out, "every appointment is placed\n");
 }
 
+/* The round's summary as the rounds table keeps it: compact, the distance as jansson wrote a
+ * real by default (17 significant digits). NULL when out of memory. */
 static char *plan_summary(const struct plan_ctx *c, const struct route_solution *sol)
 {
-	json_t *o = json_pack("{s:i, s:i, s:i, s:f}", "appointments", c->na, "routes", sol->n_routes,
-	                      "unplaced", sol->n_unassigned, "distance_m", sol->dist);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	yajl_gen g = jdoc_gen(0);
+	char *s = NULL;
 
-	json_decref(o);
+	if (g != NULL && yajl_gen_map_open(g) == yajl_gen_status_ok &&
+	    !jdoc_kint(g, "appointments", c->na) && !jdoc_kint(g, "routes", sol->n_routes) &&
+	    !jdoc_kint(g, "unplaced", sol->n_unassigned) &&
+	    !jdoc_kreal(g, "distance_m", sol->dist, 17) &&
+	    yajl_gen_map_close(g) == yajl_gen_status_ok)
+		s = jdoc_text(g, NULL);
+	if (g != NULL)
+		yajl_gen_free(g);
 	return s;
+}
+
+/* Reads the file at PATH, at most PLAN_MATRIX_MAX bytes, into OUT: *TEXT (caller frees with
+ * free()) and *LEN. DS_EIO when it cannot be read, DS_ETOOBIG when it is larger. */
+static enum ds_err plan_read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	enum ds_err rc = DS_EIO;
+
+	*text = NULL;
+	*len = 0;
+	if (f == NULL)
+		return rc;
+	if ((*text = malloc(PLAN_MATRIX_MAX + 1)) == NULL) {
+		rc = DS_ENOMEM;
+		goto fail;
+	}
+	*len = fread(*text, 1, PLAN_MATRIX_MAX + 1, f);
+	if (ferror(f))
+		goto fail;
+	rc = *len > PLAN_MATRIX_MAX ? DS_ETOOBIG : DS_OK;
+fail:
+	fclose(f);
+	return rc;
 }
 
 /* Loads the matrix file: {"seconds": {FROM: {TO: s}}, "metres": {…}} with FROM and TO
  * dossier codes or "office". */
 static enum ds_err plan_load_matrix(struct plan_ctx *c)
 {
-	json_error_t jerr;
+	char *text = NULL, err[JDOC_ERR_MAX] = "";
+	size_t len;
+	enum ds_err rc;
 
 	if (c->q->matrix_path == NULL)
 		return DS_OK;
-	c->matrix = json_load_file(c->q->matrix_path, JSON_REJECT_DUPLICATES, &jerr);
-	if (c->matrix == NULL || !json_is_object(json_object_get(c->matrix, "seconds"))) {
-		snprintf(c->s->err, sizeof c->s->err, "%s: line %d: %s", c->q->matrix_path, jerr.line,
-		         c->matrix ? "needs an object \"seconds\"" : jerr.text);
-		return DS_EINVAL;
+	rc = plan_read_file(c->q->matrix_path, &text, &len);
+	if (rc == DS_OK && (c->matrix = jdoc_parse(text, len, err)) == NULL)
+		rc = err[0] ? DS_EINVAL : DS_ENOMEM;
+	free(text);
+	if (rc == DS_OK && !YAJL_IS_OBJECT(jdoc_get(c->matrix, "seconds"))) {
+		snprintf(err, sizeof err, "needs an object \"seconds\"");
+		rc = DS_EINVAL;
 	}
-	return DS_OK;
+	if (rc != DS_OK) {
+		snprintf(c->s->err, sizeof c->s->err, "%s: %s", c->q->matrix_path,
+		         rc == DS_EIO ? "cannot be read" : rc == DS_ETOOBIG ? "too large" : err);
+		if (rc != DS_ENOMEM)
+			rc = DS_EINVAL;
+	}
+	return rc;
 }
 
 enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
@@ -659,7 +702,7 @@ enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
 fail:
 	free(summary);
 	route_solution_free(sol);
-	json_decref(c->matrix);
+	yajl_tree_free(c->matrix);
 	free(c->appts);
 	free(c);
 	return rc;

@@ -3,14 +3,16 @@
  * its booked window's local date. On time means done by the end of the booked window and
  * by the legal due time; late is counted against each separately, as the province's table
  * counts "Quá hạn" against the due time. */
-#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 #include "server/csvcell.h"
+#include "server/jdoc.h"
 #include "server/report.h"
+
+#define REPORT_PCT_DIGITS 6 /* significant digits of a percentage in the JSON report */
 
 #define REPORT_MAX_OFFICES 1000
 
@@ -154,27 +156,27 @@ static void report_text(FILE *out, const struct report_row *rows, size_t n,
 	        " done, past due.\n");
 }
 
-static json_t *report_json_row(const struct report_row *r)
+/* R as one object of the JSON report, its members in a fixed order. Non-zero when G fails. */
+static int report_json_row(yajl_gen g, const struct report_row *r)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
-	                      "office", r->office, "booked", (json_int_t)r->booked,
-	                      "collect_booked", (json_int_t)r->collects,
-	                      "deliver_booked", (json_int_t)r->delivers,
-	                      "collected", (json_int_t)r->collected,
-	                      "delivered", (json_int_t)r->delivered, "on_time", (json_int_t)r->on_time,
-	                      "late_window", (json_int_t)r->late_window,
-	                      "late_due", (json_int_t)r->late_due,
-	                      "failed_visits", (json_int_t)r->visits_failed,
-	                      "pending", (json_int_t)r->pending, "overdue", (json_int_t)r->overdue,
-	                      "on_time_pct", report_pct(r->on_time, r->collected + r->delivered));
-	json_t *f = json_object();
-	int k;
+	int k, rc = yajl_gen_map_open(g) != yajl_gen_status_ok || jdoc_kstr(g, "office", r->office);
 
-	for (k = 1; o != NULL && f != NULL && k < MODEL_REASONS; k++)
-		json_object_set_new(f, model_reason_name((enum model_fail_reason)k),
-		                    json_integer(r->fail_by_reason[k]));
-	json_object_set_new(o, "failed_by_reason", f);
-	return o;
+	rc = rc || jdoc_kint(g, "booked", r->booked) || jdoc_kint(g, "collect_booked", r->collects);
+	rc = rc || jdoc_kint(g, "deliver_booked", r->delivers);
+	rc = rc || jdoc_kint(g, "collected", r->collected);
+	rc = rc || jdoc_kint(g, "delivered", r->delivered) || jdoc_kint(g, "on_time", r->on_time);
+	rc = rc || jdoc_kint(g, "late_window", r->late_window);
+	rc = rc || jdoc_kint(g, "late_due", r->late_due);
+	rc = rc || jdoc_kint(g, "failed_visits", r->visits_failed);
+	rc = rc || jdoc_kint(g, "pending", r->pending) || jdoc_kint(g, "overdue", r->overdue);
+	rc = rc || jdoc_kreal(g, "on_time_pct", report_pct(r->on_time, r->collected + r->delivered),
+	                      REPORT_PCT_DIGITS);
+	rc = rc || jdoc_str(g, "failed_by_reason") || yajl_gen_map_open(g) != yajl_gen_status_ok;
+	for (k = 1; k < MODEL_REASONS && !rc; k++)
+		rc = jdoc_kint(g, model_reason_name((enum model_fail_reason)k),
+		               r->fail_by_reason[k]);
+	return rc || yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	       yajl_gen_map_close(g) != yajl_gen_status_ok;
 }
 
 static void report_csv_row(FILE *out, const struct report_row *r)
@@ -206,18 +208,28 @@ static void report_csv(FILE *out, const struct report_row *rows, size_t n, const
 	report_csv_row(out, t);
 }
 
-static void report_json(FILE *out, const struct report_row *rows, size_t n, const struct report_row *t)
+/* The JSON report, one member a line, indented a space a level (yajl's generator ends it
+ * with a newline). */
+static enum ds_err report_json(FILE *out, const struct report_row *rows, size_t n,
+                               const struct report_row *t)
 {
-	json_t *o = json_object(), *arr = json_array();
-	size_t i;
+	yajl_gen g = jdoc_gen(1);
+	char *text = NULL;
+	size_t i, len = 0;
+	int rc = g == NULL || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	         jdoc_str(g, "offices") || yajl_gen_array_open(g) != yajl_gen_status_ok;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, report_json_row(&rows[i]));
-	json_object_set_new(o, "offices", arr);
-	json_object_set_new(o, "total", report_json_row(t));
-	json_dumpf(o, out, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-	fputc('\n', out);
-	json_decref(o);
+	for (i = 0; i < n && !rc; i++)
+		rc = report_json_row(g, &rows[i]);
+	rc = rc || yajl_gen_array_close(g) != yajl_gen_status_ok || jdoc_str(g, "total") ||
+	     report_json_row(g, t) || yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	     (text = jdoc_text(g, &len)) == NULL;
+	if (!rc && fwrite(text, 1, len, out) != len)
+		rc = 1;
+	free(text);
+	if (g != NULL)
+		yajl_gen_free(g);
+	return rc ? DS_ENOMEM : DS_OK;
 }
 
 enum ds_err report_write(struct store *s, const struct report_query *q, FILE *out)
@@ -240,7 +252,7 @@ enum ds_err report_write(struct store *s, const struct report_query *q, FILE *ou
 	else if (q->format == REPORT_CSV)
 		report_csv(out, rows, n, &total);
 	else
-		report_json(out, rows, n, &total);
+		rc = report_json(out, rows, n, &total);
 fail:
 	free(rows);
 	return rc;

@@ -5,7 +5,6 @@
  * "unassigned", "ms"}. Customer ids in the output are the file's own numbers. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "route/route.h"
+#include "server/jdoc.h"
 #include "server/solomon.h"
 #include "server/solve.h"
 
@@ -181,25 +181,28 @@ fail:
 	return NULL;
 }
 
-static json_t *solution_json(const struct solomon_instance *in,
+/* Writes S into G as {"vehicles", "distance" (17 significant digits), "routes" (the Solomon
+ * ids of each route's stops), "unassigned", "ms"}. Non-zero when G fails. */
+static int solution_write(yajl_gen g, const struct solomon_instance *in,
     const struct route_solution *s, long ms)
 {
-	json_t *routes = json_array(), *unas = json_array();
-	int r, i;
+	int r, i, rc = yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jdoc_kint(g, "vehicles", s->n_routes) || jdoc_kreal(g, "distance", s->dist, 17) ||
+	    jdoc_str(g, "routes") || yajl_gen_array_open(g) != yajl_gen_status_ok;
 
-	for (r = 0; r < s->n_routes; r++) {
-		json_t *ids = json_array();
-
-		for (i = 0; i < s->routes[r].n_stops; i++)
+	for (r = 0; r < s->n_routes && !rc; r++) {
+		rc = yajl_gen_array_open(g) != yajl_gen_status_ok;
+		for (i = 0; i < s->routes[r].n_stops && !rc; i++)
 			if (s->routes[r].stops[i].job >= 0)
-				json_array_append_new(ids,
-				    json_integer(in->rows[s->routes[r].stops[i].job + 1].id));
-		json_array_append_new(routes, ids);
+				rc = jdoc_int(g, in->rows[s->routes[r].stops[i].job + 1].id);
+		rc = rc || yajl_gen_array_close(g) != yajl_gen_status_ok;
 	}
-	for (i = 0; i < s->n_unassigned; i++)
-		json_array_append_new(unas, json_integer(in->rows[s->unassigned[i].job + 1].id));
-	return json_pack("{s:i, s:f, s:o, s:o, s:I}", "vehicles", s->n_routes,
-	    "distance", s->dist, "routes", routes, "unassigned", unas, "ms", (json_int_t)ms);
+	rc = rc || yajl_gen_array_close(g) != yajl_gen_status_ok || jdoc_str(g, "unassigned") ||
+	     yajl_gen_array_open(g) != yajl_gen_status_ok;
+	for (i = 0; i < s->n_unassigned && !rc; i++)
+		rc = jdoc_int(g, in->rows[s->unassigned[i].job + 1].id);
+	return rc || yajl_gen_array_close(g) != yajl_gen_status_ok || jdoc_kint(g, "ms", ms) ||
+	       yajl_gen_map_close(g) != yajl_gen_status_ok;
 }
 
 static long ms_since(const struct timespec *t0)
@@ -216,8 +219,8 @@ static int run(const struct solve_opts *o)
 	struct solomon_instance *in = NULL;
 	struct route_problem *p = NULL;
 	struct route_solution *s = NULL;
-	json_t *js = NULL;
-	char *buf = NULL, err[SOLOMON_MAX_ERR];
+	yajl_gen g = NULL;
+	char *buf = NULL, *text = NULL, err[SOLOMON_MAX_ERR];
 	size_t len = 0;
 	int rc = 1;
 
@@ -233,13 +236,14 @@ static int run(const struct solve_opts *o)
 		fprintf(stderr, "solve: %s: cannot build or solve the problem\n", o->path);
 		goto fail;
 	}
-	js = solution_json(in, s, ms_since(&t0));
-	if (js == NULL || json_dumpf(js, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0)
+	if ((g = jdoc_gen(0)) == NULL || solution_write(g, in, s, ms_since(&t0)) != 0 ||
+	    (text = jdoc_text(g, NULL)) == NULL || printf("%s\n", text) < 0)
 		goto fail;
-	fputc('\n', stdout);
 	rc = 0;
 fail:
-	json_decref(js);
+	free(text);
+	if (g != NULL)
+		yajl_gen_free(g);
 	route_solution_free(s);
 	route_problem_free(p);
 	solomon_free(in);

@@ -1,11 +1,10 @@
-/* canon.c: the canonical text is written straight from the struct into one growing buffer.
- * Building a jansson object and dumping it with sorted keys cost 5 us an event, most of a
- * sync's decoding time; yajl's generator, used next, still cost a third of a decode thread
- * (an allocation per event, a call per token). The text must stay byte for byte what
- * json_dumps(wire_event_encode(e), WIRE_DUMP_FLAGS) gives, because stored content hashes
- * are of that text; a unit test compares the two on many events. So members come in strcmp
- * order, each written under the same condition as in wire.c's encoder, and reals are
- * formatted as jansson formats them. */
+/* canon.c: the canonical text is written straight from the struct into one growing buffer,
+ * with no JSON library: it runs for every event a sync batch carries, and building a tree or
+ * calling a generator per token cost several times as much. The rules it follows are in
+ * docs/PROTOCOL.md ("Canonical event text"); they are also exactly what jansson writes with
+ * JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12), which made the hashes of events
+ * stored earlier, and test_canon holds this file to both. So members come in strcmp order,
+ * each written under the condition the rules give, and reals are formatted as rule 5 says. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,6 @@ double canon_round(double v, double scale)
 	return isfinite(v) ? round(v * scale) / scale : v;
 }
 
-#define CANON_REAL_MAX 32
 #define CANON_INT_MAX 24   /* "-9223372036854775808" */
 #define CANON_START 512    /* first size of the buffer; a typical event takes about 400 */
 
@@ -111,14 +109,12 @@ static int canon_text(struct canon_out *o, const char *v)
 	return rc || canon_put(o, run, strlen(run)) || canon_put(o, "\"", 1);
 }
 
-/* V as jansson writes a real with JSON_REAL_PRECISION(12): "%.12g", ".0" appended when that
- * reads as an integer, and the exponent without '+' or leading zeros. */
-static int canon_real_text(double v, char *buf, size_t max)
+int canon_real_text(double v, int digits, char *buf, size_t max)
 {
-	int n = snprintf(buf, max, "%.12g", v);
+	int n = snprintf(buf, max, "%.*g", digits, v);
 	char *e, *from;
 
-	if (n < 0 || (size_t)n + 3 > max)
+	if (!isfinite(v) || n < 0 || (size_t)n + 3 > max)
 		return -1;
 	if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
 		memcpy(buf + n, ".0", 3);
@@ -230,7 +226,7 @@ static int canon_real(struct canon_out *o, const char *k, double v, double scale
 	v = canon_round(v, scale);
 	n = canon_real_fixed(v, scale, buf, sizeof buf);
 	if (n < 0)
-		n = canon_real_text(v, buf, sizeof buf);
+		n = canon_real_text(v, CANON_REAL_DIGITS, buf, sizeof buf);
 	return n < 0 || canon_key(o, k) || canon_value(o) || canon_put(o, buf, (size_t)n);
 }
 

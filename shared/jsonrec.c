@@ -1,8 +1,8 @@
 /* jsonrec.c: yajl's event parser feeds member tables directly, which costs a fifth of building
- * a jansson tree for a sync batch (measured on 100-event batches: 0.9 against 5.0 us per
- * event). The parse keeps a stack of frames, one per open container, each saying where the
- * values inside it go. yajl checks the JSON grammar and UTF-8 structure; this file adds
- * what a strict decoder also needs: no duplicate keys, no NUL in text, exact integers. */
+ * a tree of the whole batch. The parse keeps a stack of frames, one per open container, each
+ * saying where the values inside it go. yajl checks the JSON grammar and UTF-8 structure; this
+ * file adds what a strict decoder also needs: no duplicate keys, no NUL in text, exact
+ * integers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,18 +34,6 @@ struct jsonrec_parser {
 	size_t end;                 /* offset just past the root's closing brace */
 	char err[JSONREC_ERR_MAX];
 };
-
-const struct jsonrec_member *jsonrec_get(const struct jsonrec_obj *o, const char *key)
-{
-	size_t i;
-
-	/* The first byte sorts out most members without a call: this runs some 200 times an
-	 * event. */
-	for (i = 0; i < o->n; i++)
-		if (o->m[i].key[0] == key[0] && strcmp(o->m[i].key, key) == 0)
-			return &o->m[i];
-	return NULL;
-}
 
 /* Copies LEN bytes of S into O's text store, NUL-terminated; NULL when there is no room. */
 static const char *jsonrec_keep(struct jsonrec_obj *o, const char *s, size_t len)
@@ -297,36 +285,47 @@ static const yajl_callbacks jsonrec_callbacks = {
 	.yajl_start_array = jsonrec_cb_start_array, .yajl_end_array = jsonrec_cb_end_array,
 };
 
-/* yajl 2.1 turns a lone UTF-16 surrogate escape into '?' or into a surrogate's own bytes
- * instead of refusing it. Devices send plain UTF-8, so a text with a surrogate escape is
- * rare and is first checked by jansson, which refuses lone surrogates. This looks only for
- * the bytes \uD8 to \uDF: a false match (an escaped backslash before them) costs just the
- * extra check. */
-static int jsonrec_surrogate_escape(const char *t, size_t len)
+/* The value of the four hex digits at P, or -1. */
+static long jsonrec_hex4(const char *p)
 {
-	const char *p = t, *end = t + len;
+	long v = 0;
+	int i, d;
 
-	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-		if (end - p >= 4 && p[1] == 'u' && (p[2] == 'd' || p[2] == 'D') &&
-		    memchr("89abcdefABCDEF", p[3], 14) != NULL)
-			return 1;
-		p++;
+	for (i = 0; i < 4; i++) {
+		d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0' :
+		    p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10 :
+		    p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
 	}
-	return 0;
+	return v;
 }
 
-static enum ds_err jsonrec_check_jansson(const char *text, size_t len, char *err)
+/* yajl 2.1 turns a lone UTF-16 surrogate escape into '?', or pairs a high one with whatever
+ * escape follows, instead of refusing it as JSON's UTF-8 text must. This walks the escapes
+ * of T (LEN bytes) and returns the offset of the first one that is a lone surrogate, or LEN.
+ * A backslash in a valid text only ever opens an escape inside a string, so taking each
+ * backslash with the character after it pairs them as the grammar does; an invalid text is
+ * refused by yajl whatever this finds. Devices send plain UTF-8, so there is seldom any
+ * escape to look at. */
+static size_t jsonrec_lone_surrogate(const char *t, size_t len)
 {
-	json_error_t jerr;
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *p = t, *end = t + len;
+	long u, lo;
 
-	if (j == NULL) {
-		snprintf(err, JSONREC_ERR_MAX, "malformed JSON at line %d column %d: %.80s", jerr.line,
-		         jerr.column, jerr.text);
-		return DS_EINVAL;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 2) {
+		if (p[1] != 'u' || end - p < 6 || (u = jsonrec_hex4(p + 2)) < 0xD800 ||
+		    u > 0xDFFF) {
+			p += 2;
+			continue;
+		}
+		lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? jsonrec_hex4(p + 8) : -1;
+		if (u >= 0xDC00 || lo < 0xDC00 || lo > 0xDFFF)
+			return (size_t)(p - t);
+		p += 12;
 	}
-	json_decref(j);
-	return DS_OK;
+	return len;
 }
 
 /* True when bytes FROM to LEN of T are JSON white space (or there are none). */
@@ -372,16 +371,16 @@ static enum ds_err jsonrec_run(struct jsonrec_parser *p, const char *text, size_
 	return st == yajl_status_ok ? DS_OK : DS_EINVAL;
 }
 
-enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
-                       const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
-                       void *ctx, char *err)
+enum ds_err jsonrec_screen(const char *text, size_t len, char *err)
 {
-	struct jsonrec_parser *p;
 	const char *bad;
-	enum ds_err rc;
+	size_t at;
 
-	if (jsonrec_surrogate_escape(text, len) && jsonrec_check_jansson(text, len, err) != DS_OK)
+	if ((at = jsonrec_lone_surrogate(text, len)) < len) {
+		snprintf(err, JSONREC_ERR_MAX,
+		         "malformed JSON at byte %zu: a lone UTF-16 surrogate escape", at);
 		return DS_EINVAL;
+	}
 	/* yajl also takes vertical tab and form feed as white space; JSON does not, and a raw
 	 * control character is wrong anywhere in a JSON text, so their mere presence is. */
 	if ((bad = memchr(text, '\v', len)) != NULL || (bad = memchr(text, '\f', len)) != NULL) {
@@ -389,6 +388,18 @@ enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
 		         (size_t)(bad - text));
 		return DS_EINVAL;
 	}
+	return DS_OK;
+}
+
+enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
+                       const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
+                       void *ctx, char *err)
+{
+	struct jsonrec_parser *p;
+	enum ds_err rc;
+
+	if ((rc = jsonrec_screen(text, len, err)) != DS_OK)
+		return rc;
 	/* The parser holds two member tables: too large for a thread's stack in a pool. */
 	if ((p = malloc(sizeof *p)) == NULL)
 		return DS_ENOMEM;
@@ -404,58 +415,4 @@ enum ds_err jsonrec_parse(const char *text, size_t len, const char *array_key,
 	rc = jsonrec_run(p, text, len, err);
 	free(p);
 	return rc;
-}
-
-static void jsonrec_value_of(const json_t *v, struct jsonrec_value *out)
-{
-	memset(out, 0, sizeof *out);
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: out->type = JSONREC_OBJECT; break;
-	case JSON_ARRAY: out->type = JSONREC_ARRAY; break;
-	case JSON_STRING:
-		out->type = JSONREC_STRING;
-		out->s = json_string_value(v);
-		out->len = json_string_length(v);
-		out->bad_text = !text_valid_utf8(out->s, out->len);
-		break;
-	case JSON_INTEGER:
-		out->type = JSONREC_INT;
-		out->i = json_integer_value(v);
-		out->d = (double)out->i;
-		break;
-	case JSON_REAL: out->type = JSONREC_REAL; out->d = json_real_value(v); break;
-	case JSON_TRUE: out->type = JSONREC_TRUE; break;
-	case JSON_FALSE: out->type = JSONREC_FALSE; break;
-	case JSON_NULL: out->type = JSONREC_NULL; break;
-	}
-}
-
-enum ds_err jsonrec_from_json(const json_t *j, const char *child_key, struct jsonrec_obj *out,
-                           struct jsonrec_obj *child)
-{
-	const char *key;
-	json_t *v, *item;
-	struct jsonrec_member *m;
-	size_t i;
-
-	jsonrec_reset(out);
-	json_object_foreach((json_t *)j, key, v) {
-		if (out->n == JSONREC_MEMBERS_MAX)
-			return DS_ETOOBIG;
-		m = &out->m[out->n++];
-		memset(m, 0, sizeof *m);
-		m->key = strlen(key) > JSONREC_KEY_MAX ? "" : key;
-		jsonrec_value_of(v, &m->v);
-		json_array_foreach(v, i, item)
-			if (i < JSONREC_ITEMS_MAX)
-				jsonrec_value_of(item, &m->items[i]);
-		m->n_items = json_array_size(v);
-		if (json_is_object(v) && child != NULL && child_key != NULL &&
-		    strcmp(key, child_key) == 0) {
-			if (jsonrec_from_json(v, NULL, child, NULL) != DS_OK)
-				return DS_ETOOBIG;
-			m->obj = child;
-		}
-	}
-	return DS_OK;
 }

@@ -1,14 +1,15 @@
 /* jsonrec.h: a JSON object seen as a flat table of its members, one level deep plus one named
  * child object and the scalar items of arrays, filled either by yajl's event parser straight
- * from text (no tree, no allocation per value: the fast path of a sync batch) or from a
- * jansson object. Strict decoders (wire.c) check members through it whichever way it came. */
+ * from text (no tree, no allocation per value: the server's fast path of a sync batch) or,
+ * in the agent, from a jansson object (wire.c). The strict checks of record.c read members
+ * through it whichever way it came. Only jsonrec_parse needs yajl: jsonrec_get is inline so
+ * that the agent, which never parses with yajl, does not link jsonrec.c. */
 #ifndef DS_JSONREC_H
 #define DS_JSONREC_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -27,8 +28,8 @@ struct jsonrec_value {
 	enum jsonrec_type type;
 	const char *s;        /* JSONREC_STRING: the text (NUL-terminated), NULL when not kept */
 	size_t len;           /* JSONREC_STRING: its length in bytes */
-	int bad_text;         /* JSONREC_STRING: holds a NUL byte or is not valid UTF-8 (from jansson
-	                       * only: jsonrec_parse refuses such a text outright) */
+	int bad_text;         /* JSONREC_STRING: holds a NUL byte or is not valid UTF-8 (filled from
+	                       * jansson only: jsonrec_parse refuses such a text outright) */
 	int64_t i;            /* JSONREC_INT */
 	int range;            /* JSONREC_INT/REAL: 0 when the literal fits (int64_t, finite double) */
 	double d;             /* JSONREC_INT and JSONREC_REAL: the value as a double */
@@ -49,8 +50,18 @@ struct jsonrec_obj {
 	size_t used;
 };
 
-/* The member named KEY of O, or NULL. */
-const struct jsonrec_member *jsonrec_get(const struct jsonrec_obj *o, const char *key);
+/* The member named KEY of O, or NULL. Borrowed from O. The first byte sorts out most members
+ * without a call: this runs some 200 times an event. */
+static inline const struct jsonrec_member *jsonrec_get(const struct jsonrec_obj *o,
+                                                       const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->m[i].key[0] == key[0] && strcmp(o->m[i].key, key) == 0)
+			return &o->m[i];
+	return NULL;
+}
 
 /* Called for each record (see jsonrec_parse) with its index; REC is NULL when that element is
  * not an object. A non-zero return stops the parse; jsonrec_parse then returns DS_EINVAL with
@@ -66,9 +77,9 @@ DS_WUR enum ds_err jsonrec_parse(const char *text, size_t len, const char *array
                               const char *child_key, struct jsonrec_obj *root, jsonrec_record_fn fn,
                               void *ctx, char *err);
 
-/* Fills OUT (and CHILD, for the member named CHILD_KEY) from the jansson object J. Strings
- * are borrowed from J, which must outlive OUT. DS_ETOOBIG when J has too many members. */
-DS_WUR enum ds_err jsonrec_from_json(const json_t *j, const char *child_key, struct jsonrec_obj *out,
-                                  struct jsonrec_obj *child);
+/* Refuses what yajl 2.1 lets through in a text that JSON forbids: a lone UTF-16 surrogate
+ * escape, a vertical tab or form feed anywhere. jsonrec_parse runs it; any other reader on
+ * yajl should too. On DS_EINVAL, ERR (JSONREC_ERR_MAX) says where. */
+DS_WUR enum ds_err jsonrec_screen(const char *text, size_t len, char *err);
 
 #endif

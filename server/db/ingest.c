@@ -626,7 +626,7 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 	return ingest_save_state(in, code, &a, last_ms, last_uuid);
 }
 
-void ingest_flag_names(unsigned flags, json_t *a)
+size_t ingest_flag_names(unsigned flags, const char *out[INGEST_FLAG_NAMES_MAX])
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{MODEL_FLAG_FAR, "far"}, {MODEL_FLAG_POOR_ACCURACY, "poor_accuracy"},
@@ -635,17 +635,17 @@ void ingest_flag_names(unsigned flags, json_t *a)
 		{INGEST_FLAG_CONTRADICTORY, "contradictory"}, {INGEST_FLAG_MOVED, "moved"},
 		{INGEST_FLAG_CLOCK_AHEAD, "clock_skew"},
 	};
-	size_t i, k;
+	size_t i, k, n = 0;
 	int seen;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+	for (i = 0; i < sizeof names / sizeof names[0] && n < INGEST_FLAG_NAMES_MAX; i++) {
 		if (!(flags & names[i].bit))
 			continue;
-		/* The server's clock_skew may meet the device's own in the array: name it once. */
-		for (k = 0, seen = 0; k < json_array_size(a) && !seen; k++)
-			seen = json_is_string(json_array_get(a, k)) &&
-			       strcmp(json_string_value(json_array_get(a, k)), names[i].name) == 0;
+		/* The server's clock_skew and the device's own share a name: give it once. */
+		for (k = 0, seen = 0; k < n && !seen; k++)
+			seen = strcmp(out[k], names[i].name) == 0;
 		if (!seen)
-			json_array_append_new(a, json_string(names[i].name));
+			out[n++] = names[i].name;
 	}
+	return n;
 }

@@ -60,7 +60,10 @@ DS_WUR enum ds_err ingest_batch(struct ingest *in, const struct store_device *de
  * ordered by (recorded_at, uuid). Deterministic; inside the caller's transaction. */
 DS_WUR enum ds_err ingest_derive(struct ingest *in, const char *code);
 
-/* Names of the flags in FLAGS (device and server) appended to the JSON array A. */
-void ingest_flag_names(unsigned flags, json_t *a);
+#define INGEST_FLAG_NAMES_MAX 8 /* device and server flags, by distinct name */
+
+/* The names of the flags in FLAGS (device and server) into OUT: NAMES, in a fixed order;
+ * returns how many. The names are static strings. */
+size_t ingest_flag_names(unsigned flags, const char *names[INGEST_FLAG_NAMES_MAX]);
 
 #endif

@@ -57,6 +57,16 @@ enum ds_err seal_hash(const struct seal *v, const void *data, size_t len,
 	return EVP_Digest(data, len, out, NULL, v->sha256, NULL) == 1 ? DS_OK : DS_ECRYPTO;
 }
 
+int seal_hash_equal(const uint8_t a[SEAL_HASH_LEN], const uint8_t b[SEAL_HASH_LEN])
+{
+	return CRYPTO_memcmp(a, b, SEAL_HASH_LEN) == 0;
+}
+
+enum ds_err seal_key_new(uint8_t key[SEAL_KEY_LEN])
+{
+	return crypto_random(key, SEAL_KEY_LEN) == DS_OK ? DS_OK : DS_ECRYPTO;
+}
+
 /* Runs GCM over IN into OUT with CTX already keyed for ENC: AAD first, then the data. */
 static int seal_gcm(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len, const uint8_t *in,
                      size_t len, uint8_t *out)

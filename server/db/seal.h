@@ -1,8 +1,9 @@
-/* seal.h: the server's protection of event bodies at rest (AES-256-GCM) and their content
- * hashes (SHA-256), on OpenSSL's libcrypto. Ingest runs both for every event, and libcrypto
- * uses the processor's AES and SHA instructions where mbedTLS 2.28 does not (per 450-byte
- * event, measured alone: SHA-256 0.37 against 1.65 us, sealing 0.56 against 2.28 us). It is
- * a server module so that the agent, which seals nothing, does not link a second crypto
+/* seal.h: the server's protection of event bodies at rest (AES-256-GCM) and every hash it keeps
+ * (event content hashes, enrolment codes and device secrets: SHA-256), on OpenSSL's libcrypto.
+ * mbedTLS, which the server also links, serves TLS only. Ingest runs both for every event, and
+ * libcrypto uses the processor's AES and SHA instructions where mbedTLS 2.28 does not (per
+ * 450-byte event, measured alone: SHA-256 0.37 against 1.65 us, sealing 0.56 against 2.28 us).
+ * It is a server module so that the agent, which seals nothing, does not link a second crypto
  * library. */
 #ifndef DS_SEAL_H
 #define DS_SEAL_H
@@ -32,6 +33,14 @@ void seal_free(struct seal *v);
 /* SHA-256 of LEN bytes at DATA into OUT. DS_ECRYPTO only if libcrypto fails. */
 DS_WUR enum ds_err seal_hash(const struct seal *v, const void *data, size_t len,
                               uint8_t out[SEAL_HASH_LEN]);
+
+/* Constant-time equality of two SEAL_HASH_LEN-byte hashes: a secret's hash is compared
+ * without telling, by the time taken, how much of it matched. */
+int seal_hash_equal(const uint8_t a[SEAL_HASH_LEN], const uint8_t b[SEAL_HASH_LEN]);
+
+/* A fresh random data key into OUT: KEY, from the operating system's random source.
+ * DS_ECRYPTO when none can be had. */
+DS_WUR enum ds_err seal_key_new(uint8_t key[SEAL_KEY_LEN]);
 
 /* Encrypts IN with KEY into OUT (size >= LEN + SEAL_OVERHEAD) under a fresh random nonce.
  * AAD (may be NULL) is authenticated, not stored: a body sealed for one row cannot be moved

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto.h"
 #include "server/db/store.h"
 
 /* Migration N takes the schema from version N to N+1. Never edit a released one: add one. */
@@ -232,7 +231,7 @@ static enum ds_err store_key(struct store *s, const char *dir, int create)
 		return DS_ETOOBIG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
-		if (crypto_random(s->key, sizeof s->key) != DS_OK)
+		if (seal_key_new(s->key) != DS_OK)
 			goto fail;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, s->key, sizeof s->key) != (ssize_t)sizeof s->key || fsync(fd) != 0)

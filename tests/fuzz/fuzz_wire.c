@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "canon.h"
+#include "batch.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -141,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum ds_err rc;
 	size_t i;
 
-	rc = wire_batch_decode((const char *)data, size, &b, err);
+	rc = batch_decode((const char *)data, size, &b, err);
 	fuzz_check_err(rc, err);
 	if (rc == DS_OK) {
 		if (b.count > WIRE_MAX_BATCH)
@@ -150,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check_canonical(&b.events[i]);
 	}
 	fuzz_compare(data, size, rc, &b);
-	wire_batch_free(&b);
+	batch_free(&b);
 	if (b.events != NULL || b.count != 0)
 		abort();
 	fuzz_json(data, size);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
+#include <jansson.h>
 
 #include "crypto.h"
 #include "model.h"

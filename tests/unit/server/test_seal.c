@@ -244,6 +244,35 @@ START_TEST(hash_matches_shared_sha256_at_every_length)
 }
 END_TEST
 
+/* Every byte of a hash counts, wherever the two differ. */
+START_TEST(hash_equal_compares_every_byte)
+{
+	uint8_t a[SEAL_HASH_LEN], b[SEAL_HASH_LEN];
+	size_t i;
+
+	ck_assert_int_eq(seal_hash(V, "secret", 6, a), DS_OK);
+	memcpy(b, a, sizeof b);
+	ck_assert(seal_hash_equal(a, b));
+	for (i = 0; i < sizeof b; i++) {
+		b[i] ^= 0x01;
+		ck_assert_msg(!seal_hash_equal(a, b), "byte %zu ignored", i);
+		b[i] ^= 0x01;
+	}
+}
+END_TEST
+
+/* Two fresh data keys differ (a fixed or zero key would seal every store alike). */
+START_TEST(fresh_keys_differ)
+{
+	uint8_t a[SEAL_KEY_LEN], b[SEAL_KEY_LEN], zero[SEAL_KEY_LEN] = {0};
+
+	ck_assert_int_eq(seal_key_new(a), DS_OK);
+	ck_assert_int_eq(seal_key_new(b), DS_OK);
+	ck_assert(memcmp(a, b, sizeof a) != 0);
+	ck_assert(memcmp(a, zero, sizeof a) != 0);
+}
+END_TEST
+
 /* A refused body must not leave its unverified plaintext behind (mbedTLS zeroed it). */
 START_TEST(open_failure_leaves_no_plaintext)
 {
@@ -277,6 +306,8 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, bodies_sealed_by_mbedtls_still_open);
 	tcase_add_test(tc, hash_fips_vectors);
 	tcase_add_test(tc, hash_matches_shared_sha256_at_every_length);
+	tcase_add_test(tc, hash_equal_compares_every_byte);
+	tcase_add_test(tc, fresh_keys_differ);
 	suite_add_tcase(s, tc);
 	return s;
 }

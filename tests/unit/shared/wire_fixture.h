@@ -5,6 +5,7 @@
 #define TEST_SHARED_WIRE_FIXTURE_H
 
 #include <check.h>
+#include <jansson.h>
 
 #include "wire.h"
 
