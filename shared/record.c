@@ -13,11 +13,10 @@
 #include "isotime.h"
 #include "record.h"
 #include "text.h"
-#include "wire.h"
 
 static enum ds_err record_fail(char *err, const char *what, const char *key)
 {
-	snprintf(err, WIRE_ERR_MAX, "%s: %s", key, what);
+	snprintf(err, RECORD_ERR_MAX, "%s: %s", key, what);
 	return DS_EINVAL;
 }
 
@@ -385,23 +384,27 @@ enum ds_err record_appointment(const struct jsonrec_obj *j, struct model_appoint
 }
 
 
-enum ds_err record_batch(const struct jsonrec_obj *root, int64_t *cursor, char *err)
+enum ds_err record_batch(const struct jsonrec_obj *root, int version, size_t max_events,
+                         int64_t *cursor, char *err)
 {
 	static const char *const allowed[] = {"v", "cursor", "events", NULL};
 	const struct jsonrec_member *events = jsonrec_get(root, "events");
-	int64_t version = 0;
+	int64_t got = 0;
 	enum ds_err rc;
 
 	if ((rc = record_only(root, allowed, err)) != DS_OK ||
-	    (rc = record_get_int(root, "v", 1, 1000, &version, err)) != DS_OK ||
+	    (rc = record_get_int(root, "v", 1, 1000, &got, err)) != DS_OK ||
 	    (rc = record_get_int(root, "cursor", 0, INT64_MAX, cursor, err)) != DS_OK)
 		return rc;
-	if (version != WIRE_VERSION)
-		return record_fail(err, "unsupported protocol version (this server speaks 1)", "v");
+	if (got != version) {
+		snprintf(err, RECORD_ERR_MAX, "v: unsupported protocol version (this server speaks %d)",
+		         version);
+		return DS_EINVAL;
+	}
 	if (events != NULL && events->v.type != JSONREC_ARRAY)
 		return record_fail(err, "must be an array", "events");
-	if (events != NULL && events->n_items > WIRE_MAX_BATCH) {
-		snprintf(err, WIRE_ERR_MAX, "events: more than %d in one batch", WIRE_MAX_BATCH);
+	if (events != NULL && events->n_items > max_events) {
+		snprintf(err, RECORD_ERR_MAX, "events: more than %zu in one batch", max_events);
 		return DS_ETOOBIG;
 	}
 	return DS_OK;

@@ -9,10 +9,11 @@
 
 #include "err.h"
 #include "model.h"
+#include "record.h"
 
 #define WIRE_VERSION 1
 #define WIRE_MAX_BATCH 1000        /* events in one sync request */
-#define WIRE_ERR_MAX 160           /* room for a decode error message */
+#define WIRE_ERR_MAX RECORD_ERR_MAX /* room for a decode error message */
 /* How the agent dumps what it encodes here (jansson's flags: expands only where jansson.h is
  * included). */
 #define WIRE_DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12))
