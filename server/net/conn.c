@@ -13,7 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/net/gzip.h"
 #include "server/net/http.h"
+#include "server/net/peer.h"
+#include "server/net/reply.h"
 #include "server/net/tls.h"
 
 /* Decrypted bytes waiting for the parser: one TLS record's plaintext at most. */
@@ -22,8 +25,8 @@
 #define CONN_LINGER_MS 2000u
 /* Output and body buffers larger than this are freed between requests. */
 #define CONN_KEEP_BUF_BYTES (64u * 1024)
-/* Room for "[ipv6]:port". */
-#define CONN_PEER_MAX 64
+/* The first room for TLS output. */
+#define CONN_OUT_MIN_BYTES 16384u
 /* Room for an error reply's JSON body. */
 #define CONN_ERROR_JSON_MAX 160
 
@@ -35,7 +38,7 @@ struct net_exchange {
 
 struct conn {
 	struct conn *prev, *next;
-	struct net *net;
+	struct front *f;
 	uv_tcp_t tcp;
 	uv_timer_t timer;
 	uv_shutdown_t shutdown_req;
@@ -48,8 +51,8 @@ struct conn {
 	bool keep_alive, accept_gzip, head_only; /* of the request being answered */
 	struct tls_conn *tls;
 	struct http *http;
-	struct net_buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
-	struct net_buf body;      /* gunzipped request body */
+	struct buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
+	struct buf body;      /* gunzipped request body */
 	struct net_exchange x;
 	/* The handshake's public-key steps run on the server's worker pool (about 2.4 ms of CPU
 	 * each with mbedTLS 2.28 and P-256), so a crowd of devices connecting at once does not stall every
@@ -58,7 +61,7 @@ struct conn {
 	struct pool_work hs_work;
 	bool hs_busy;
 	enum tls_result hs_result;
-	struct net_buf hs_in;
+	struct buf hs_in;
 	/* A gzip body is inflated on the pool too: at some 40 us per 100-event batch it was
 	 * two fifths of the loop thread's time, and a body of max_decompressed_bytes would
 	 * hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
@@ -69,7 +72,7 @@ struct conn {
 	int gz_status;
 	size_t plain_off, plain_len;
 	unsigned char plain[CONN_PLAIN_MAX];
-	char peer[CONN_PEER_MAX];
+	char peer[PEER_TEXT_MAX];
 };
 
 /* One uv_write with its own copy of the bytes, freed by its callback. */
@@ -117,15 +120,15 @@ static void conn_close(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->net->conns = c->next;
+		c->f->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	c->net->n_conns--;
+	c->f->n_conns--;
 	/* A queued handshake step of a connection that went away is dropped, so a flood of
 	 * clients that send a hello and reset cannot pile up work and memory; one already
 	 * running still counts against the connection cap until it ends. */
-	if (c->hs_busy && pool_cancel(c->net->pool, &c->hs_work) != 0)
-		c->net->n_hs_dead++;
+	if (c->hs_busy && pool_cancel(c->f->pool, &c->hs_work) != 0)
+		c->f->n_hs_dead++;
 	uv_close((uv_handle_t *)&c->tcp, on_handle_close);
 	if (c->handles_open > 1)
 		uv_close((uv_handle_t *)&c->timer, on_handle_close);
@@ -189,17 +192,13 @@ static void conn_flush(struct conn *c)
 static void on_tls_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct conn *c = ctx;
-	unsigned char *p;
+	size_t need = c->out.len + len;
 
-	if (len > c->out.cap - c->out.len) {
-		size_t cap = c->out.len + len < 16384 ? 16384 : (c->out.len + len) * 2;
-		p = realloc(c->out.data, cap);
-		if (p == NULL) {
-			c->out_failed = true;
-			return;
-		}
-		c->out.data = p;
-		c->out.cap = cap;
+	/* Twice what is needed, at least CONN_OUT_MIN_BYTES: a reply's records arrive one by one. */
+	if (len > c->out.cap - c->out.len &&
+	    buf_reserve(&c->out, need < CONN_OUT_MIN_BYTES ? CONN_OUT_MIN_BYTES : need * 2) != DS_OK) {
+		c->out_failed = true;
+		return;
 	}
 	memcpy(c->out.data + c->out.len, buf, len);
 	c->out.len += len;
@@ -220,15 +219,15 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 	(void)suggested;
 	/* Each read is pushed into TLS before the next, so all connections share one buffer. */
-	*buf = uv_buf_init(c->net->readbuf, sizeof c->net->readbuf);
+	*buf = uv_buf_init(c->f->readbuf, sizeof c->f->readbuf);
 }
 
 /* Keeps LEN bytes that arrived while a handshake step runs; -1 past what TLS would take. */
 static int conn_hold(struct conn *c, const char *data, size_t len)
 {
-	struct net_buf *b = &c->hs_in;
+	struct buf *b = &c->hs_in;
 
-	if (len > TLS_MAX_INPUT - b->len || net_buf_reserve(b, b->len + len) != 0)
+	if (len > TLS_MAX_INPUT - b->len || buf_reserve(b, b->len + len) != 0)
 		return -1;
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -275,31 +274,21 @@ static void conn_linger(struct conn *c)
 	timer_arm(c, CONN_LINGER_MS);
 }
 
-static void buf_trim(struct net_buf *b)
-{
-	if (b->cap > CONN_KEEP_BUF_BYTES) {
-		free(b->data);
-		b->data = NULL;
-		b->cap = 0;
-	}
-	b->len = 0;
-}
-
 /* The reply went out: close, or wait for the next request on this connection. */
 static void conn_reply_written(struct conn *c)
 {
 	int rc;
 
-	if (c->close_after_write || c->net->shutting_down) {
+	if (c->close_after_write || c->f->shutting_down) {
 		conn_linger(c);
 		return;
 	}
 	http_reset(c->http);
-	buf_trim(&c->body);
-	buf_trim(&c->out);
+	buf_trim(&c->body, CONN_KEEP_BUF_BYTES);
+	buf_trim(&c->out, CONN_KEEP_BUF_BYTES);
 	c->request_timed = false;
 	c->state = ST_READ;
-	timer_arm(c, c->net->limits.read_timeout_ms);
+	timer_arm(c, c->f->limits.read_timeout_ms);
 	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (rc != 0 && rc != UV_EALREADY) {
 		conn_close(c);
@@ -309,15 +298,15 @@ static void conn_reply_written(struct conn *c)
 }
 
 /* Encrypt and queue a reply; with keep_alive false the connection ends after it. */
-static void conn_send(struct conn *c, const struct net_reply_spec *spec)
+static void conn_send(struct conn *c, const struct reply_spec *spec)
 {
-	struct net *n = c->net;
-	struct net_buf *msg = NULL;
+	struct front *n = c->f;
+	struct buf *msg = NULL;
 	int ok;
 
-	ok = net_format_reply(n, spec, &msg) == DS_OK &&
+	ok = reply_format(&n->reply, spec, &msg) == DS_OK &&
 	     tls_conn_write(c->tls, msg->data, msg->len) == TLS_OK;
-	net_scratch_done(n);
+	reply_scratch_done(&n->reply);
 	if (!ok) {
 		conn_close(c);
 		return;
@@ -341,7 +330,7 @@ static void conn_error(struct conn *c, int status)
 		{ 503, "unavailable", "the server is out of resources" },
 	};
 	char json[CONN_ERROR_JSON_MAX];
-	struct net_reply_spec spec = { .status = status, .content_type = "application/json" };
+	struct reply_spec spec = { .status = status, .content_type = "application/json" };
 	size_t i = 0;
 	int len;
 
@@ -393,7 +382,7 @@ static void conn_handle(struct conn *c, const void *body, size_t len)
 	c->head_only = strcmp(r->method, "HEAD") == 0;
 	c->state = ST_HANDLER;
 	c->x.pending = true;
-	c->net->handler(c->net->ctx, &c->x, &req);
+	c->f->handler(c->f->ctx, &c->x, &req);
 }
 
 /* On a pool thread: the request's gzip body into BODY, with an inflater of its own. */
@@ -404,11 +393,11 @@ static void conn_gz_work(struct pool_work *w)
 	z_stream z;
 
 	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+	if (gzip_inflate_init(&z) != DS_OK) {
 		c->gz_status = 503;
 		return;
 	}
-	c->gz_status = net_gunzip_with(&z, c->net->limits.max_decompressed_bytes, r->body,
+	c->gz_status = gzip_inflate(&z, c->f->limits.max_decompressed_bytes, r->body,
 	                               r->body_len, &c->body);
 	inflateEnd(&z);
 }
@@ -443,12 +432,14 @@ static void conn_dispatch(struct conn *c)
 	}
 	c->gz_work.data = c;
 	c->state = ST_INFLATE;
-	if (c->net->pool != NULL &&
-	    pool_submit(c->net->pool, &c->gz_work, conn_gz_work, conn_gz_done) == 0) {
+	if (c->f->pool != NULL &&
+	    pool_submit(c->f->pool, &c->gz_work, conn_gz_work, conn_gz_done) == 0) {
 		c->gz_busy = true;
 		return;
 	}
-	status = net_gunzip(c->net, r->body, r->body_len, &c->body); /* no pool: do it here */
+	/* No pool: inflate here. */
+	status = gzip_inflate(&c->f->inflater, c->f->limits.max_decompressed_bytes, r->body,
+	                      r->body_len, &c->body);
 	if (status != 0)
 		conn_error(c, status);
 	else
@@ -467,7 +458,7 @@ static void conn_parse(struct conn *c)
 	if (!c->request_timed && http_started(c->http)) {
 		/* The deadline covers the whole request from its first byte. */
 		c->request_timed = true;
-		timer_arm(c, c->net->limits.read_timeout_ms);
+		timer_arm(c, c->f->limits.read_timeout_ms);
 	}
 	switch (ev) {
 	case HTTP_EV_MORE:
@@ -504,7 +495,7 @@ static void conn_hs_done(struct pool_work *w, int status)
 	c->hs_busy = false;
 	if (c->state == ST_CLOSED) {
 		if (status != UV_ECANCELED)
-			c->net->n_hs_dead--;
+			c->f->n_hs_dead--;
 		conn_maybe_free(c);
 		return;
 	}
@@ -529,8 +520,8 @@ static void conn_hs_done(struct pool_work *w, int status)
 static void conn_handshake(struct conn *c)
 {
 	c->hs_work.data = c;
-	if (c->net->pool != NULL &&
-	    pool_submit(c->net->pool, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
+	if (c->f->pool != NULL &&
+	    pool_submit(c->f->pool, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
 		c->hs_busy = true;
 		return;
 	}
@@ -542,7 +533,7 @@ static void conn_hs_result(struct conn *c, enum tls_result r)
 	switch (r) {
 	case TLS_OK:
 		c->state = ST_READ;
-		timer_arm(c, c->net->limits.read_timeout_ms); /* now the idle wait */
+		timer_arm(c, c->f->limits.read_timeout_ms); /* now the idle wait */
 		break;
 	case TLS_AGAIN:
 		break;
@@ -601,24 +592,24 @@ static int conn_setup(struct conn *c)
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
 
-	if (uv_timer_init(c->net->loop, &c->timer) != 0)
+	if (uv_timer_init(c->f->loop, &c->timer) != 0)
 		return -1;
 	c->handles_open++;
 	c->timer.data = c;
-	c->tls = tls_conn_new(c->net->tls, on_tls_send, c);
-	c->http = http_new(c->net->limits.max_header_bytes, c->net->limits.max_body_bytes);
+	c->tls = tls_conn_new(c->f->tls, on_tls_send, c);
+	c->http = http_new(c->f->limits.max_header_bytes, c->f->limits.max_body_bytes);
 	if (c->tls == NULL || c->http == NULL)
 		return -1;
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-		net_format_peer((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+		peer_format((struct sockaddr *)&ss, c->peer, sizeof c->peer);
 	else
 		snprintf(c->peer, sizeof c->peer, "?");
 	(void)uv_tcp_nodelay(&c->tcp, 1); /* replies are single writes; do not delay them */
-	timer_arm(c, c->net->limits.read_timeout_ms); /* bounds the handshake */
+	timer_arm(c, c->f->limits.read_timeout_ms); /* bounds the handshake */
 	return uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
-int conn_accept(struct net *n, uv_stream_t *server)
+int conn_accept(struct front *n, uv_stream_t *server)
 {
 	struct conn *c = calloc(1, sizeof *c);
 
@@ -626,7 +617,7 @@ int conn_accept(struct net *n, uv_stream_t *server)
 		free(c);
 		return DS_ENOMEM;
 	}
-	c->net = n;
+	c->f = n;
 	c->tcp.data = c;
 	c->handles_open = 1;
 	c->state = ST_HANDSHAKE;
@@ -640,7 +631,7 @@ int conn_accept(struct net *n, uv_stream_t *server)
 	return DS_OK;
 }
 
-void conn_shutdown_all(struct net *n)
+void conn_shutdown_all(struct front *n)
 {
 	struct conn *c, *next;
 
@@ -659,7 +650,7 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
                 const void *body, size_t len)
 {
 	struct conn *c = conn_of(x);
-	struct net_reply_spec spec = {
+	struct reply_spec spec = {
 		.status = status, .content_type = content_type, .body = body, .len = len,
 	};
 
@@ -670,6 +661,6 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
 	}
 	spec.accept_gzip = c->accept_gzip;
 	spec.head_only = c->head_only;
-	spec.keep_alive = c->keep_alive && !c->net->shutting_down;
+	spec.keep_alive = c->keep_alive && !c->f->shutting_down;
 	conn_send(c, &spec);
 }
