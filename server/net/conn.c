@@ -25,6 +25,8 @@
 #define CONN_LINGER_MS 2000u
 /* Output and body buffers larger than this are freed between requests. */
 #define CONN_KEEP_BUF_BYTES (64u * 1024)
+/* Seconds a client refused for want of resources is told to wait (Retry-After). */
+#define CONN_RETRY_AFTER_S 5u
 /* The first room for TLS output. */
 #define CONN_OUT_MIN_BYTES 16384u
 /* Room for an error reply's JSON body. */
@@ -49,6 +51,10 @@ struct conn {
 	bool close_after_write;   /* the reply in flight is the last */
 	bool request_timed;       /* timer re-armed at the current request's first byte */
 	bool keep_alive, accept_gzip, head_only; /* of the request being answered */
+	bool hs_counted;          /* counted among its address's handshakes in progress */
+	unsigned served;          /* requests answered on this connection */
+	size_t body_charge;       /* bytes of the front's body budget this request holds */
+	struct peer_entry *peer_e; /* its address's counts; NULL before admission */
 	struct tls_conn *tls;
 	struct http *http;
 	struct buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
@@ -111,6 +117,13 @@ static void on_handle_close(uv_handle_t *h)
 	conn_maybe_free(c);
 }
 
+/* Give back the share of the body budget the current request holds. */
+static void conn_body_release(struct conn *c)
+{
+	c->f->body_held_bytes -= c->body_charge;
+	c->body_charge = 0;
+}
+
 /* Close at once. The struct stays until its handles, writes and exchange are all done. */
 static void conn_close(struct conn *c)
 {
@@ -124,6 +137,9 @@ static void conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->f->n_conns--;
+	conn_body_release(c);
+	peer_leave(c->f->peers, c->peer_e, c->hs_counted);
+	c->peer_e = NULL;
 	/* A queued handshake step of a connection that went away is dropped, so a flood of
 	 * clients that send a hello and reset cannot pile up work and memory; one already
 	 * running still counts against the connection cap until it ends. */
@@ -283,6 +299,8 @@ static void conn_reply_written(struct conn *c)
 		conn_linger(c);
 		return;
 	}
+	conn_body_release(c);
+	c->served++;
 	http_reset(c->http);
 	buf_trim(&c->body, CONN_KEEP_BUF_BYTES);
 	buf_trim(&c->out, CONN_KEEP_BUF_BYTES);
@@ -297,6 +315,16 @@ static void conn_reply_written(struct conn *c)
 	conn_pump(c); /* a pipelined request may be buffered already */
 }
 
+/* Count the error replies an operator should see in the log. */
+static void conn_tally_reply(struct conn *c, int status)
+{
+	enum tally_kind k = status == 400 ? TALLY_REPLY_400 : status == 401 ? TALLY_REPLY_401
+	                    : TALLY_REPLY_408;
+
+	if (status == 400 || status == 401 || status == 408)
+		tally_add(&c->f->tally, k, front_now_ms(c->f));
+}
+
 /* Encrypt and queue a reply; with keep_alive false the connection ends after it. */
 static void conn_send(struct conn *c, const struct reply_spec *spec)
 {
@@ -304,6 +332,7 @@ static void conn_send(struct conn *c, const struct reply_spec *spec)
 	struct buf *msg = NULL;
 	int ok;
 
+	conn_tally_reply(c, spec->status);
 	ok = reply_format(&n->reply, spec, &msg) == DS_OK &&
 	     tls_conn_write(c->tls, msg->data, msg->len) == TLS_OK;
 	reply_scratch_done(&n->reply);
@@ -323,6 +352,7 @@ static void conn_error(struct conn *c, int status)
 {
 	static const struct { int status; const char *code, *msg; } errs[] = {
 		{ 400, "bad_request", "the request is malformed" },
+		{ 401, "unauthorized", "a valid device credential is required" },
 		{ 408, "timeout", "the request did not arrive in time" },
 		{ 413, "too_large", "the request body is too large" },
 		{ 415, "unsupported_encoding", "the Content-Encoding is not supported" },
@@ -340,6 +370,8 @@ static void conn_error(struct conn *c, int status)
 		spec.status = status = 400, i = 0;
 	len = snprintf(json, sizeof json, "{\"error\":\"%s\",\"message\":\"%s\"}",
 	               errs[i].code, errs[i].msg);
+	if (status == 503)
+		spec.retry_after_s = CONN_RETRY_AFTER_S;
 	spec.body = json;
 	spec.len = len > 0 && (size_t)len < sizeof json ? (size_t)len : 0;
 	conn_send(c, &spec);
@@ -350,15 +382,58 @@ static bool is_gzip(const char *enc)
 	return strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0;
 }
 
-/* The head is in: refuse an encoding we cannot read before its body arrives. */
+/* The request as the handler sees it, with BODY (LEN bytes) as its body. */
+static void conn_request(struct conn *c, struct net_request *req, const void *body, size_t len)
+{
+	const struct http_request *r = http_request(c->http);
+
+	req->method = r->method;
+	req->path = r->path;
+	req->query = r->query;
+	req->authorization = r->authorization;
+	req->content_type = r->content_type;
+	req->body = body;
+	req->body_len = len;
+	req->peer = c->peer;
+}
+
+/* Take the body the head announces out of the front's budget. False when the budget cannot
+ * hold it: the request is then refused before its body is read. */
+static bool conn_body_charge(struct conn *c)
+{
+	struct front *f = c->f;
+	size_t want = http_body_expected(c->http);
+
+	if (want > f->limits.body_budget_bytes - f->body_held_bytes) {
+		tally_add(&f->tally, TALLY_BODY_BUDGET, front_now_ms(f));
+		return false;
+	}
+	f->body_held_bytes += want;
+	c->body_charge = want;
+	return true;
+}
+
+/* The head is in. Before any of the body is read: refuse an encoding we cannot read, ask
+ * the head callback (the credential check), and take the body's room from the budget. */
 static void conn_on_head(struct conn *c)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	const struct http_request *r = http_request(c->http);
+	struct net_request req;
+	int status = 0;
 
 	if (r->content_encoding != NULL && !is_gzip(r->content_encoding) &&
 	    strcasecmp(r->content_encoding, "identity") != 0) {
 		conn_error(c, 415);
+		return;
+	}
+	conn_request(c, &req, NULL, 0);
+	if (c->f->on_head != NULL)
+		status = c->f->on_head(c->f->ctx, &req);
+	if (status == 0 && !conn_body_charge(c))
+		status = 503;
+	if (status != 0) {
+		conn_error(c, status);
 		return;
 	}
 	if (r->expect_continue && tls_conn_write(c->tls, cont, sizeof cont - 1) != TLS_OK)
@@ -369,14 +444,9 @@ static void conn_on_head(struct conn *c)
 static void conn_handle(struct conn *c, const void *body, size_t len)
 {
 	const struct http_request *r = http_request(c->http);
-	struct net_request req = { .body = body, .body_len = len };
+	struct net_request req;
 
-	req.method = r->method;
-	req.path = r->path;
-	req.query = r->query;
-	req.authorization = r->authorization;
-	req.content_type = r->content_type;
-	req.peer = c->peer;
+	conn_request(c, &req, body, len);
 	c->keep_alive = r->keep_alive;
 	c->accept_gzip = r->accept_gzip;
 	c->head_only = strcmp(r->method, "HEAD") == 0;
@@ -533,6 +603,9 @@ static void conn_hs_result(struct conn *c, enum tls_result r)
 	switch (r) {
 	case TLS_OK:
 		c->state = ST_READ;
+		if (c->hs_counted)
+			peer_handshake_done(c->peer_e);
+		c->hs_counted = false;
 		timer_arm(c, c->f->limits.read_timeout_ms); /* now the idle wait */
 		break;
 	case TLS_AGAIN:
@@ -583,15 +656,15 @@ static void on_timer(uv_timer_t *t)
 		conn_error(c, 408);
 	else if (c->state == ST_READ)
 		conn_linger(c); /* an idle keep-alive connection */
-	else if (c->state != ST_HANDLER && c->state != ST_INFLATE)
+	else if (c->state == ST_HANDSHAKE) {
+		tally_add(&c->f->tally, TALLY_HS_TIMEOUT, front_now_ms(c->f));
+		conn_close(c);
+	} else if (c->state != ST_HANDLER && c->state != ST_INFLATE)
 		conn_close(c);
 }
 
 static int conn_setup(struct conn *c)
 {
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-
 	if (uv_timer_init(c->f->loop, &c->timer) != 0)
 		return -1;
 	c->handles_open++;
@@ -600,13 +673,36 @@ static int conn_setup(struct conn *c)
 	c->http = http_new(c->f->limits.max_header_bytes, c->f->limits.max_body_bytes);
 	if (c->tls == NULL || c->http == NULL)
 		return -1;
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-		peer_format((struct sockaddr *)&ss, c->peer, sizeof c->peer);
-	else
-		snprintf(c->peer, sizeof c->peer, "?");
 	(void)uv_tcp_nodelay(&c->tcp, 1); /* replies are single writes; do not delay them */
-	timer_arm(c, c->f->limits.read_timeout_ms); /* bounds the handshake */
+	timer_arm(c, c->f->limits.handshake_timeout_ms); /* the handshake's start and end */
 	return uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* Count the new connection against its address; -1 when the address is over its cap on
+ * connections or on handshakes in progress (or memory ran out), and it is then closed. */
+static int conn_admit(struct conn *c)
+{
+	struct front *f = c->f;
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	peer_format((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+	c->peer_e = peer_join(f->peers, (struct sockaddr *)&ss);
+	if (c->peer_e == NULL)
+		return -1;
+	c->hs_counted = true;
+	if (c->peer_e->conns > f->limits.max_conns_per_addr) {
+		tally_add(&f->tally, TALLY_CAP_ADDR, front_now_ms(f));
+		return -1;
+	}
+	if (c->peer_e->handshakes > f->limits.max_handshakes_per_addr) {
+		tally_add(&f->tally, TALLY_HS_ADDR, front_now_ms(f));
+		return -1;
+	}
+	return 0;
 }
 
 int conn_accept(struct front *n, uv_stream_t *server)
@@ -626,9 +722,33 @@ int conn_accept(struct front *n, uv_stream_t *server)
 		n->conns->prev = c;
 	n->conns = c;
 	n->n_conns++;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || conn_setup(c) != 0)
+	snprintf(c->peer, sizeof c->peer, "?");
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || conn_admit(c) != 0 ||
+	    conn_setup(c) != 0)
 		conn_close(c);
 	return DS_OK;
+}
+
+/* True when C has answered a request and waits for the next one with nothing of it read. */
+static bool conn_is_idle(const struct conn *c)
+{
+	return c->state == ST_READ && c->served > 0 && !http_started(c->http) &&
+	       c->plain_off == c->plain_len;
+}
+
+bool conn_evict_idle(struct front *f)
+{
+	struct conn *c, *oldest = NULL;
+
+	/* The list is newest first, so the last idle one found is the oldest. */
+	for (c = f->conns; c != NULL; c = c->next)
+		if (conn_is_idle(c))
+			oldest = c;
+	if (oldest == NULL)
+		return false;
+	tally_add(&f->tally, TALLY_IDLE_EVICTED, front_now_ms(f));
+	conn_close(oldest);
+	return true;
 }
 
 void conn_shutdown_all(struct front *n)

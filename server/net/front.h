@@ -6,12 +6,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 #include <zlib.h>
 
 #include "err.h"
 #include "server/net/pool.h"
 #include "server/net/reply.h"
+#include "server/net/tally.h"
 
 /* The types below keep the net_ prefix their users know them by. They live in this, the
  * lowest header of the front end, so that conn.c does not include net.h, whose module
@@ -24,6 +26,10 @@ struct net_limits {
 	size_t max_decompressed_bytes; /* body after gunzip; over it: 413 */
 	unsigned read_timeout_ms;      /* idle or slow-read limit per connection */
 	unsigned max_connections;      /* accepted at once; past it new ones are closed */
+	unsigned handshake_timeout_ms; /* from accept to the end of the TLS handshake */
+	unsigned max_conns_per_addr;   /* open connections from one address */
+	unsigned max_handshakes_per_addr; /* of those, in the TLS handshake at once */
+	size_t body_budget_bytes;      /* request bodies held at once, all connections; past it: 503 */
 };
 
 /* One request. Everything is borrowed and valid until net_reply() for it returns. */
@@ -44,10 +50,16 @@ struct net_exchange; /* one request awaiting its reply; opaque */
  * exactly once for X, at once or later from the loop thread (e.g. after a pool step). */
 typedef void (*net_handler_fn)(void *ctx, struct net_exchange *x, const struct net_request *req);
 
+/* Called on the loop thread when a request's head is complete, before any of its body is
+ * read; REQ->body is NULL. Returns 0 to read the body, or an HTTP status (such as 401) to
+ * answer at once and close the connection without reading the body. */
+typedef int (*net_head_fn)(void *ctx, const struct net_request *req);
+
 /* Size of the one buffer every socket read lands in before it is pushed into TLS. */
 #define FRONT_READ_CHUNK (64u * 1024)
 
 struct conn;
+struct peer_table;
 struct tls_server;
 
 struct front {
@@ -55,6 +67,7 @@ struct front {
 	struct tls_server *tls;
 	struct net_limits limits;    /* defaults filled in */
 	net_handler_fn handler;
+	net_head_fn on_head;         /* NULL: every head is accepted */
 	void *ctx;
 	struct pool *pool;           /* handshake and inflate steps; NULL: on the loop thread */
 	struct conn *conns;          /* open connections, doubly linked, newest first */
@@ -62,6 +75,9 @@ struct front {
 	unsigned n_hs_dead;          /* closed, but a handshake step of theirs still runs */
 	bool shutting_down;
 	bool inflate_ready;
+	struct peer_table *peers;    /* connections and handshakes per address */
+	size_t body_held_bytes;      /* announced bodies of requests being read or handled */
+	struct tally tally;          /* refusals and error replies, for the log */
 	/* The inflater and the reply scratch are shared by all connections: each use finishes
 	 * synchronously on the loop thread, so one of each is enough. */
 	z_stream inflater;
@@ -73,10 +89,14 @@ struct front {
 void front_limits_default(struct net_limits *l);
 
 /* Set up F (zeroed by the caller) on LOOP with LIMITS (defaults filled in), TLS from the
- * PEM files. Returns DS_OK, or DS_ECRYPTO / DS_ENOMEM with a reason in ERR (size ERR_LEN);
- * release F with front_free() in either case. */
+ * PEM files, logging at or under LOG_MAX. Returns DS_OK, or DS_ECRYPTO / DS_ENOMEM with a
+ * reason in ERR (size ERR_LEN); release F with front_free() in either case. */
 int front_init(struct front *f, uv_loop_t *loop, const struct net_limits *limits,
-               const char *cert_path, const char *key_path, char *err, size_t err_len) DS_WUR;
+               enum log_level log_max, const char *cert_path, const char *key_path,
+               char *err, size_t err_len) DS_WUR;
+
+/* Monotonic milliseconds of F's loop (its cached time). */
+uint64_t front_now_ms(const struct front *f);
 
 /* Release what front_init() set up (not F itself). Accepts NULL. */
 void front_free(struct front *f);

@@ -2,7 +2,7 @@
  * hands each to conn.c, which runs a TLS session over memory buffers (tls.c), reads one HTTP
  * request at a time (http.c), gunzips its body (gzip.c), hands it to the handler and writes
  * the reply (reply.c) when net_reply() comes, which may be much later. This file has the
- * listener, refusal past the connection cap, and shutdown. */
+ * listener, room made near the connection cap and refusal past it, and shutdown. */
 #include "server/net/net.h"
 
 #include <stdbool.h>
@@ -15,6 +15,9 @@
 
 /* Pending connections the kernel queues for accept(). */
 #define NET_BACKLOG 511
+/* Idle keep-alive connections are closed once fewer than max_connections / this slots are
+ * free. */
+#define NET_HEADROOM_DIV 32u
 /* Room for "host:port" or an error text. */
 #define NET_HOSTPORT_MAX 96
 
@@ -56,8 +59,21 @@ static void on_connection(uv_stream_t *server, int status)
 
 	if (status < 0)
 		return;
-	if (f->shutting_down || f->n_conns + f->n_hs_dead >= f->limits.max_connections ||
-	    conn_accept(f, server) != DS_OK)
+	if (f->shutting_down) {
+		refuse(server);
+		return;
+	}
+	/* Near the cap, an idle keep-alive connection makes room before anyone is refused: its
+	 * client can reconnect, a refused one may never get in. */
+	if (f->n_conns + f->n_hs_dead + f->limits.max_connections / NET_HEADROOM_DIV >=
+	    f->limits.max_connections)
+		(void)conn_evict_idle(f);
+	if (f->n_conns + f->n_hs_dead >= f->limits.max_connections) {
+		tally_add(&f->tally, TALLY_CAP_GLOBAL, front_now_ms(f));
+		refuse(server);
+		return;
+	}
+	if (conn_accept(f, server) != DS_OK)
 		refuse(server);
 }
 
@@ -91,10 +107,11 @@ struct net *net_open(uv_loop_t *loop, const struct net_config *cfg, char *err, s
 		set_err(err, err_len, "out of memory", 0);
 		return NULL;
 	}
-	if (front_init(&n->f, loop, &cfg->limits, cfg->cert_path, cfg->key_path, err,
-	               err_len) != DS_OK)
+	if (front_init(&n->f, loop, &cfg->limits, cfg->log_max, cfg->cert_path, cfg->key_path,
+	               err, err_len) != DS_OK)
 		goto fail;
 	n->f.handler = cfg->handler;
+	n->f.on_head = cfg->on_head;
 	n->f.ctx = cfg->ctx;
 	n->f.pool = cfg->pool;
 	n->listener = malloc(sizeof *n->listener);
@@ -136,6 +153,7 @@ void net_shutdown(struct net *n)
 		n->listener = NULL;
 	}
 	conn_shutdown_all(&n->f);
+	tally_flush(&n->f.tally);
 }
 
 void net_free(struct net *n)

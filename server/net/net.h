@@ -20,6 +20,8 @@ struct net_config {
 	const char *key_path;   /* PEM private key */
 	struct net_limits limits;
 	net_handler_fn handler;
+	net_head_fn on_head;    /* NULL: every request's body is read */
+	enum log_level log_max; /* refusals and error replies are logged at or under this */
 	void *ctx;              /* passed to handler and on_listening */
 	struct pool *pool;      /* runs handshake steps (borrowed); NULL: on the loop thread */
 	/* Called once when the socket accepts connections, with the bound "host:port". */
