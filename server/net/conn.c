@@ -1,10 +1,12 @@
 /* conn.c: one client connection of the HTTPS front end. A connection moves through
  * HANDSHAKE -> READ -> [INFLATE, for a gzip body ->] HANDLER -> REPLY -> READ ... and ends
  * in LINGER (close_notify and FIN sent, waiting briefly for the peer to close so it reads
- * our last reply instead of a reset) or CLOSED. It holds one timer: the handshake, a whole
- * request from its first byte, an idle keep-alive wait and the writing of a reply each get
- * read_timeout_ms. The struct outlives its handles while an exchange is pending, so a late
- * net_reply() finds it and is dropped. */
+ * our last reply instead of a reset) or CLOSED. It holds one timer: the handshake gets
+ * handshake_timeout_ms from accept; a whole request from its first byte, an idle keep-alive
+ * wait and the writing of a reply each get read_timeout_ms. At accept it is counted against
+ * its address's caps; at the end of a head it passes the head callback and takes its body's
+ * room from the body budget, before any of the body is read. The struct outlives its
+ * handles while an exchange is pending, so a late net_reply() finds it and is dropped. */
 #include "server/net/conn.h"
 
 #include <stddef.h>
