@@ -24,6 +24,7 @@
 struct net {
 	struct front f;          /* shared with conn.c */
 	uv_tcp_t *listener;      /* NULL once closed; freed by its close callback */
+	uv_timer_t *tick;        /* logs the refusal counts; NULL once closed */
 };
 
 static void set_err(char *err, size_t err_len, const char *what, int uv_err)
@@ -77,6 +78,30 @@ static void on_connection(uv_stream_t *server, int status)
 		refuse(server);
 }
 
+static void on_tick(uv_timer_t *t)
+{
+	struct net *n = t->data;
+
+	tally_tick(&n->f.tally, front_now_ms(&n->f));
+}
+
+/* Start the timer that logs refusal counts every tally interval. 0, or a libuv error. */
+static int tick_start(struct net *n)
+{
+	int rc;
+
+	n->tick = malloc(sizeof *n->tick);
+	if (n->tick == NULL)
+		return UV_ENOMEM;
+	if ((rc = uv_timer_init(n->f.loop, n->tick)) != 0) {
+		free(n->tick);
+		n->tick = NULL;
+		return rc;
+	}
+	n->tick->data = n;
+	return uv_timer_start(n->tick, on_tick, n->f.tally.interval_ms, n->f.tally.interval_ms);
+}
+
 static int listen_on(struct net *n, const struct net_config *cfg, char *hostport,
                      size_t hostport_len)
 {
@@ -122,7 +147,7 @@ struct net *net_open(uv_loop_t *loop, const struct net_config *cfg, char *err, s
 		goto fail;
 	}
 	n->listener->data = n;
-	if ((rc = listen_on(n, cfg, hostport, sizeof hostport)) != 0) {
+	if ((rc = listen_on(n, cfg, hostport, sizeof hostport)) != 0 || (rc = tick_start(n)) != 0) {
 		set_err(err, err_len, cfg->host, rc);
 		goto fail;
 	}
@@ -132,6 +157,8 @@ struct net *net_open(uv_loop_t *loop, const struct net_config *cfg, char *err, s
 fail:
 	if (n->listener != NULL)
 		uv_close((uv_handle_t *)n->listener, on_close_free); /* freed by the loop */
+	if (n->tick != NULL)
+		uv_close((uv_handle_t *)n->tick, on_close_free);
 	n->listener = NULL;
 	net_free(n);
 	return NULL;
@@ -151,6 +178,10 @@ void net_shutdown(struct net *n)
 	if (n->listener != NULL) {
 		uv_close((uv_handle_t *)n->listener, on_close_free);
 		n->listener = NULL;
+	}
+	if (n->tick != NULL) {
+		uv_close((uv_handle_t *)n->tick, on_close_free);
+		n->tick = NULL;
 	}
 	conn_shutdown_all(&n->f);
 	tally_flush(&n->f.tally);

@@ -1,6 +1,6 @@
 /* tally.c: rate-limited counters of refusals and error replies. Refusals log as warnings and
  * error replies as information, both shown at the default log level. A count that arrives
- * inside an interval waits for the next event of its kind, or for tally_flush(). */
+ * inside an interval waits for the next event of its kind, tally_tick() or tally_flush(). */
 #include "server/net/tally.h"
 
 #include <inttypes.h>
@@ -34,6 +34,15 @@ void tally_add(struct tally *t, enum tally_kind kind, uint64_t now_ms)
 	t->total[kind]++;
 	if (t->last_line_ms[kind] == 0 || now_ms - t->last_line_ms[kind] >= t->interval_ms)
 		tally_line(t, kind, now_ms == 0 ? 1 : now_ms);
+}
+
+void tally_tick(struct tally *t, uint64_t now_ms)
+{
+	int k;
+
+	for (k = 0; k < TALLY_KINDS; k++)
+		if (t->pending[k] > 0 && now_ms - t->last_line_ms[k] >= t->interval_ms)
+			tally_line(t, (enum tally_kind)k, now_ms);
 }
 
 void tally_flush(struct tally *t)

@@ -35,6 +35,10 @@ struct tally {
  * has passed since its last line (the first of a kind is logged at once). */
 void tally_add(struct tally *t, enum tally_kind kind, uint64_t now_ms);
 
+/* Log a line for each kind with counts not yet logged whose interval has passed at
+ * monotonic time NOW_MS; called every interval so a burst's last count is not held back. */
+void tally_tick(struct tally *t, uint64_t now_ms);
+
 /* Log a line for each kind with counts not yet logged (at shutdown). */
 void tally_flush(struct tally *t);
 

@@ -12,6 +12,8 @@ FLOOD="$BUILD/tools/net_flood"
 SYNCS=20                      # syncs of the device during each attack
 P99_MAX_S=1.0                 # what a sync may take under attack, at the 99th percentile
 HWM_MAX_KB=$((256 * 1024))    # the server's peak resident memory under the body flood
+# Under AddressSanitizer freed memory sits in its quarantine, so RSS says little there.
+[ -n "${ASAN_OPTIONS:-}" ] && HWM_MAX_KB=$((2048 * 1024))
 
 [ -x "$FLOOD" ] || { notok "net_flood is built ($FLOOD)"; finish; }
 
@@ -80,9 +82,9 @@ else
 	notok "(b) 240 unauthenticated 4 MB bodies: $n401 x 401, body bytes sent before a reply up to $sent"
 fi
 if [ -n "$hwm1" ] && [ "$hwm1" -lt "$HWM_MAX_KB" ]; then
-	ok "(b) server peak RSS (VmHWM) $((hwm0 / 1024)) -> $((hwm1 / 1024)) MB, under 256 MB"
+	ok "(b) server peak RSS (VmHWM) $((hwm0 / 1024)) -> $((hwm1 / 1024)) MB, under $((HWM_MAX_KB / 1024)) MB"
 else
-	notok "(b) server peak RSS (VmHWM) $((${hwm0:-0} / 1024)) -> $((${hwm1:-0} / 1024)) MB, over 256 MB"
+	notok "(b) server peak RSS (VmHWM) $((${hwm0:-0} / 1024)) -> $((${hwm1:-0} / 1024)) MB, over $((HWM_MAX_KB / 1024)) MB"
 fi
 
 # (a) About 1,100 silent TCP connections, re-opened as they are closed (100 a second).
@@ -115,7 +117,11 @@ check "401 replies logged, rate-limited, without addresses" \
 
 # (d) The body budget: with room for two 4 MB bodies, the third authenticated request
 # gets 503 with Retry-After before its body is read.
-stop_server
+kill -TERM "$SRV_PID"
+wait "$SRV_PID"
+rc=$?
+check_eq "the server exits 0 on SIGTERM after the floods" 0 "$rc"
+[ "$rc" = 0 ] || grep -v "^doorstep-server: info" "$T/serve.err" | head -20 | sed 's/^/# /'
 echo "body_budget_bytes = 8388608" >>"$T/data/doorstep.conf"
 start_server || { notok "server restarts with a body budget of 8 MB"; finish; }
 PORT=${URL##*:}

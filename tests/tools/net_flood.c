@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,7 @@ int main(int argc, char **argv)
 	if (o.port == 0 || optind != argc || (o.mode != MODE_HOLD && o.conns > FLOOD_MAX_TLS_CONNS))
 		goto usage;
 	raise_fd_limit();
+	signal(SIGPIPE, SIG_IGN); /* a write to a connection the server closed is an error, not death */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return o.mode == MODE_HOLD ? run_hold(&o) : run_tls(&o);
 usage:

@@ -67,6 +67,29 @@ START_TEST(one_line_per_kind_per_interval_with_count)
 }
 END_TEST
 
+static void burst_then_tick(struct tally *t)
+{
+	tally_add(t, TALLY_CAP_GLOBAL, 1000);
+	tally_add(t, TALLY_CAP_GLOBAL, 1500);
+	tally_add(t, TALLY_CAP_GLOBAL, 2000);
+	tally_tick(t, 5999); /* inside the interval: nothing */
+	tally_tick(t, 6000);
+	tally_tick(t, 12000); /* nothing pending: nothing */
+}
+
+START_TEST(tick_logs_the_rest_of_a_burst_after_the_interval)
+{
+	struct tally t = { .log_max = LOG_WARN, .interval_ms = 5000 };
+	char out[T_LOG_MAX];
+
+	capture(burst_then_tick, &t, out, sizeof out);
+	ck_assert_uint_eq(lines(out), 2);
+	ck_assert_ptr_nonnull(strstr(out, "net: 2 connections refused at the server's connection cap"
+	                                  " (3 since start)"));
+	ck_assert_uint_eq(t.pending[TALLY_CAP_GLOBAL], 0);
+}
+END_TEST
+
 START_TEST(quiet_under_the_threshold)
 {
 	struct tally t = { .log_max = LOG_ERROR, .interval_ms = 5000 };
@@ -85,6 +108,7 @@ static Suite *tally_suite(void)
 
 	tcase_add_test(tc, one_line_per_kind_per_interval_with_count);
 	tcase_add_test(tc, quiet_under_the_threshold);
+	tcase_add_test(tc, tick_logs_the_rest_of_a_burst_after_the_interval);
 	suite_add_tcase(s, tc);
 	return s;
 }
