@@ -79,12 +79,14 @@ n401=$(field s401 "$out"); sent=$(field body_sent_max "$out")
 if [ "${n401:-0}" = 240 ] && [ "${sent:-1}" = 0 ]; then
 	ok "(b) 240 unauthenticated 4 MB bodies: 240 x 401 before any body byte was sent"
 else
-	notok "(b) 240 unauthenticated 4 MB bodies: $n401 x 401, body bytes sent before a reply up to $sent"
+	notok "(b) 240 unauthenticated 4 MB bodies: $n401 x 401, body bytes sent before a reply" \
+		"up to $sent"
 fi
+hwm="$((${hwm0:-0} / 1024)) -> $((${hwm1:-0} / 1024)) MB"
 if [ -n "$hwm1" ] && [ "$hwm1" -lt "$HWM_MAX_KB" ]; then
-	ok "(b) server peak RSS (VmHWM) $((hwm0 / 1024)) -> $((hwm1 / 1024)) MB, under $((HWM_MAX_KB / 1024)) MB"
+	ok "(b) server peak RSS (VmHWM) $hwm, under $((HWM_MAX_KB / 1024)) MB"
 else
-	notok "(b) server peak RSS (VmHWM) $((${hwm0:-0} / 1024)) -> $((${hwm1:-0} / 1024)) MB, over $((HWM_MAX_KB / 1024)) MB"
+	notok "(b) server peak RSS (VmHWM) $hwm, over $((HWM_MAX_KB / 1024)) MB"
 fi
 
 # (a) About 1,100 silent TCP connections, re-opened as they are closed (100 a second).
@@ -113,7 +115,8 @@ lines=$(grep -c "net: .* connections refused at an address's" "$T/serve.err")
 check "refusals logged with their count ($lines lines)" \
 	eval '[ "$lines" -ge 1 ] && [ "$lines" -le 20 ]'
 check "401 replies logged, rate-limited, without addresses" \
-	eval 'grep -q "net: [0-9]* replies 401" "$T/serve.err" && ! grep "net: " "$T/serve.err" | grep -q "127\.0\."'
+	eval 'grep -q "net: [0-9]* replies 401" "$T/serve.err" &&
+	      ! grep "net: " "$T/serve.err" | grep -q "127\.0\."'
 
 # (d) The body budget: with room for two 4 MB bodies, the third authenticated request
 # gets 503 with Retry-After before its body is read.
@@ -132,5 +135,6 @@ check "(d) past the body budget: one of three 4 MB bodies refused 503 with Retry
 	eval '[ "$(field s503 "$out")" = 1 ] && [ "$(field retry_after "$out")" = 1 ] &&
 	      [ "$(field noreply "$out")" = 2 ]'
 sync_times 1 "$T/sync_d"
-check_eq "(d) the budget comes back: the device syncs afterwards" "200" "$(cut -d' ' -f1 "$T/sync_d")"
+check_eq "(d) the budget comes back: the device syncs afterwards" "200" \
+	"$(cut -d' ' -f1 "$T/sync_d")"
 finish

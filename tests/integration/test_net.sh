@@ -2,8 +2,10 @@
 # test_net.sh: the HTTPS front end (server/net/net.c) end to end. Starts tests/tools/net_echo on
 # a free loopback port and checks with curl (pinned key) and a Python TLS probe: round trips,
 # pinning, keep-alive and pipelining, gzip both ways, the limits (413/431/415/408, connection
-# cap), TLS versions and suites, session resumption, garbage on the port, and a graceful
-# SIGTERM that still answers the request in flight. Prints TAP lines; exits 1 on a failure.
+# cap), TLS versions and suites, session resumption, garbage on the port, a graceful
+# SIGTERM that still answers the request in flight, and the flood limits (a head refused
+# before its body, the handshake deadline, idle keep-alive connections closed first at the
+# cap). Prints TAP lines; exits 1 on a failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
