@@ -25,6 +25,8 @@
 
 #define API_AUTH_MAX 256        /* Authorization header kept for the job */
 #define API_DECODE_NICE 5       /* decode threads yield to the writer and the loop */
+/* The loop thread waits at most this long for a locked database in api_head(). */
+#define API_HEAD_BUSY_MS 50
 
 enum api_job_kind { JOB_SYNC, JOB_ENROLL };
 
@@ -64,6 +66,10 @@ struct api {
 	struct ckpt *ckpt;                   /* checkpoints the log off the writer's thread */
 	struct walsync *walsync;             /* flushes the log before a group is answered */
 	int flush_failed_logged;             /* flusher's thread only */
+	/* A read-only connection to the same database for api_head() on the loop thread, so a
+	 * credential is checked before a body is read; DB is NULL for an in-memory store, and
+	 * heads are then only checked for a credential's presence. */
+	struct store head;
 };
 
 static char *api_error_body(const char *code, const char *msg)
@@ -473,6 +479,36 @@ fail:
 	yajl_tree_free(o);
 }
 
+int api_head(void *ctx, const struct net_request *req)
+{
+	struct api *a = ctx;
+	struct auth_device dev;
+
+	if (strcmp(req->path, "/v1/sync") != 0 || strcmp(req->method, "POST") != 0)
+		return 0;
+	if (req->authorization == NULL || strlen(req->authorization) > API_AUTH_MAX)
+		return 401;
+	/* A database error lets the request through: the writer checks the credential again. */
+	if (a->head.db != NULL && auth_check(&a->head, req->authorization, &dev) == DS_ENOTFOUND)
+		return 401;
+	return 0;
+}
+
+/* Open the read-only connection api_head() uses; without it heads get the presence check. */
+static void api_head_open(struct api *a)
+{
+	const char *path = sqlite3_db_filename(a->s->db, "main");
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	if (sqlite3_open_v2(path, &a->head.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(a->head.db);
+		a->head.db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(a->head.db, API_HEAD_BUSY_MS);
+}
+
 void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req)
 {
 	struct api *a = ctx;
@@ -521,6 +557,7 @@ struct api *api_new(struct store *s, uv_loop_t *loop, struct pool *pool, enum lo
 	uv_mutex_init(&a->mu);
 	uv_cond_init(&a->cv);
 	a->in = ingest_new(s);
+	api_head_open(a);
 	a->done_wake = wake_new(loop, api_done_cb, a);
 	if (a->in == NULL || a->done_wake == NULL)
 		goto fail;
@@ -553,6 +590,7 @@ void api_free(struct api *a)
 	/* The wake outlives A: the loop finishes closing it on its next run. */
 	wake_free(a->done_wake);
 	ingest_free(a->in);
+	store_close(&a->head);
 	uv_cond_destroy(&a->cv);
 	uv_mutex_destroy(&a->mu);
 	free(a);

@@ -30,6 +30,10 @@ void api_free(struct api *a);
  * MALFORMED is set when the body is not JSON at all. */
 int api_batch_status(enum ds_err rc, int malformed, const char **code);
 
+/* The net_head_fn to give net_open() with CTX = the api: a POST /v1/sync whose credential
+ * is missing, unknown or revoked gets 401 before its body is read. */
+int api_head(void *ctx, const struct net_request *req);
+
 /* The net_handler_fn to give net_open() with CTX = the api. */
 void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req);
 

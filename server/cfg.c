@@ -31,7 +31,15 @@ static const struct cfg_item cfg_items[] = {
 	{"read_timeout_ms", 0, offsetof(struct cfg, read_timeout_ms), 10000, 100, 600000, NULL,
 	 "a request must arrive whole within this time; idle keep-alive closes after it"},
 	{"max_connections", 0, offsetof(struct cfg, max_connections), 1024, 1, 100000, NULL,
-	 "connections served at once; more are refused"},
+	 "connections served at once; idle keep-alive ones are closed near it, more are refused"},
+	{"handshake_timeout_ms", 0, offsetof(struct cfg, handshake_timeout_ms), 3000, 100, 60000, NULL,
+	 "a TLS handshake must start and finish within this time of the connection"},
+	{"max_connections_per_address", 0, offsetof(struct cfg, max_connections_per_address), 128,
+	 1, 100000, NULL, "connections one client address may hold; more are refused"},
+	{"max_handshakes_per_address", 0, offsetof(struct cfg, max_handshakes_per_address), 32, 1,
+	 100000, NULL, "TLS handshakes in progress one client address may hold; more are refused"},
+	{"body_budget_bytes", 0, offsetof(struct cfg, body_budget_bytes), 67108864, 1048576,
+	 4294967296, NULL, "request bodies held at once by all clients; past it 503 with Retry-After"},
 };
 
 #define CFG_N (sizeof cfg_items / sizeof cfg_items[0])

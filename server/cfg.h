@@ -18,6 +18,10 @@ struct cfg {
 	long max_decompressed_bytes;
 	long read_timeout_ms;
 	long max_connections;
+	long handshake_timeout_ms;
+	long max_connections_per_address;
+	long max_handshakes_per_address;
+	long body_budget_bytes;
 };
 
 /* Set C to the defaults. */

@@ -442,7 +442,13 @@ static int serve_run(struct server *sv, const char *host, int port)
 	nc.limits.max_decompressed_bytes = (size_t)sv->cfg.max_decompressed_bytes;
 	nc.limits.read_timeout_ms = (unsigned)sv->cfg.read_timeout_ms;
 	nc.limits.max_connections = (unsigned)sv->cfg.max_connections;
+	nc.limits.handshake_timeout_ms = (unsigned)sv->cfg.handshake_timeout_ms;
+	nc.limits.max_conns_per_addr = (unsigned)sv->cfg.max_connections_per_address;
+	nc.limits.max_handshakes_per_addr = (unsigned)sv->cfg.max_handshakes_per_address;
+	nc.limits.body_budget_bytes = (size_t)sv->cfg.body_budget_bytes;
 	nc.handler = api_handle;
+	nc.on_head = api_head;
+	nc.log_max = lv;
 	nc.on_listening = on_listening;
 	serve_malloc_tuning();
 	uv_loop_init(&sv->loop);

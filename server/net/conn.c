@@ -1,10 +1,12 @@
 /* conn.c: one client connection of the HTTPS front end. A connection moves through
  * HANDSHAKE -> READ -> [INFLATE, for a gzip body ->] HANDLER -> REPLY -> READ ... and ends
  * in LINGER (close_notify and FIN sent, waiting briefly for the peer to close so it reads
- * our last reply instead of a reset) or CLOSED. It holds one timer: the handshake, a whole
- * request from its first byte, an idle keep-alive wait and the writing of a reply each get
- * read_timeout_ms. The struct outlives its handles while an exchange is pending, so a late
- * net_reply() finds it and is dropped. */
+ * our last reply instead of a reset) or CLOSED. It holds one timer: the handshake gets
+ * handshake_timeout_ms from accept; a whole request from its first byte, an idle keep-alive
+ * wait and the writing of a reply each get read_timeout_ms. At accept it is counted against
+ * its address's caps; at the end of a head it passes the head callback and takes its body's
+ * room from the body budget, before any of the body is read. The struct outlives its
+ * handles while an exchange is pending, so a late net_reply() finds it and is dropped. */
 #include "server/net/conn.h"
 
 #include <stddef.h>
@@ -13,7 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/net/gzip.h"
 #include "server/net/http.h"
+#include "server/net/peer.h"
+#include "server/net/reply.h"
 #include "server/net/tls.h"
 
 /* Decrypted bytes waiting for the parser: one TLS record's plaintext at most. */
@@ -22,8 +27,10 @@
 #define CONN_LINGER_MS 2000u
 /* Output and body buffers larger than this are freed between requests. */
 #define CONN_KEEP_BUF_BYTES (64u * 1024)
-/* Room for "[ipv6]:port". */
-#define CONN_PEER_MAX 64
+/* Seconds a client refused for want of resources is told to wait (Retry-After). */
+#define CONN_RETRY_AFTER_S 5u
+/* The first room for TLS output. */
+#define CONN_OUT_MIN_BYTES 16384u
 /* Room for an error reply's JSON body. */
 #define CONN_ERROR_JSON_MAX 160
 
@@ -35,7 +42,7 @@ struct net_exchange {
 
 struct conn {
 	struct conn *prev, *next;
-	struct net *net;
+	struct front *f;
 	uv_tcp_t tcp;
 	uv_timer_t timer;
 	uv_shutdown_t shutdown_req;
@@ -46,10 +53,14 @@ struct conn {
 	bool close_after_write;   /* the reply in flight is the last */
 	bool request_timed;       /* timer re-armed at the current request's first byte */
 	bool keep_alive, accept_gzip, head_only; /* of the request being answered */
+	bool hs_counted;          /* counted among its address's handshakes in progress */
+	unsigned served;          /* requests answered on this connection */
+	size_t body_charge;       /* bytes of the front's body budget this request holds */
+	struct peer_entry *peer_e; /* its address's counts; NULL before admission */
 	struct tls_conn *tls;
 	struct http *http;
-	struct net_buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
-	struct net_buf body;      /* gunzipped request body */
+	struct buf out;       /* ciphertext produced by TLS, sent by conn_flush() */
+	struct buf body;      /* gunzipped request body */
 	struct net_exchange x;
 	/* The handshake's public-key steps run on the server's worker pool (about 2.4 ms of CPU
 	 * each with mbedTLS 2.28 and P-256), so a crowd of devices connecting at once does not stall every
@@ -58,7 +69,7 @@ struct conn {
 	struct pool_work hs_work;
 	bool hs_busy;
 	enum tls_result hs_result;
-	struct net_buf hs_in;
+	struct buf hs_in;
 	/* A gzip body is inflated on the pool too: at some 40 us per 100-event batch it was
 	 * two fifths of the loop thread's time, and a body of max_decompressed_bytes would
 	 * hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
@@ -69,7 +80,7 @@ struct conn {
 	int gz_status;
 	size_t plain_off, plain_len;
 	unsigned char plain[CONN_PLAIN_MAX];
-	char peer[CONN_PEER_MAX];
+	char peer[PEER_TEXT_MAX];
 };
 
 /* One uv_write with its own copy of the bytes, freed by its callback. */
@@ -108,6 +119,13 @@ static void on_handle_close(uv_handle_t *h)
 	conn_maybe_free(c);
 }
 
+/* Give back the share of the body budget the current request holds. */
+static void conn_body_release(struct conn *c)
+{
+	c->f->body_held_bytes -= c->body_charge;
+	c->body_charge = 0;
+}
+
 /* Close at once. The struct stays until its handles, writes and exchange are all done. */
 static void conn_close(struct conn *c)
 {
@@ -117,15 +135,18 @@ static void conn_close(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->net->conns = c->next;
+		c->f->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	c->net->n_conns--;
+	c->f->n_conns--;
+	conn_body_release(c);
+	peer_leave(c->f->peers, c->peer_e, c->hs_counted);
+	c->peer_e = NULL;
 	/* A queued handshake step of a connection that went away is dropped, so a flood of
 	 * clients that send a hello and reset cannot pile up work and memory; one already
 	 * running still counts against the connection cap until it ends. */
-	if (c->hs_busy && pool_cancel(c->net->pool, &c->hs_work) != 0)
-		c->net->n_hs_dead++;
+	if (c->hs_busy && pool_cancel(c->f->pool, &c->hs_work) != 0)
+		c->f->n_hs_dead++;
 	uv_close((uv_handle_t *)&c->tcp, on_handle_close);
 	if (c->handles_open > 1)
 		uv_close((uv_handle_t *)&c->timer, on_handle_close);
@@ -189,17 +210,13 @@ static void conn_flush(struct conn *c)
 static void on_tls_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct conn *c = ctx;
-	unsigned char *p;
+	size_t need = c->out.len + len;
 
-	if (len > c->out.cap - c->out.len) {
-		size_t cap = c->out.len + len < 16384 ? 16384 : (c->out.len + len) * 2;
-		p = realloc(c->out.data, cap);
-		if (p == NULL) {
-			c->out_failed = true;
-			return;
-		}
-		c->out.data = p;
-		c->out.cap = cap;
+	/* Twice what is needed, at least CONN_OUT_MIN_BYTES: a reply's records arrive one by one. */
+	if (len > c->out.cap - c->out.len &&
+	    buf_reserve(&c->out, need < CONN_OUT_MIN_BYTES ? CONN_OUT_MIN_BYTES : need * 2) != DS_OK) {
+		c->out_failed = true;
+		return;
 	}
 	memcpy(c->out.data + c->out.len, buf, len);
 	c->out.len += len;
@@ -220,15 +237,15 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 	(void)suggested;
 	/* Each read is pushed into TLS before the next, so all connections share one buffer. */
-	*buf = uv_buf_init(c->net->readbuf, sizeof c->net->readbuf);
+	*buf = uv_buf_init(c->f->readbuf, sizeof c->f->readbuf);
 }
 
 /* Keeps LEN bytes that arrived while a handshake step runs; -1 past what TLS would take. */
 static int conn_hold(struct conn *c, const char *data, size_t len)
 {
-	struct net_buf *b = &c->hs_in;
+	struct buf *b = &c->hs_in;
 
-	if (len > TLS_MAX_INPUT - b->len || net_buf_reserve(b, b->len + len) != 0)
+	if (len > TLS_MAX_INPUT - b->len || buf_reserve(b, b->len + len) != 0)
 		return -1;
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -275,31 +292,23 @@ static void conn_linger(struct conn *c)
 	timer_arm(c, CONN_LINGER_MS);
 }
 
-static void buf_trim(struct net_buf *b)
-{
-	if (b->cap > CONN_KEEP_BUF_BYTES) {
-		free(b->data);
-		b->data = NULL;
-		b->cap = 0;
-	}
-	b->len = 0;
-}
-
 /* The reply went out: close, or wait for the next request on this connection. */
 static void conn_reply_written(struct conn *c)
 {
 	int rc;
 
-	if (c->close_after_write || c->net->shutting_down) {
+	if (c->close_after_write || c->f->shutting_down) {
 		conn_linger(c);
 		return;
 	}
+	conn_body_release(c);
+	c->served++;
 	http_reset(c->http);
-	buf_trim(&c->body);
-	buf_trim(&c->out);
+	buf_trim(&c->body, CONN_KEEP_BUF_BYTES);
+	buf_trim(&c->out, CONN_KEEP_BUF_BYTES);
 	c->request_timed = false;
 	c->state = ST_READ;
-	timer_arm(c, c->net->limits.read_timeout_ms);
+	timer_arm(c, c->f->limits.read_timeout_ms);
 	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (rc != 0 && rc != UV_EALREADY) {
 		conn_close(c);
@@ -308,16 +317,27 @@ static void conn_reply_written(struct conn *c)
 	conn_pump(c); /* a pipelined request may be buffered already */
 }
 
-/* Encrypt and queue a reply; with keep_alive false the connection ends after it. */
-static void conn_send(struct conn *c, const struct net_reply_spec *spec)
+/* Count the error replies an operator should see in the log. */
+static void conn_tally_reply(struct conn *c, int status)
 {
-	struct net *n = c->net;
-	struct net_buf *msg = NULL;
+	enum tally_kind k = status == 400 ? TALLY_REPLY_400 : status == 401 ? TALLY_REPLY_401
+	                    : TALLY_REPLY_408;
+
+	if (status == 400 || status == 401 || status == 408)
+		tally_add(&c->f->tally, k, front_now_ms(c->f));
+}
+
+/* Encrypt and queue a reply; with keep_alive false the connection ends after it. */
+static void conn_send(struct conn *c, const struct reply_spec *spec)
+{
+	struct front *n = c->f;
+	struct buf *msg = NULL;
 	int ok;
 
-	ok = net_format_reply(n, spec, &msg) == DS_OK &&
+	conn_tally_reply(c, spec->status);
+	ok = reply_format(&n->reply, spec, &msg) == DS_OK &&
 	     tls_conn_write(c->tls, msg->data, msg->len) == TLS_OK;
-	net_scratch_done(n);
+	reply_scratch_done(&n->reply);
 	if (!ok) {
 		conn_close(c);
 		return;
@@ -334,6 +354,7 @@ static void conn_error(struct conn *c, int status)
 {
 	static const struct { int status; const char *code, *msg; } errs[] = {
 		{ 400, "bad_request", "the request is malformed" },
+		{ 401, "unauthorized", "a valid device credential is required" },
 		{ 408, "timeout", "the request did not arrive in time" },
 		{ 413, "too_large", "the request body is too large" },
 		{ 415, "unsupported_encoding", "the Content-Encoding is not supported" },
@@ -341,7 +362,7 @@ static void conn_error(struct conn *c, int status)
 		{ 503, "unavailable", "the server is out of resources" },
 	};
 	char json[CONN_ERROR_JSON_MAX];
-	struct net_reply_spec spec = { .status = status, .content_type = "application/json" };
+	struct reply_spec spec = { .status = status, .content_type = "application/json" };
 	size_t i = 0;
 	int len;
 
@@ -351,6 +372,8 @@ static void conn_error(struct conn *c, int status)
 		spec.status = status = 400, i = 0;
 	len = snprintf(json, sizeof json, "{\"error\":\"%s\",\"message\":\"%s\"}",
 	               errs[i].code, errs[i].msg);
+	if (status == 503)
+		spec.retry_after_s = CONN_RETRY_AFTER_S;
 	spec.body = json;
 	spec.len = len > 0 && (size_t)len < sizeof json ? (size_t)len : 0;
 	conn_send(c, &spec);
@@ -361,15 +384,58 @@ static bool is_gzip(const char *enc)
 	return strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0;
 }
 
-/* The head is in: refuse an encoding we cannot read before its body arrives. */
+/* The request as the handler sees it, with BODY (LEN bytes) as its body. */
+static void conn_request(struct conn *c, struct net_request *req, const void *body, size_t len)
+{
+	const struct http_request *r = http_request(c->http);
+
+	req->method = r->method;
+	req->path = r->path;
+	req->query = r->query;
+	req->authorization = r->authorization;
+	req->content_type = r->content_type;
+	req->body = body;
+	req->body_len = len;
+	req->peer = c->peer;
+}
+
+/* Take the body the head announces out of the front's budget. False when the budget cannot
+ * hold it: the request is then refused before its body is read. */
+static bool conn_body_charge(struct conn *c)
+{
+	struct front *f = c->f;
+	size_t want = http_body_expected(c->http);
+
+	if (want > f->limits.body_budget_bytes - f->body_held_bytes) {
+		tally_add(&f->tally, TALLY_BODY_BUDGET, front_now_ms(f));
+		return false;
+	}
+	f->body_held_bytes += want;
+	c->body_charge = want;
+	return true;
+}
+
+/* The head is in. Before any of the body is read: refuse an encoding we cannot read, ask
+ * the head callback (the credential check), and take the body's room from the budget. */
 static void conn_on_head(struct conn *c)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	const struct http_request *r = http_request(c->http);
+	struct net_request req;
+	int status = 0;
 
 	if (r->content_encoding != NULL && !is_gzip(r->content_encoding) &&
 	    strcasecmp(r->content_encoding, "identity") != 0) {
 		conn_error(c, 415);
+		return;
+	}
+	conn_request(c, &req, NULL, 0);
+	if (c->f->on_head != NULL)
+		status = c->f->on_head(c->f->ctx, &req);
+	if (status == 0 && !conn_body_charge(c))
+		status = 503;
+	if (status != 0) {
+		conn_error(c, status);
 		return;
 	}
 	if (r->expect_continue && tls_conn_write(c->tls, cont, sizeof cont - 1) != TLS_OK)
@@ -380,20 +446,15 @@ static void conn_on_head(struct conn *c)
 static void conn_handle(struct conn *c, const void *body, size_t len)
 {
 	const struct http_request *r = http_request(c->http);
-	struct net_request req = { .body = body, .body_len = len };
+	struct net_request req;
 
-	req.method = r->method;
-	req.path = r->path;
-	req.query = r->query;
-	req.authorization = r->authorization;
-	req.content_type = r->content_type;
-	req.peer = c->peer;
+	conn_request(c, &req, body, len);
 	c->keep_alive = r->keep_alive;
 	c->accept_gzip = r->accept_gzip;
 	c->head_only = strcmp(r->method, "HEAD") == 0;
 	c->state = ST_HANDLER;
 	c->x.pending = true;
-	c->net->handler(c->net->ctx, &c->x, &req);
+	c->f->handler(c->f->ctx, &c->x, &req);
 }
 
 /* On a pool thread: the request's gzip body into BODY, with an inflater of its own. */
@@ -404,11 +465,11 @@ static void conn_gz_work(struct pool_work *w)
 	z_stream z;
 
 	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+	if (gzip_inflate_init(&z) != DS_OK) {
 		c->gz_status = 503;
 		return;
 	}
-	c->gz_status = net_gunzip_with(&z, c->net->limits.max_decompressed_bytes, r->body,
+	c->gz_status = gzip_inflate(&z, c->f->limits.max_decompressed_bytes, r->body,
 	                               r->body_len, &c->body);
 	inflateEnd(&z);
 }
@@ -443,12 +504,14 @@ static void conn_dispatch(struct conn *c)
 	}
 	c->gz_work.data = c;
 	c->state = ST_INFLATE;
-	if (c->net->pool != NULL &&
-	    pool_submit(c->net->pool, &c->gz_work, conn_gz_work, conn_gz_done) == 0) {
+	if (c->f->pool != NULL &&
+	    pool_submit(c->f->pool, &c->gz_work, conn_gz_work, conn_gz_done) == 0) {
 		c->gz_busy = true;
 		return;
 	}
-	status = net_gunzip(c->net, r->body, r->body_len, &c->body); /* no pool: do it here */
+	/* No pool: inflate here. */
+	status = gzip_inflate(&c->f->inflater, c->f->limits.max_decompressed_bytes, r->body,
+	                      r->body_len, &c->body);
 	if (status != 0)
 		conn_error(c, status);
 	else
@@ -467,7 +530,7 @@ static void conn_parse(struct conn *c)
 	if (!c->request_timed && http_started(c->http)) {
 		/* The deadline covers the whole request from its first byte. */
 		c->request_timed = true;
-		timer_arm(c, c->net->limits.read_timeout_ms);
+		timer_arm(c, c->f->limits.read_timeout_ms);
 	}
 	switch (ev) {
 	case HTTP_EV_MORE:
@@ -504,7 +567,7 @@ static void conn_hs_done(struct pool_work *w, int status)
 	c->hs_busy = false;
 	if (c->state == ST_CLOSED) {
 		if (status != UV_ECANCELED)
-			c->net->n_hs_dead--;
+			c->f->n_hs_dead--;
 		conn_maybe_free(c);
 		return;
 	}
@@ -529,8 +592,8 @@ static void conn_hs_done(struct pool_work *w, int status)
 static void conn_handshake(struct conn *c)
 {
 	c->hs_work.data = c;
-	if (c->net->pool != NULL &&
-	    pool_submit(c->net->pool, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
+	if (c->f->pool != NULL &&
+	    pool_submit(c->f->pool, &c->hs_work, conn_hs_work, conn_hs_done) == 0) {
 		c->hs_busy = true;
 		return;
 	}
@@ -542,7 +605,10 @@ static void conn_hs_result(struct conn *c, enum tls_result r)
 	switch (r) {
 	case TLS_OK:
 		c->state = ST_READ;
-		timer_arm(c, c->net->limits.read_timeout_ms); /* now the idle wait */
+		if (c->hs_counted)
+			peer_handshake_done(c->peer_e);
+		c->hs_counted = false;
+		timer_arm(c, c->f->limits.read_timeout_ms); /* now the idle wait */
 		break;
 	case TLS_AGAIN:
 		break;
@@ -592,33 +658,56 @@ static void on_timer(uv_timer_t *t)
 		conn_error(c, 408);
 	else if (c->state == ST_READ)
 		conn_linger(c); /* an idle keep-alive connection */
-	else if (c->state != ST_HANDLER && c->state != ST_INFLATE)
+	else if (c->state == ST_HANDSHAKE) {
+		tally_add(&c->f->tally, TALLY_HS_TIMEOUT, front_now_ms(c->f));
+		conn_close(c);
+	} else if (c->state != ST_HANDLER && c->state != ST_INFLATE)
 		conn_close(c);
 }
 
 static int conn_setup(struct conn *c)
 {
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-
-	if (uv_timer_init(c->net->loop, &c->timer) != 0)
+	if (uv_timer_init(c->f->loop, &c->timer) != 0)
 		return -1;
 	c->handles_open++;
 	c->timer.data = c;
-	c->tls = tls_conn_new(c->net->tls, on_tls_send, c);
-	c->http = http_new(c->net->limits.max_header_bytes, c->net->limits.max_body_bytes);
+	c->tls = tls_conn_new(c->f->tls, on_tls_send, c);
+	c->http = http_new(c->f->limits.max_header_bytes, c->f->limits.max_body_bytes);
 	if (c->tls == NULL || c->http == NULL)
 		return -1;
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-		net_format_peer((struct sockaddr *)&ss, c->peer, sizeof c->peer);
-	else
-		snprintf(c->peer, sizeof c->peer, "?");
 	(void)uv_tcp_nodelay(&c->tcp, 1); /* replies are single writes; do not delay them */
-	timer_arm(c, c->net->limits.read_timeout_ms); /* bounds the handshake */
+	timer_arm(c, c->f->limits.handshake_timeout_ms); /* the handshake's start and end */
 	return uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
-int conn_accept(struct net *n, uv_stream_t *server)
+/* Count the new connection against its address; -1 when the address is over its cap on
+ * connections or on handshakes in progress (or memory ran out), and it is then closed. */
+static int conn_admit(struct conn *c)
+{
+	struct front *f = c->f;
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	peer_format((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+	c->peer_e = peer_join(f->peers, (struct sockaddr *)&ss);
+	if (c->peer_e == NULL)
+		return -1;
+	c->hs_counted = true;
+	if (c->peer_e->conns > f->limits.max_conns_per_addr) {
+		tally_add(&f->tally, TALLY_CAP_ADDR, front_now_ms(f));
+		return -1;
+	}
+	if (c->peer_e->handshakes > f->limits.max_handshakes_per_addr) {
+		tally_add(&f->tally, TALLY_HS_ADDR, front_now_ms(f));
+		return -1;
+	}
+	return 0;
+}
+
+int conn_accept(struct front *n, uv_stream_t *server)
 {
 	struct conn *c = calloc(1, sizeof *c);
 
@@ -626,7 +715,7 @@ int conn_accept(struct net *n, uv_stream_t *server)
 		free(c);
 		return DS_ENOMEM;
 	}
-	c->net = n;
+	c->f = n;
 	c->tcp.data = c;
 	c->handles_open = 1;
 	c->state = ST_HANDSHAKE;
@@ -635,12 +724,36 @@ int conn_accept(struct net *n, uv_stream_t *server)
 		n->conns->prev = c;
 	n->conns = c;
 	n->n_conns++;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || conn_setup(c) != 0)
+	snprintf(c->peer, sizeof c->peer, "?");
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || conn_admit(c) != 0 ||
+	    conn_setup(c) != 0)
 		conn_close(c);
 	return DS_OK;
 }
 
-void conn_shutdown_all(struct net *n)
+/* True when C has answered a request and waits for the next one with nothing of it read. */
+static bool conn_is_idle(const struct conn *c)
+{
+	return c->state == ST_READ && c->served > 0 && !http_started(c->http) &&
+	       c->plain_off == c->plain_len;
+}
+
+bool conn_evict_idle(struct front *f)
+{
+	struct conn *c, *oldest = NULL;
+
+	/* The list is newest first, so the last idle one found is the oldest. */
+	for (c = f->conns; c != NULL; c = c->next)
+		if (conn_is_idle(c))
+			oldest = c;
+	if (oldest == NULL)
+		return false;
+	tally_add(&f->tally, TALLY_IDLE_EVICTED, front_now_ms(f));
+	conn_close(oldest);
+	return true;
+}
+
+void conn_shutdown_all(struct front *n)
 {
 	struct conn *c, *next;
 
@@ -659,7 +772,7 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
                 const void *body, size_t len)
 {
 	struct conn *c = conn_of(x);
-	struct net_reply_spec spec = {
+	struct reply_spec spec = {
 		.status = status, .content_type = content_type, .body = body, .len = len,
 	};
 
@@ -670,6 +783,6 @@ void conn_reply(struct net_exchange *x, int status, const char *content_type,
 	}
 	spec.accept_gzip = c->accept_gzip;
 	spec.head_only = c->head_only;
-	spec.keep_alive = c->keep_alive && !c->net->shutting_down;
+	spec.keep_alive = c->keep_alive && !c->f->shutting_down;
 	conn_send(c, &spec);
 }

@@ -13,6 +13,8 @@
 
 /* Room for the NUL terminators the stored strings need beyond the bytes of the head. */
 #define HTTP_HEAD_SLACK 16
+/* The smallest room a body buffer is given. */
+#define HTTP_MIN_BODY_BYTES 4096u
 
 enum http_hdr { H_OTHER, H_AUTH, H_CTYPE, H_CENC, H_ACCEPT_ENC, H_EXPECT, H_COUNT };
 
@@ -31,8 +33,8 @@ struct http {
 	enum http_hdr cur;        /* the header whose value is being read */
 	bool started, head_done, msg_done;
 	int error_status;
-	unsigned char *body;      /* capacity body_cap; always has room for a NUL */
-	size_t body_len, body_cap;
+	struct buf body;          /* the body read so far; room for a NUL once the head is in */
+	size_t body_expected;     /* announced length; max_body_bytes when chunked */
 	struct http_request req;
 };
 
@@ -211,21 +213,15 @@ static int fill_request(struct http *h)
 
 static int body_reserve(struct http *h, size_t need)
 {
-	unsigned char *nb;
-	size_t cap = h->body_cap < 4096 ? 4096 : h->body_cap;
+	size_t cap = h->body.cap < HTTP_MIN_BODY_BYTES ? HTTP_MIN_BODY_BYTES : h->body.cap;
 
-	if (need <= h->body_cap)
+	if (need <= h->body.cap)
 		return 0;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	if (cap > h->max_body_bytes + 1)
 		cap = h->max_body_bytes + 1;
-	nb = realloc(h->body, cap);
-	if (nb == NULL)
-		return http_fail(h, 503);
-	h->body = nb;
-	h->body_cap = cap;
-	return 0;
+	return buf_reserve(&h->body, cap) == DS_OK ? 0 : http_fail(h, 503);
 }
 
 static int on_headers_complete(http_parser *p)
@@ -239,8 +235,11 @@ static int on_headers_complete(http_parser *p)
 		return http_fail(h, 400); /* CONNECT and protocol upgrades are not served */
 	if (cl != ULLONG_MAX && cl > h->max_body_bytes)
 		return http_fail(h, 413);
-	/* Reserve the announced length at once so the body is not copied while it grows. */
-	if (body_reserve(h, cl != ULLONG_MAX ? (size_t)cl + 1 : 1) != 0)
+	h->body_expected = (p->flags & F_CHUNKED) ? h->max_body_bytes
+	                   : (cl != ULLONG_MAX ? (size_t)cl : 0);
+	/* Only room for the NUL now: the body's room is taken when its first byte arrives, so a
+	 * request refused at its head costs no memory for the body it announced. */
+	if (body_reserve(h, 1) != 0)
 		return -1;
 	h->head_done = true;
 	http_parser_pause(p, 1);
@@ -251,12 +250,15 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http *h = http_of(p);
 
-	if (len > h->max_body_bytes - h->body_len)
+	if (len > h->max_body_bytes - h->body.len)
 		return http_fail(h, 413);
-	if (body_reserve(h, h->body_len + len + 1) != 0)
+	/* The announced length at once, so the body is not copied while it grows. */
+	if (h->body.len == 0 && h->body_expected > len && body_reserve(h, h->body_expected + 1) != 0)
 		return -1;
-	memcpy(h->body + h->body_len, at, len);
-	h->body_len += len;
+	if (body_reserve(h, h->body.len + len + 1) != 0)
+		return -1;
+	memcpy(h->body.data + h->body.len, at, len);
+	h->body.len += len;
 	return 0;
 }
 
@@ -265,9 +267,9 @@ static int on_message_complete(http_parser *p)
 	struct http *h = http_of(p);
 
 	h->msg_done = true;
-	h->body[h->body_len] = '\0';
-	h->req.body = h->body;
-	h->req.body_len = h->body_len;
+	h->body.data[h->body.len] = '\0';
+	h->req.body = h->body.data;
+	h->req.body_len = h->body.len;
 	http_parser_pause(p, 1);
 	return 0;
 }
@@ -308,17 +310,14 @@ void http_free(struct http *h)
 	if (h == NULL)
 		return;
 	free(h->head);
-	free(h->body);
+	buf_free(&h->body);
 	free(h);
 }
 
 void http_reset(struct http *h)
 {
-	if (h->body_cap > HTTP_KEEP_BODY_BYTES) {
-		free(h->body);
-		h->body = NULL;
-		h->body_cap = 0;
-	}
+	buf_trim(&h->body, HTTP_KEEP_BODY_BYTES);
+	h->body_expected = 0;
 	h->head_len = h->head_bytes = h->url_off = h->value_off = 0;
 	memset(h->hdr_seen, 0, sizeof h->hdr_seen);
 	h->name_len = 0;
@@ -327,7 +326,6 @@ void http_reset(struct http *h)
 	h->cur = H_OTHER;
 	h->started = h->head_done = h->msg_done = false;
 	h->error_status = 0;
-	h->body_len = 0;
 	memset(&h->req, 0, sizeof h->req);
 }
 
@@ -382,6 +380,11 @@ const struct http_request *http_request(const struct http *h)
 int http_error_status(const struct http *h)
 {
 	return h->error_status != 0 ? h->error_status : 400;
+}
+
+size_t http_body_expected(const struct http *h)
+{
+	return h->body_expected;
 }
 
 bool http_started(const struct http *h)

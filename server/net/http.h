@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 /* Longest header name the reader looks at; longer names are skipped as uninteresting. */
@@ -55,6 +56,10 @@ const struct http_request *http_request(const struct http *h);
 
 /* After HTTP_EV_ERROR: 400 (malformed), 413 (body over its cap) or 431 (head over its cap). */
 int http_error_status(const struct http *h);
+
+/* After HTTP_EV_HEAD: the body's length as announced (0 when there is none), or the body
+ * cap for a chunked body, whose length is known only at its end. */
+size_t http_body_expected(const struct http *h);
 
 /* True once any byte of the current request has been consumed. */
 bool http_started(const struct http *h);

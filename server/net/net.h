@@ -6,35 +6,12 @@
 #include <stddef.h>
 #include <uv.h>
 
+/* The request, limits and handler types (struct net_request, struct net_limits,
+ * net_handler_fn) are defined in front.h. */
+#include "server/net/front.h"
 #include "server/net/pool.h"
 
-/* Limits a connection may not exceed; zero fields take the defaults in net.c. */
-struct net_limits {
-	size_t max_header_bytes;       /* whole request head; over it: 431 */
-	size_t max_body_bytes;         /* body as sent on the wire; over it: 413 */
-	size_t max_decompressed_bytes; /* body after gunzip; over it: 413 */
-	unsigned read_timeout_ms;      /* idle or slow-read limit per connection */
-	unsigned max_connections;      /* accepted at once; past it new ones are closed */
-};
-
-/* One request. Everything is borrowed and valid until net_reply() for it returns. */
-struct net_request {
-	const char *method;        /* "GET", "POST", ... */
-	const char *path;          /* decoded-free raw path without the query, e.g. "/v1/sync" */
-	const char *query;         /* text after '?', or "" */
-	const char *authorization; /* Authorization header value, or NULL */
-	const char *content_type;  /* Content-Type header value, or NULL */
-	const unsigned char *body; /* gunzipped already when Content-Encoding was gzip; NUL-terminated */
-	size_t body_len;
-	const char *peer;          /* "ip:port" of the client, for logs */
-};
-
-struct net_exchange; /* one request awaiting its reply; opaque */
-struct net;          /* the listener and its connections; opaque */
-
-/* Called on the loop thread for each complete request. It must eventually call net_reply()
- * exactly once for X, at once or later from the loop thread (e.g. after a pool step). */
-typedef void (*net_handler_fn)(void *ctx, struct net_exchange *x, const struct net_request *req);
+struct net; /* the listener and its connections; opaque */
 
 struct net_config {
 	const char *host;       /* e.g. "127.0.0.1" */
@@ -43,6 +20,8 @@ struct net_config {
 	const char *key_path;   /* PEM private key */
 	struct net_limits limits;
 	net_handler_fn handler;
+	net_head_fn on_head;    /* NULL: every request's body is read */
+	enum log_level log_max; /* refusals and error replies are logged at or under this */
 	void *ctx;              /* passed to handler and on_listening */
 	struct pool *pool;      /* runs handshake steps (borrowed); NULL: on the loop thread */
 	/* Called once when the socket accepts connections, with the bound "host:port". */

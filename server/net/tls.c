@@ -27,6 +27,8 @@
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
 
+#include "buf.h"
+
 /* Room for a PEM key or certificate of the kind made here. */
 #define TLS_PEM_MAX 4096
 /* Sessions kept for resumption by session ID; one per connection we allow is plenty. */
@@ -50,8 +52,8 @@ struct tls_conn {
 	mbedtls_ssl_context ssl;
 	tls_send_fn send;
 	void *ctx;
-	unsigned char *in; /* received ciphertext; bytes in_off..in_len are unread */
-	size_t in_off, in_len, in_cap;
+	struct buf in;     /* received ciphertext; bytes in_off..in.len are unread */
+	size_t in_off;
 };
 
 /* TLS 1.2 ECDHE with AEAD only. The RSA variants serve an operator who brings an RSA key. */
@@ -384,7 +386,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
 	struct tls_conn *c = ctx;
-	size_t avail = c->in_len - c->in_off;
+	size_t avail = c->in.len - c->in_off;
 
 	if (avail == 0)
 		return MBEDTLS_ERR_SSL_WANT_READ;
@@ -392,10 +394,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 		len = avail;
 	if (len > INT32_MAX)
 		len = INT32_MAX;
-	memcpy(buf, c->in + c->in_off, len);
+	memcpy(buf, c->in.data + c->in_off, len);
 	c->in_off += len;
-	if (c->in_off == c->in_len)
-		c->in_off = c->in_len = 0;
+	if (c->in_off == c->in.len)
+		c->in_off = c->in.len = 0;
 	return (int)len;
 }
 
@@ -421,29 +423,23 @@ void tls_conn_free(struct tls_conn *c)
 	if (c == NULL)
 		return;
 	mbedtls_ssl_free(&c->ssl);
-	free(c->in);
+	buf_free(&c->in);
 	free(c);
 }
 
 int tls_conn_push(struct tls_conn *c, const void *data, size_t len)
 {
 	if (c->in_off > 0) {
-		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
-		c->in_len -= c->in_off;
+		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+		c->in.len -= c->in_off;
 		c->in_off = 0;
 	}
-	if (len > TLS_MAX_INPUT - c->in_len)
+	if (len > TLS_MAX_INPUT - c->in.len)
 		return DS_ETOOBIG;
-	if (c->in_len + len > c->in_cap) {
-		size_t cap = c->in_len + len;
-		unsigned char *p = realloc(c->in, cap);
-		if (p == NULL)
-			return DS_ENOMEM;
-		c->in = p;
-		c->in_cap = cap;
-	}
-	memcpy(c->in + c->in_len, data, len);
-	c->in_len += len;
+	if (buf_reserve(&c->in, c->in.len + len) != DS_OK)
+		return DS_ENOMEM;
+	memcpy(c->in.data + c->in.len, data, len);
+	c->in.len += len;
 	return DS_OK;
 }
 

@@ -2,8 +2,10 @@
 # test_net.sh: the HTTPS front end (server/net/net.c) end to end. Starts tests/tools/net_echo on
 # a free loopback port and checks with curl (pinned key) and a Python TLS probe: round trips,
 # pinning, keep-alive and pipelining, gzip both ways, the limits (413/431/415/408, connection
-# cap), TLS versions and suites, session resumption, garbage on the port, and a graceful
-# SIGTERM that still answers the request in flight. Prints TAP lines; exits 1 on a failure.
+# cap), TLS versions and suites, session resumption, garbage on the port, a graceful
+# SIGTERM that still answers the request in flight, and the flood limits (a head refused
+# before its body, the handshake deadline, idle keep-alive connections closed first at the
+# cap). Prints TAP lines; exits 1 on a failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -317,6 +319,56 @@ def dribble(port):
         print("failed(%s)" % type(e).__name__)
 
 
+def evict(port, n):
+    """N connections that each had one reply and now idle (the cap is N); then a new one.
+    Reports the new one's status and whether the oldest and newest idle ones are open."""
+    held = []
+    for i in range(int(n)):
+        t = connect(port)
+        t.sendall(request("/k%d" % i))
+        read_response(t)
+        held.append(t)
+        time.sleep(0.05)
+    new = try_request(port)
+    time.sleep(0.3)
+
+    def state(t):
+        try:
+            t.sendall(request("/again"))
+            status, _, _ = read_response(t)
+            return "open" if status == 200 else "closed"
+        except (OSError, ssl.SSLError):
+            return "closed"
+    print("new=%s oldest=%s newest=%s" % (new, state(held[0]), state(held[-1])))
+
+
+def silent(port):
+    """A TCP connection that never starts TLS: how long until the server closes it."""
+    s = socket.create_connection((HOST, port), timeout=20)
+    start = time.monotonic()
+    try:
+        s.recv(1)
+    except OSError:
+        pass
+    print("elapsed=%.1f" % (time.monotonic() - start))
+
+
+def headauth(port, auth):
+    """A head announcing 1 MB of body, sent alone: the status and how soon it came."""
+    t = connect(port)
+    extra = "Authorization: Bearer %s\r\n" % auth if auth != "none" else ""
+    t.sendall(("POST /h HTTP/1.1\r\nHost: x\r\n%sContent-Length: 1000000\r\n\r\n"
+               % extra).encode())
+    t.settimeout(3)
+    start = time.monotonic()
+    try:
+        status, body, _ = read_response(t)
+    except (OSError, ssl.SSLError):
+        status, body = "none", b""
+    print("status=%s elapsed=%.1f body=%s" % (status, time.monotonic() - start,
+                                              body.decode("latin-1")))
+
+
 def client_hello():
     """The first bytes a TLS 1.2 client sends, made by a real client."""
     bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -350,7 +402,8 @@ def main():
     modes = {
         "slow": slow, "idle": idle, "cap": cap, "tlsver": tlsver, "server11": server11,
         "resume": resume, "pipeline": pipeline, "hangup": hangup, "plain": plain,
-        "gzpipeline": gzpipeline, "gzhangup": gzhangup,
+        "gzpipeline": gzpipeline, "gzhangup": gzhangup, "evict": evict, "silent": silent,
+        "headauth": headauth,
         "dribble": dribble, "abandon": lambda p, n: resets(p, n, 0.01),
         "flood": lambda p, n: resets(p, n, 0),
         "malformed": lambda p: raw_tls(p, "NOT HTTP AT ALL\r\n\r\n"),
@@ -532,6 +585,28 @@ if start_server nopool --max-body 65536 --timeout-ms 2000 --no-pool; then
 	check "no pool: server exits 0 (rc=$rc)" [ $rc -eq 0 ]
 else
 	notok "net_echo --no-pool starts"
+fi
+
+# --- flood limits (issue 15) --------------------------------------------------------------
+# The head callback refuses before the body; silent connections meet the handshake
+# deadline; at the cap the oldest idle keep-alive connection makes room for a new one.
+if start_server guard --max-conn 6 --hs-timeout-ms 1000 --timeout-ms 5000 --auth tok; then
+	out=$(probe headauth "$PORT" none)
+	check "head refused (no credential): 401 at once, before the body ($out)" \
+		eval 'has "$out" "status=401 elapsed=0." && has "$out" "\"error\":\"unauthorized\""'
+	out=$(probe headauth "$PORT" tok)
+	check "head accepted (credential): the server waits for the body ($out)" \
+		has "$out" "status=none"
+	out=$(probe silent "$PORT")
+	check "silent TCP connection closed at the 1 s handshake deadline ($out)" python3 -c "
+import sys; e = float('$out'.split('=')[1]); sys.exit(not 0.8 <= e <= 2.5)"
+	out=$(probe evict "$PORT" 6)
+	check "at the cap the oldest idle keep-alive connection makes room ($out)" \
+		[ "$out" = "new=ok oldest=closed newest=open" ]
+	kill -TERM "$SPID"
+	wait "$SPID"
+else
+	notok "net_echo --auth starts"
 fi
 
 [ "$FAILS" -eq 0 ]

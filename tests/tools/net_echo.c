@@ -3,10 +3,12 @@
  * "delay_ms=N" defers the reply by N ms on a uv_timer (deferred replies, graceful shutdown);
  * "pad=N" adds N bytes of padding to the reply (gzipped replies). SIGTERM shuts down
  * gracefully and exits 0. --no-pool leaves out the worker pool, so handshakes and gzip
- * bodies are handled on the loop thread, as net.h allows.
+ * bodies are handled on the loop thread, as net.h allows. --auth TOKEN refuses a POST
+ * without "Authorization: Bearer TOKEN" with 401 at its head (net_config.on_head).
  *
  * Usage: net_echo --listen HOST:PORT --cert F --key F [--max-body N] [--max-header N]
- *                 [--timeout-ms N] [--max-conn N] [--no-pool]
+ *                 [--timeout-ms N] [--max-conn N] [--no-pool] [--auth TOKEN]
+ *                 [--hs-timeout-ms N] [--per-addr N] [--budget BYTES]
  *        net_echo --make-cert CERT KEY
  * Exit codes: 0 success, 1 runtime failure, 2 usage error. */
 #include <getopt.h>
@@ -31,6 +33,7 @@
 
 struct echo {
 	uv_loop_t *loop;
+	const char *auth;         /* the Authorization every request needs, or NULL */
 	struct net *net;
 	uv_signal_t sigterm, sigint;
 };
@@ -47,6 +50,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: net_echo --listen HOST:PORT --cert F --key F [--max-body N]\n"
 	           "                [--max-header N] [--timeout-ms N] [--max-conn N] [--no-pool]\n"
+	           "                [--auth TOKEN] [--hs-timeout-ms N] [--per-addr N] [--budget N]\n"
 	           "       net_echo --make-cert CERT KEY\n");
 }
 
@@ -146,6 +150,16 @@ static void handle(void *ctx, struct net_exchange *x, const struct net_request *
 	uv_timer_start(&d->timer, on_delay, (uint64_t)delay, 0);
 }
 
+/* With --auth, a POST without the token is refused at its head, before its body. */
+static int head_check(void *ctx, const struct net_request *req)
+{
+	struct echo *e = ctx;
+
+	if (e->auth == NULL || strcmp(req->method, "POST") != 0)
+		return 0;
+	return req->authorization != NULL && strcmp(req->authorization, e->auth) == 0 ? 0 : 401;
+}
+
 static void on_listening(void *ctx, const char *hostport)
 {
 	(void)ctx;
@@ -201,15 +215,16 @@ static bool parse_listen(const char *s, char *host, size_t host_len, int *port)
 	return true;
 }
 
-static int run(struct net_config *cfg, int with_pool)
+static int run(struct net_config *cfg, int with_pool, const char *auth)
 {
-	struct echo e = { .loop = uv_default_loop() };
+	struct echo e = { .loop = uv_default_loop(), .auth = auth };
 	char err[ECHO_ERR_MAX] = "";
 	struct pool *pool = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	cfg->ctx = &e;
 	cfg->handler = handle;
+	cfg->on_head = head_check;
 	cfg->on_listening = on_listening;
 	/* Two workers, as the server has on this kind of machine: handshakes run there. */
 	if (with_pool && (pool = pool_new(e.loop, 2)) == NULL) {
@@ -244,10 +259,14 @@ int main(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "max-conn", required_argument, NULL, 'm' }, { "no-pool", no_argument, NULL, 'P' },
 		{ "make-cert", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
+		{ "auth", required_argument, NULL, 'A' },
+		{ "hs-timeout-ms", required_argument, NULL, 'T' },
+		{ "per-addr", required_argument, NULL, 'a' },
+		{ "budget", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct net_config cfg = { .host = NULL };
-	char host[ECHO_HOST_MAX];
+	char host[ECHO_HOST_MAX], auth[ECHO_MAX_FIELD] = "";
 	unsigned long v;
 	int o, with_pool = 1;
 
@@ -273,13 +292,23 @@ int main(int argc, char **argv)
 				goto usage;
 			return make_cert(optarg, argv[optind]);
 		case 'P': with_pool = 0; break;
+		case 'A':
+			if ((size_t)snprintf(auth, sizeof auth, "Bearer %s", optarg) >= sizeof auth)
+				goto usage;
+			break;
+		case 'T': if (!parse_size(optarg, UINT_MAX, &v)) goto usage;
+			cfg.limits.handshake_timeout_ms = (unsigned)v; break;
+		case 'a': if (!parse_size(optarg, UINT_MAX, &v)) goto usage;
+			cfg.limits.max_conns_per_addr = (unsigned)v; break;
+		case 'B': if (!parse_size(optarg, SIZE_MAX, &v)) goto usage;
+			cfg.limits.body_budget_bytes = v; break;
 		case 'h': usage(stdout); return 0;
 		default: goto usage;
 		}
 	}
 	if (cfg.host == NULL || cfg.cert_path == NULL || cfg.key_path == NULL || optind != argc)
 		goto usage;
-	return run(&cfg, with_pool);
+	return run(&cfg, with_pool, auth[0] != '\0' ? auth : NULL);
 usage:
 	usage(stderr);
 	return 2;

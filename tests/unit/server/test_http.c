@@ -262,6 +262,49 @@ START_TEST(reset_reuses_reader)
 }
 END_TEST
 
+/* The budget is charged at the head with what the head announces, before any body byte. */
+START_TEST(body_expected_at_head)
+{
+	struct http *h = http_new(T_HEAD, T_BODY);
+	size_t used;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(feed(h, "POST /a HTTP/1.1\r\nContent-Length: 40\r\n\r\n0123", &used),
+	                 HTTP_EV_HEAD);
+	ck_assert_uint_eq(http_body_expected(h), 40);
+	http_free(h);
+	h = http_new(T_HEAD, T_BODY);
+	ck_assert_int_eq(feed(h, "POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &used),
+	                 HTTP_EV_HEAD);
+	ck_assert_uint_eq(http_body_expected(h), T_BODY);
+	http_free(h);
+	h = http_new(T_HEAD, T_BODY);
+	ck_assert_uint_eq(http_body_expected(h), 0);
+	ck_assert_int_eq(feed(h, "GET /c HTTP/1.1\r\nHost: a\r\n\r\n", &used), HTTP_EV_HEAD);
+	ck_assert_uint_eq(http_body_expected(h), 0);
+	http_free(h);
+}
+END_TEST
+
+/* The body is read whole, in pieces, after its room is taken at the first piece. */
+START_TEST(body_in_pieces_after_head)
+{
+	struct http *h = http_new(T_HEAD, T_BODY);
+	const char *head = "POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\n";
+	const struct http_request *r;
+	size_t used;
+
+	ck_assert_int_eq(feed(h, head, &used), HTTP_EV_HEAD);
+	ck_assert_int_eq(http_feed(h, head + used, strlen(head) - used, &used), HTTP_EV_MORE);
+	ck_assert_int_eq(feed(h, "01234", &used), HTTP_EV_MORE);
+	ck_assert_int_eq(feed(h, "56789", &used), HTTP_EV_DONE);
+	r = http_request(h);
+	ck_assert_uint_eq(r->body_len, 10);
+	ck_assert_str_eq((const char *)r->body, "0123456789");
+	http_free(h);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -278,6 +321,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, body_over_cap_is_413);
 	tcase_add_test(tc, malformed_is_400);
 	tcase_add_test(tc, reset_reuses_reader);
+	tcase_add_test(tc, body_expected_at_head);
+	tcase_add_test(tc, body_in_pieces_after_head);
 	suite_add_tcase(s, tc);
 	return s;
 }
