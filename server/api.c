@@ -482,7 +482,7 @@ fail:
 int api_head(void *ctx, const struct net_request *req)
 {
 	struct api *a = ctx;
-	struct auth_device dev;
+	struct store_device dev;
 
 	if (strcmp(req->path, "/v1/sync") != 0 || strcmp(req->method, "POST") != 0)
 		return 0;
