@@ -377,7 +377,7 @@ static void api_decode_work(struct pool_work *w)
 	rc = batch_decode(j->text, j->text_len, &j->batch, err);
 	if (rc != DS_OK)
 		malformed = strncmp(err, "malformed JSON", 14) == 0;
-	else if ((rc = ingest_prepare(j->api->s->vault, j->api->s->key, &j->batch, &j->prep)) != DS_OK)
+	else if ((rc = ingest_prepare(j->api->s->seal, j->api->s->key, &j->batch, &j->prep)) != DS_OK)
 		snprintf(err, sizeof err, "%s", rc == DS_ETOOBIG ? "an event is larger than the server"
 		         " stores" : "the batch could not be sealed");
 	if (rc != DS_OK) {
@@ -507,6 +507,9 @@ static void api_head_open(struct api *a)
 		return;
 	}
 	sqlite3_busy_timeout(a->head.db, API_HEAD_BUSY_MS);
+	/* Credentials are checked by their hash: the head connection borrows the store's
+	 * sealing and hashing algorithms, which any thread may use (seal.h). */
+	a->head.seal = a->s->seal;
 }
 
 void api_handle(void *ctx, struct net_exchange *x, const struct net_request *req)
@@ -590,6 +593,7 @@ void api_free(struct api *a)
 	/* The wake outlives A: the loop finishes closing it on its next run. */
 	wake_free(a->done_wake);
 	ingest_free(a->in);
+	a->head.seal = NULL; /* borrowed from the main store */
 	store_close(&a->head);
 	uv_cond_destroy(&a->cv);
 	uv_mutex_destroy(&a->mu);

@@ -44,7 +44,7 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 		plain[i] = auth_alphabet[rnd[i] % 30];
 	plain[12] = '\0';
 	snprintf(code, AUTH_CODE_LEN + 1, "%.4s-%.4s-%.4s", plain, plain + 4, plain + 8);
-	if ((rc = seal_hash(s->vault, plain, 12, hash)) != DS_OK)
+	if ((rc = seal_hash(s->seal, plain, 12, hash)) != DS_OK)
 		return rc;
 	if ((rc = store_prepare(s, "INSERT INTO enroll_codes(code_hash, courier_id, created_ms,"
 	                           " expires_ms) SELECT ?1, id, ?3, ?4 FROM couriers WHERE id = ?2", &st)) != DS_OK)
@@ -68,7 +68,7 @@ static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now
 	*why = AUTH_UNKNOWN_CODE;
 	if (auth_normalise(code, plain) != 0)
 		return DS_OK;
-	if ((rc = seal_hash(s->vault, plain, strlen(plain), hash)) != DS_OK)
+	if ((rc = seal_hash(s->seal, plain, strlen(plain), hash)) != DS_OK)
 		return rc;
 	if ((rc = store_prepare(s, "SELECT e.courier_id, c.office_id, e.expires_ms, e.used_ms"
 	                           " FROM enroll_codes e JOIN couriers c ON c.id = e.courier_id"
@@ -112,7 +112,7 @@ static enum ds_err auth_insert_device(struct store *s, struct store_device *dev,
 	snprintf(dev->id, sizeof dev->id, "dev-%02x%02x%02x%02x%02x%02x%02x%02x", idb[0], idb[1],
 	         idb[2], idb[3], idb[4], idb[5], idb[6], idb[7]);
 	dev->last_seq = 0;
-	if ((rc = seal_hash(s->vault, secret, strlen(secret), hash)) != DS_OK)
+	if ((rc = seal_hash(s->seal, secret, strlen(secret), hash)) != DS_OK)
 		return rc;
 	if ((rc = store_prepare(s, "INSERT INTO devices(id, courier_id, secret_hash, name, pubkey,"
 	                           " created_ms) VALUES (?, ?, ?, ?, ?, ?)", &st)) != DS_OK)
@@ -169,7 +169,7 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *de
 		return DS_ENOTFOUND;
 	memcpy(dev->id, tok, id_len);
 	dev->id[id_len] = '\0';
-	if ((rc = seal_hash(s->vault, dot + 1, strlen(dot + 1), hash)) != DS_OK)
+	if ((rc = seal_hash(s->seal, dot + 1, strlen(dot + 1), hash)) != DS_OK)
 		return rc;
 	if ((rc = store_cached(s, "SELECT d.secret_hash, d.courier_id, c.office_id, d.last_seq"
 	                          " FROM devices d JOIN couriers c ON c.id = d.courier_id"

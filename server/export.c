@@ -33,7 +33,7 @@ static int export_open(struct store *s, sqlite3_stmt *st, struct export_row *r)
 
 	memset(r, 0, sizeof *r);
 	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD > EXPORT_BODY_MAX ||
-	    seal_open(s->vault, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
+	    seal_open(s->seal, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
 		return -1;
 	body[len - SEAL_OVERHEAD] = '\0';
 	if ((r->body = jdoc_parse(body, strlen(body), err)) == NULL || !YAJL_IS_OBJECT(r->body))

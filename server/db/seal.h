@@ -21,10 +21,10 @@
 
 /* The two algorithms, fetched from libcrypto once: fetching them by name on every call
  * cost 0.45 us of the 1.8 us an event took. Immutable once made, so any number of threads
- * may use one vault at the same time. */
+ * may use one seal at the same time. */
 struct seal; /* opaque */
 
-/* A new vault, or NULL when libcrypto lacks either algorithm or memory. Free with seal_free(). */
+/* A new seal, or NULL when libcrypto lacks either algorithm or memory. Free with seal_free(). */
 struct seal *seal_new(void);
 
 /* Frees V (NULL is fine). */

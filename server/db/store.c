@@ -288,7 +288,7 @@ enum ds_err store_open(struct store *s, const char *dir, int create)
 	enum ds_err e = store_open_db(s, dir, create);
 
 	/* Made last, so that a failed open leaves nothing allocated but the connection. */
-	if (e == DS_OK && (s->vault = seal_new()) == NULL) {
+	if (e == DS_OK && (s->seal = seal_new()) == NULL) {
 		snprintf(s->err, sizeof s->err, "libcrypto lacks AES-256-GCM or SHA-256");
 		e = DS_ECRYPTO;
 	}
@@ -307,8 +307,8 @@ void store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
-	seal_free(s->vault);
-	s->vault = NULL;
+	seal_free(s->seal);
+	s->seal = NULL;
 	memset(s->key, 0, sizeof s->key);
 }
 

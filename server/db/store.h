@@ -31,7 +31,7 @@ struct store_device {
 struct store {
 	sqlite3 *db;
 	uint8_t key[SEAL_KEY_LEN]; /* seals event bodies (they hold positions) */
-	struct seal *vault;        /* the algorithms KEY is used with; owned */
+	struct seal *seal;          /* the algorithms KEY is used with; owned */
 	char err[256];               /* the last failure, for the caller to log */
 	struct {
 		const char *sql;         /* the literal's address is the key */

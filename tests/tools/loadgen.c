@@ -412,7 +412,7 @@ static struct lg_row *lg_raw_rows(struct lg *g, struct store *s, long total)
 				r->sealed_len = strlen(canon) + SEAL_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);
 				if (r->sealed == NULL ||
-				    seal_seal(s->vault, s->key, r->ev.uuid, strlen(r->ev.uuid), canon,
+				    seal_seal(s->seal, s->key, r->ev.uuid, strlen(r->ev.uuid), canon,
 				              strlen(canon), r->sealed) != DS_OK)
 					return NULL;
 				free(canon);

@@ -130,7 +130,7 @@ static inline enum ds_err sync_cursor(struct store *s, struct store_device *d,
 	enum ds_err rc;
 
 	ck_assert_ptr_nonnull(in);
-	ck_assert_int_eq(ingest_prepare(s->vault, s->key, &b, &prep), DS_OK);
+	ck_assert_int_eq(ingest_prepare(s->seal, s->key, &b, &prep), DS_OK);
 	ck_assert_int_eq(store_begin(s), DS_OK);
 	rc = ingest_batch(in, d, &b, prep, now_ms, r);
 	ingest_prep_free(prep, n);

@@ -47,7 +47,7 @@ static void put(const struct model_event *e, const uint8_t *key, const char *dev
 	sealed = malloc(len + SEAL_OVERHEAD);
 	ck_assert_ptr_nonnull(sealed);
 	crypto_sha256(canon, len, hash);
-	ck_assert_int_eq(seal_seal(S.vault, key, e->uuid, strlen(e->uuid), canon, len, sealed), DS_OK);
+	ck_assert_int_eq(seal_seal(S.seal, key, e->uuid, strlen(e->uuid), canon, len, sealed), DS_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "INSERT INTO events(uuid, device_id, seq,"
 	    " courier_id, appointment, type, reason, recorded_ms, received_ms, content_hash, body,"
 	    " server_flags) VALUES (?, ?, ?, 'c1', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);

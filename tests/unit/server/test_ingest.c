@@ -256,11 +256,11 @@ START_TEST(test_bodies_sealed_and_open_with_uuid_to_canonical_text)
 	ck_assert(!blob_has(body, n, "Nguy"));
 	ck_assert(!blob_has(body, n, "1234"));
 	ck_assert(!blob_has(body, n, "\"lat\""));
-	ck_assert_int_eq(seal_open(S.vault, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain), DS_OK);
+	ck_assert_int_eq(seal_open(S.seal, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain), DS_OK);
 	plain[n - SEAL_OVERHEAD] = '\0';
 	ck_assert_str_eq(plain, canon);
 	/* Bound to its row: another UUID as associated data does not open it. */
-	ck_assert_int_eq(seal_open(S.vault, S.key, "00000000-0000-4000-8000-000000000002", 36, body, n, plain),
+	ck_assert_int_eq(seal_open(S.seal, S.key, "00000000-0000-4000-8000-000000000002", 36, body, n, plain),
 	                 DS_ECRYPTO);
 	/* content_hash is the SHA-256 of the canonical text. */
 	{
@@ -371,7 +371,7 @@ static void die_while_ingesting(struct model_event *e, size_t n, int committed)
 		struct ingest_result r;
 
 		if (store_open(&s, tdir, 0) != DS_OK || (in = ingest_new(&s)) == NULL ||
-		    ingest_prepare(s.vault, s.key, &b, &prep) != DS_OK || store_begin(&s) != DS_OK ||
+		    ingest_prepare(s.seal, s.key, &b, &prep) != DS_OK || store_begin(&s) != DS_OK ||
 		    ingest_batch(in, &dev_a, &b, prep, T(18, 0), &r) != DS_OK || r.refusal != INGEST_OK)
 			_exit(2);
 		if (committed && store_commit(&s) != DS_OK)

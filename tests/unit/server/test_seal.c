@@ -182,7 +182,7 @@ START_TEST(open_accepts_published_gcm_vector)
 }
 END_TEST
 
-/* Databases written before vault.c hold bodies mbedTLS sealed; they must still open, and
+/* Databases written before seal.c hold bodies mbedTLS sealed; they must still open, and
  * what seal_seal() makes must open with mbedTLS (the format did not change). */
 START_TEST(bodies_sealed_by_mbedtls_still_open)
 {
@@ -289,7 +289,7 @@ END_TEST
 
 static Suite *seal_suite(void)
 {
-	Suite *s = suite_create("vault");
+	Suite *s = suite_create("seal");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
