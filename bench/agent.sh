@@ -2,7 +2,8 @@
 # bench/agent.sh: the agent's figures, printed, never judged (no pass/fail on timing):
 #   - daemon resident memory (VmRSS, VmHWM, RssAnon, RssFile, Pss) after a replayed round
 #     with acts and syncs, and the peak of the short-lived process each sync runs in;
-#   - bytes on the wire per event in a 100-event gzip batch (the request body as sent);
+#   - bytes on the wire per event in a 100-event gzip batch (the request body as sent), and
+#     the wall time of the `sync` that sends it;
 #   - time to record an act with the daemon running, and without it (median of N runs).
 # Starts its own server, gpsd and daemon on free loopback ports like the integration tests.
 # Usage: BUILD=build bench/agent.sh   (N=20 by default)
@@ -67,7 +68,9 @@ live=$(sqlite3 "$T/agent/agent.db" "SELECT count(*) FROM outbox WHERE body LIKE 
 daemon_stop
 server_start
 agent config --set batch_max=100 >/dev/null
+start=$(date +%s%N)
 agent sync --json >"$T/sync.json" 2>&1
+sync_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 python3 - "$T/sync.json" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
@@ -77,6 +80,7 @@ print("wire bytes per event:       %.1f B gzip (%d events, %d requests, %d B bod
       r["body_bytes"], r["plain_bytes"] / n))
 PY
 echo "                            ($live of the 100 events carry a live fix)"
+echo "sync of that batch:         $sync_ms ms wall (\`sync --json\`: start, TLS handshake, requests)"
 
 # 4. record without the daemon: the act asks gpsd, which gets a fix every second (1 Hz).
 replay_bg $LOG 1101 400 1
