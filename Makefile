@@ -28,7 +28,7 @@ LIBS_AGENT  := $(shell pkg-config --libs sqlite3 libgps) $(LIBS_SHARED)
 # The agent binary (not its tests) links its libraries statically, only libc and libm
 # shared: the daemon pays resident memory for every shared library it maps, and a shared
 # libgps alone brings D-Bus, systemd, gcrypt and libstdc++ (see agent/gpslink.c). libcurl
-# is not linked at all: agent/sync.c loads it when a sync runs. AGENT_STATIC=0 links
+# is not linked into it at all: the sync helper has it (mk/agent.mk). AGENT_STATIC=0 links
 # dynamically where the .a files are missing.
 AGENT_STATIC ?= 1
 ifeq ($(AGENT_STATIC),1)

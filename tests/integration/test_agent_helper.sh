@@ -37,6 +37,9 @@ check "status keeps the event and the error" eval \
 	'test "$(status_field waiting)" = 1 && status_field last_error | grep -q "not installed"'
 agent config --set sync_backoff_max_s=1 >/dev/null
 check "daemon started without the helper" daemon_start
+check "the daemon says at start that syncs will fail" \
+	grep -q "doorstep-agent-sync is not installed.*syncs will fail until it is installed" \
+	"$T/daemon.err"
 check "the daemon logs the missing helper" \
 	wait_for 10 grep -q "sync failed: the sync helper doorstep-agent-sync is not installed" \
 	"$T/daemon.err"
