@@ -58,7 +58,8 @@ DS_WUR enum ds_err helper_locate(const char *env_dir, const char *self_exe, char
 DS_WUR enum ds_err helper_find(char *path, char *msg);
 
 /* Start the helper at PATH for C and send it C. OUT: *H; caller ends it with helper_stop().
- * DS_EIO with MSG (HELPER_MSG_MAX) saying why when it cannot be started. */
+ * DS_EIO with MSG (HELPER_MSG_MAX) saying why when it cannot be started. The process must
+ * ignore SIGPIPE (the agent does), so a helper that died is an error, not a signal. */
 DS_WUR enum ds_err helper_start(const char *path, const struct helper_conf *c,
                                 struct helper **h, char *msg);
 

@@ -77,7 +77,7 @@ static enum sync_status sync_helper(struct sync_client *cl, char *msg)
 {
 	struct helper_conf hc = {cl->base, cl->pin, cl->token[0] ? cl->token : NULL,
 	                         cl->connect_timeout_ms, cl->total_timeout_ms, cl->stop};
-	char path[HELPER_PATH_MAX], why[HELPER_MSG_MAX];
+	char path[HELPER_PATH_MAX], why[HELPER_MSG_MAX] = "the sync helper could not be started";
 
 	if (cl->helper != NULL)
 		return SYNC_OK;
