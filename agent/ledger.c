@@ -501,7 +501,8 @@ out:
 	return rc;
 }
 
-enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t *moved)
+enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t oldest,
+                                  int64_t *moved)
 {
 	struct ledger_out *rows = NULL;
 	int64_t count = 0;
@@ -511,10 +512,15 @@ enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t *mov
 	*moved = 0;
 	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
 		return rc;
-	/* Negative numbers first, so no new number meets an old one on the primary key. */
 	if ((rc = ledger_outbox_count(s, &count)) != DS_OK ||
-	    (rc = ledger_outbox_peek(s, (size_t)count, &rows, &n)) != DS_OK ||
-	    (rc = ledger_exec(s, "UPDATE outbox SET seq = -seq")) != DS_OK)
+	    (rc = ledger_outbox_peek(s, (size_t)count, &rows, &n)) != DS_OK)
+		goto fail;
+	if (n == 0 || rows[0].seq != oldest) {
+		ledger_out_free(rows, n);
+		return ledger_rollback(s, DS_OK); /* already renumbered or sent by another process */
+	}
+	/* Negative numbers first, so no new number meets an old one on the primary key. */
+	if ((rc = ledger_exec(s, "UPDATE outbox SET seq = -seq")) != DS_OK)
 		goto fail;
 	for (i = 0; i < n; i++)
 		if ((rc = ledger_renumber_row(s, rows[i].uuid, rows[i].body,

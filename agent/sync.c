@@ -340,9 +340,10 @@ out:
 	return rc;
 }
 
-/* One request: the oldest batch of at most MAX events (none: a pull). OUT: *N events sent. */
+/* One request: the oldest batch of at most MAX events (none: a pull). OUT: *N events sent,
+ * *FIRST the seq of the first of them (0 when none). */
 static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st, size_t max,
-                                   struct sync_report *r, size_t *n)
+                                   struct sync_report *r, size_t *n, int64_t *first)
 {
 	struct sync_buf reply = {NULL, 0};
 	struct ledger_out *rows = NULL;
@@ -353,12 +354,14 @@ static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st, si
 	enum ds_err e;
 
 	*n = 0;
+	*first = 0;
 	if ((e = ledger_meta_int(st, "cursor", &cursor)) != DS_OK ||
 	    (e = ledger_outbox_peek(st, max, &rows, n)) != DS_OK) {
 		snprintf(r->message, SYNC_MSG_MAX, "could not read the outbox (%s: %.150s)",
 		         ds_strerror(e), ledger_errmsg(st));
 		goto out;
 	}
+	*first = *n > 0 ? rows[0].seq : 0;
 	snprintf(r->message, SYNC_MSG_MAX, "out of memory");
 	if ((body = sync_body(cursor, rows, *n, &len)) == NULL)
 		goto out;
@@ -387,51 +390,46 @@ static void sync_note_error(struct ledger *st, const char *msg)
 		return;
 }
 
-/* After a 409: learn the server's last_seq with a pull (an empty batch) and, when the oldest
- * outbox event is not above it, the outbox collides with events the server already holds
- * from this device (the agent's database was lost and its count started again at 1): the
- * outbox is renumbered after last_seq. Each event keeps its uuid, so one the server holds
- * already is refused (409 again, kept in the outbox), never stored twice. Returns 1 when
- * renumbered; otherwise R keeps the 409's message. */
-static int sync_recover(struct sync_client *cl, struct ledger *st, struct sync_report *r)
+/* After a 409 for the batch starting at seq FIRST: learn the server's last_seq with a pull
+ * (an empty batch). When FIRST is not above it, the outbox collides with events the server
+ * already holds from this device (the agent's database was lost and its count started again
+ * at 1), and it is renumbered after last_seq, unless another sync process (the daemon's and
+ * the courier's may run at once) has renumbered or sent it meanwhile. Each event keeps its
+ * uuid, so one the server holds already is refused (409 again, kept in the outbox), never
+ * stored twice. Returns 1 when the outbox should be sent again; otherwise R keeps the 409's
+ * message. */
+static int sync_recover(struct sync_client *cl, struct ledger *st, int64_t first,
+                        struct sync_report *r)
 {
 	char refused[SYNC_MSG_MAX];
-	struct ledger_out *rows = NULL;
 	long http = r->http_status;
+	int64_t moved = 0, none;
 	size_t n = 0;
-	int64_t moved = 0;
-	int done = 0;
 
 	memcpy(refused, r->message, sizeof refused);
-	if (sync_batch(cl, st, 0, r, &n) != SYNC_OK || r->last_seq <= 0)
-		goto out;
-	if (ledger_outbox_peek(st, 1, &rows, &n) != DS_OK || n == 0 || rows[0].seq > r->last_seq)
-		goto out;
-	if (ledger_outbox_renumber(st, r->last_seq, &moved) != DS_OK)
-		goto out;
-	r->renumbered += moved;
-	done = 1;
-out:
-	ledger_out_free(rows, n);
-	if (!done) {
-		memcpy(r->message, refused, sizeof refused);
-		r->http_status = http;
+	if (first > 0 && sync_batch(cl, st, 0, r, &n, &none) == SYNC_OK && first <= r->last_seq &&
+	    ledger_outbox_renumber(st, r->last_seq, first, &moved) == DS_OK) {
+		r->renumbered += moved;
+		return 1;
 	}
-	return done;
+	memcpy(r->message, refused, sizeof refused);
+	r->http_status = http;
+	return 0;
 }
 
 enum sync_status sync_run(struct sync_client *cl, struct ledger *st, struct sync_report *r)
 {
 	enum sync_status rc = SYNC_OK;
 	int recovered = 0;
+	int64_t first = 0;
 	size_t n = 0;
 	int i;
 
 	memset(r, 0, sizeof *r);
 	for (i = 0; i < SYNC_ROUNDS_MAX; i++) {
-		rc = sync_batch(cl, st, cl->batch_max, r, &n);
+		rc = sync_batch(cl, st, cl->batch_max, r, &n, &first);
 		if (rc == SYNC_REFUSED && r->http_status == 409 && !recovered++ &&
-		    sync_recover(cl, st, r))
+		    sync_recover(cl, st, first, r))
 			continue; /* the same events again, under their new numbers */
 		if (rc != SYNC_OK || n < cl->batch_max)
 			break;
