@@ -9,7 +9,16 @@ SYNCER_BIN := $(BUILD)/libexec/doorstep-agent-sync
 
 all: $(SYNCER_BIN)
 
+# The compiled-in directory. The stamp holds its value and changes only with it, so a build
+# with another PREFIX or LIBEXECDIR recompiles agent/helper.c and nothing else.
+LIBEXECDIR_STAMP := $(BUILD)/obj/agent/libexecdir.stamp
 $(call obj,agent/helper.c): ALL_CFLAGS += -DDOORSTEP_LIBEXECDIR="\"$(LIBEXECDIR)\""
+$(call obj,agent/helper.c): $(LIBEXECDIR_STAMP)
+$(LIBEXECDIR_STAMP): syncer-libexecdir
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' >$@
+.PHONY: syncer-libexecdir
+syncer-libexecdir:
 
 $(SYNCER_BIN): $(call obj,$(SYNCER_SRC)) $(LIB_AGENT) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
