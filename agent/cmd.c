@@ -29,6 +29,8 @@ static int cmd_sync_exit(enum sync_status st)
 		return AGENT_EXIT_UNREACHABLE;
 	case SYNC_LOCAL:
 		return AGENT_EXIT_STORE;
+	case SYNC_HELPER:
+		return AGENT_EXIT_FAIL;
 	case SYNC_REFUSED:
 	case SYNC_PIN:
 		break;
@@ -110,7 +112,8 @@ int cmd_enroll(struct agent *ag, const char *url, const char *pin, const char *c
 
 static const char *cmd_sync_status_name(enum sync_status st)
 {
-	static const char *const names[] = {"ok", "unreachable", "refused", "pin", "local"};
+	static const char *const names[] = {"ok", "unreachable", "refused", "pin", "local",
+	                                    "helper"};
 
 	return (size_t)st < sizeof names / sizeof names[0] ? names[st] : "refused";
 }
@@ -119,13 +122,14 @@ static const char *cmd_sync_status_name(enum sync_status st)
  * `sync --json` as its sync process and reads this line (worker.c). */
 static void cmd_sync_json(const struct sync_report *r, enum sync_status st)
 {
-	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
+	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
 	                      cmd_sync_status_name(st), "pushed", (json_int_t)r->pushed,
 	                      "duplicates", (json_int_t)r->duplicates, "pulled",
 	                      (json_int_t)r->pulled, "waiting", (json_int_t)r->waiting,
 	                      "requests", (json_int_t)r->requests, "connections",
 	                      (json_int_t)r->connections, "body_bytes", (json_int_t)r->body_bytes,
-	                      "plain_bytes", (json_int_t)r->plain_bytes);
+	                      "plain_bytes", (json_int_t)r->plain_bytes, "renumbered",
+	                      (json_int_t)r->renumbered);
 	char *text = NULL;
 
 	if (o != NULL && st != SYNC_OK)
@@ -145,6 +149,9 @@ static void cmd_sync_print(const struct sync_report *r)
 	       "%lld waiting; %lld requests, %lld bytes gzip\n", (long long)r->pushed,
 	       (long long)r->duplicates, (long long)r->pulled, (long long)r->waiting,
 	       (long long)r->requests, (long long)r->body_bytes);
+	if (r->renumbered > 0)
+		printf("note: %lld events were renumbered to follow the server's sequence (this "
+		       "device's count had started again)\n", (long long)r->renumbered);
 }
 
 int cmd_sync(struct agent *ag, int json)

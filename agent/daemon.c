@@ -1,7 +1,8 @@
 /* daemon.c: one poll() loop over the gpsd socket, the poke FIFO and, while a sync runs, the
  * sync process's output, with deadlines for the gpsd reconnect, the view heartbeat,
  * breadcrumbs and sync, all on CLOCK_MONOTONIC. Each sync runs in a child process
- * (worker.c) so that libcurl never enters the daemon; the loop keeps watching gpsd and
+ * (worker.c), which does its HTTPS through the helper doorstep-agent-sync, so neither
+ * libcurl nor a sync's working memory enters the daemon; the loop keeps watching gpsd and
  * rewriting the view meanwhile. The daemon never holds a transaction open, so the two
  * processes meet only in SQLite's locks, as a `sync` from the command line always did. */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "agent/cred.h"
 #include "agent/daemon.h"
 #include "agent/gpslink.h"
+#include "agent/helper.h"
 #include "agent/sync.h"
 #include "agent/view.h"
 #include "agent/worker.h"
@@ -342,6 +344,17 @@ static void daemon_step(struct daemon *d)
 	daemon_sync(d, now);
 }
 
+/* Say at start-up, once, when the sync helper is missing: each sync will fail until it is
+ * installed, but acts are recorded and kept meanwhile. */
+static void daemon_helper_check(struct agent *ag)
+{
+	char path[HELPER_PATH_MAX], msg[HELPER_MSG_MAX];
+
+	if (helper_find(path, msg) != DS_OK)
+		diag_msg(&ag->log, DIAG_ERROR, "%s: syncs will fail until it is installed; acts are "
+		        "recorded and kept meanwhile", msg);
+}
+
 static int daemon_setup(struct daemon *d, struct agent *ag)
 {
 	char path[AGENT_FILE_PATH_MAX];
@@ -373,6 +386,7 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	d->view.fix.lat = d->view.fix.lon = d->view.fix.eph_m = NAN;
 	d->gps_backoff_ms = DAEMON_GPS_BACKOFF_MIN_MS;
 	d->sync_at = now_mono_ms() + DAEMON_POKE_DELAY_MS;
+	daemon_helper_check(ag);
 	/* The daemon runs for a whole shift and only appends breadcrumbs and saves the fix:
 	 * a small cache is enough, and its memory budget is 4 MiB in all (docs/AGENT.md). */
 	if (ledger_lean(ag->store, DAEMON_CACHE_KIB, DAEMON_SQLITE_HEAP_KIB) != DS_OK)

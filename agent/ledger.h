@@ -113,6 +113,17 @@ void ledger_out_free(struct ledger_out *rows, size_t n);
 DS_WUR enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int64_t cursor,
                                     const struct model_appointment *a, size_t na, int64_t now_ms);
 
+/* Make the next event's seq at least SEQ + 1 (the server already holds SEQ): the counter is
+ * raised, never lowered. */
+DS_WUR enum ds_err ledger_seq_raise(struct ledger *s, int64_t seq);
+
+/* In one transaction, number the outbox events AFTER + 1, AFTER + 2, ... in their order, each
+ * one's canonical text re-encoded with its new number (uuid and content unchanged), and raise
+ * the counter past them; only when the oldest event is still number OLDEST (else nothing
+ * changes: another process renumbered or sent it). OUT: *MOVED events renumbered. */
+DS_WUR enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t oldest,
+                                         int64_t *moved);
+
 /* Meta values (cursor, last_sync_ms, last_error, ...). A missing key reads as 0 / "". */
 DS_WUR enum ds_err ledger_meta_int(struct ledger *s, const char *key, int64_t *v);
 DS_WUR enum ds_err ledger_meta_set_int(struct ledger *s, const char *key, int64_t v);

@@ -341,13 +341,6 @@ static int main_config(struct agent *ag, const char *gpsd, const char *level)
 	return 0;
 }
 
-/* The daemon is not among these: it runs each sync as a `sync` child process (worker.c),
- * so libcurl never enters its address space. */
-static int main_needs_http(const char *cmd)
-{
-	return strcmp(cmd, "enroll") == 0 || strcmp(cmd, "sync") == 0;
-}
-
 static void main_signals(void)
 {
 	struct sigaction sa;
@@ -365,7 +358,7 @@ int main(int argc, char **argv)
 {
 	struct agent ag;
 	const char *gpsd = NULL, *level = NULL;
-	int cmd_at = 0, rc, http;
+	int cmd_at = 0, rc;
 
 	umask(077);
 	memset(&ag, 0, sizeof ag);
@@ -379,17 +372,7 @@ int main(int argc, char **argv)
 	now_boot_id(ag.boot_id);
 	main_signals();
 	ag.log.timestamps = strcmp(argv[cmd_at], "run") == 0;
-	/* Only the commands that talk to the server load libcurl and pay for TLS library
-	 * start-up (several ms and about 10 MB on a handheld); an act at the door does not. */
-	http = main_needs_http(argv[cmd_at]);
-	if (http && sync_global_init() != DS_OK) {
-		fprintf(stderr, "doorstep-agent: cannot load or initialise the HTTP library (%s)\n",
-		        SYNC_CURL_SONAME);
-		return AGENT_EXIT_FAIL;
-	}
 	rc = main_dispatch(&ag, argc - cmd_at, argv + cmd_at);
 	ledger_close(ag.store);
-	if (http)
-		sync_global_cleanup();
 	return rc < 0 ? AGENT_EXIT_OK : rc;
 }

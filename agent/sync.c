@@ -1,128 +1,56 @@
-/* sync.c: the sync algorithm and its HTTP transport. A batch is the oldest events of the
- * outbox in seq order; its request body is built from the canonical JSON stored when each
- * act was recorded, so a batch re-sent after a crash is byte-identical and the server
- * answers "duplicate". Nothing is deleted locally until the server has acknowledged the
- * whole batch, and the deletion, the new cursor and the appointment changes are committed
- * together: a kill at any point either repeats a batch (harmless) or loses nothing.
+/* sync.c: the sync algorithm. A batch is the oldest events of the outbox in seq order; its
+ * request body is built from the canonical JSON stored when each act was recorded, so a
+ * batch re-sent after a crash is byte-identical and the server answers "duplicate". Nothing
+ * is deleted locally until the server has acknowledged the whole batch, and the deletion,
+ * the new cursor and the appointment changes are committed together: a kill at any point
+ * either repeats a batch (harmless) or loses nothing.
  *
- * libcurl is loaded with dlopen() by sync_global_init(), not linked. With its TLS stack it
- * is about 10 MB of resident pages, and it is needed only by enroll and sync: an act at
- * the door, `status` and the daemon (which runs each sync in a child process, worker.c)
- * never map it, which is what keeps the daemon under its memory budget. */
-#include <dlfcn.h>
+ * The HTTPS itself is done by the helper program doorstep-agent-sync (agent/helper.h),
+ * started at the client's first request and kept for the client's life, so the batches of
+ * one sync share its connection. libcurl and its TLS stack (about 10 MB resident) live only
+ * in that process: an act at the door, `status` and the daemon never map them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
-#include <zlib.h>
 
 #include "isotime.h"
 #include "wire.h"
+#include "agent/helper.h"
 #include "agent/now.h"
 #include "agent/sync.h"
 
-#define SYNC_URL_MAX (SETTINGS_STR_MAX + 32)
-#define SYNC_HDR_MAX (CRED_TOKEN_MAX + 32)
 #define SYNC_ENVELOPE_MAX 64     /* {"v":1,"cursor":N,"events":[ ... ]} around the events */
 
-/* The libcurl functions this file uses, found by dlsym(). */
-struct sync_curl_api {
-	CURLcode (*global_init)(long flags);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	void (*easy_cleanup)(CURL *c);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
-	const char *(*easy_strerror)(CURLcode cc);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-};
-
-/* The loaded library. A file-level variable, against the house rule, because what it
- * stands for is process-wide already: curl_global_init() has to run once per process, and
- * the library is mapped once per process. Set only by sync_global_init(), cleared only by
- * sync_global_cleanup(), both called by main() around the command. */
-static struct sync_curl_api sync_curl;
-static void *sync_curl_lib;
-
 struct sync_client {
-	CURL *curl;
+	struct helper *helper;        /* started by the first request; NULL before */
+	int helper_failed;            /* it could not be started: do not try again */
 	char base[SETTINGS_STR_MAX + 1];
 	char pin[SETTINGS_STR_MAX + 1];
-	char auth[SYNC_HDR_MAX];
+	char token[CRED_TOKEN_MAX + 1];
 	long connect_timeout_ms, total_timeout_ms;
 	size_t batch_max;
 	volatile sig_atomic_t *stop;  /* abort requests when set; may be NULL */
 };
 
-/* A growing byte buffer with a hard cap. */
+/* A reply body as received: DATA is NUL-terminated, or NULL when empty. */
 struct sync_buf {
 	char *data;
-	size_t len, cap, max;
+	size_t len;
 };
-
-#define SYNC_SYM(lib, field, name) \
-	((sync_curl.field = (__typeof__(sync_curl.field))dlsym((lib), (name))) != NULL)
-
-static int sync_curl_syms(void *lib)
-{
-	return SYNC_SYM(lib, global_init, "curl_global_init") &&
-	       SYNC_SYM(lib, global_cleanup, "curl_global_cleanup") &&
-	       SYNC_SYM(lib, easy_init, "curl_easy_init") &&
-	       SYNC_SYM(lib, easy_cleanup, "curl_easy_cleanup") &&
-	       SYNC_SYM(lib, easy_setopt, "curl_easy_setopt") &&
-	       SYNC_SYM(lib, easy_perform, "curl_easy_perform") &&
-	       SYNC_SYM(lib, easy_getinfo, "curl_easy_getinfo") &&
-	       SYNC_SYM(lib, easy_strerror, "curl_easy_strerror") &&
-	       SYNC_SYM(lib, slist_append, "curl_slist_append") &&
-	       SYNC_SYM(lib, slist_free_all, "curl_slist_free_all");
-}
-
-enum ds_err sync_global_init(void)
-{
-	void *lib;
-
-	if (sync_curl_lib != NULL)
-		return DS_OK;
-	if ((lib = dlopen(SYNC_CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return DS_ENOTFOUND;
-	if (!sync_curl_syms(lib) || sync_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		memset(&sync_curl, 0, sizeof sync_curl);
-		dlclose(lib);
-		return DS_EIO;
-	}
-	sync_curl_lib = lib;
-	return DS_OK;
-}
-
-void sync_global_cleanup(void)
-{
-	if (sync_curl_lib == NULL)
-		return;
-	sync_curl.global_cleanup();
-	/* No dlclose(): OpenSSL registers exit handlers and cannot be unloaded safely, and
-	 * the process is about to end anyway. */
-	memset(&sync_curl, 0, sizeof sync_curl);
-	sync_curl_lib = NULL;
-}
 
 enum ds_err sync_client_new(const struct settings *c, const char *token, struct sync_client **out)
 {
 	struct sync_client *cl = calloc(1, sizeof *cl);
 
 	*out = NULL;
-	if (cl == NULL || sync_curl_lib == NULL ||
-	    (cl->curl = sync_curl.easy_init()) == NULL) {
-		free(cl);
+	if (cl == NULL)
 		return DS_ENOMEM;
-	}
 	snprintf(cl->base, sizeof cl->base, "%s", c->server_url);
 	snprintf(cl->pin, sizeof cl->pin, "%s", c->pin);
 	if (token != NULL)
-		snprintf(cl->auth, sizeof cl->auth, "Authorization: Bearer %s", token);
+		snprintf(cl->token, sizeof cl->token, "%s", token);
 	cl->connect_timeout_ms = c->connect_timeout_ms;
 	cl->total_timeout_ms = c->total_timeout_ms;
 	cl->batch_max = (size_t)c->batch_max;
@@ -135,157 +63,68 @@ void sync_client_abort_on(struct sync_client *cl, volatile sig_atomic_t *stop)
 	cl->stop = stop;
 }
 
-static int sync_on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	const struct sync_client *cl = arg;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	return cl->stop != NULL && *cl->stop ? 1 : 0;
-}
-
 void sync_client_free(struct sync_client *cl)
 {
 	if (cl == NULL)
 		return;
-	if (cl->curl != NULL)
-		sync_curl.easy_cleanup(cl->curl);
-	explicit_bzero(cl->auth, sizeof cl->auth);
+	helper_stop(cl->helper);
+	explicit_bzero(cl->token, sizeof cl->token);
 	free(cl);
 }
 
-static size_t sync_on_data(char *p, size_t size, size_t n, void *arg)
+/* Start CL's helper unless it runs. SYNC_OK, or SYNC_HELPER with MSG saying why. */
+static enum sync_status sync_helper(struct sync_client *cl, char *msg)
 {
-	struct sync_buf *b = arg;
-	size_t len = size * n, cap;
-	char *grown;
+	struct helper_conf hc = {cl->base, cl->pin, cl->token[0] ? cl->token : NULL,
+	                         cl->connect_timeout_ms, cl->total_timeout_ms, cl->stop};
+	char path[HELPER_PATH_MAX], why[HELPER_MSG_MAX] = "the sync helper could not be started";
 
-	if (b->len + len + 1 > b->max)
-		return 0; /* over the cap: curl reports a write error */
-	if (b->len + len + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((grown = realloc(b->data, cap)) == NULL)
-			return 0;
-		b->data = grown;
-		b->cap = cap;
+	if (cl->helper != NULL)
+		return SYNC_OK;
+	if (!cl->helper_failed && helper_find(path, why) == DS_OK &&
+	    helper_start(path, &hc, &cl->helper, why) == DS_OK)
+		return SYNC_OK;
+	cl->helper_failed = 1;
+	snprintf(msg, SYNC_MSG_MAX, "%s", why);
+	return SYNC_HELPER;
+}
+
+/* POST BODY (LEN bytes of JSON; gzip on the way when GZIP) to PATH. OUT: REPLY (caller frees
+ * its data), *HTTP; *CONNS grows by the connections the request opened and *SENT by the
+ * body's bytes as sent. */
+static enum sync_status sync_post(struct sync_client *cl, const char *path, const void *body,
+                                  size_t len, int gzip, struct sync_buf *reply, long *http,
+                                  int64_t *conns, int64_t *sent, char *msg)
+{
+	struct helper_reply r;
+	enum helper_result res;
+	enum sync_status rc;
+
+	*http = 0;
+	if (!cl->base[0] || !cl->pin[0]) {
+		snprintf(msg, SYNC_MSG_MAX, "no server or pin configured: enroll first");
+		return SYNC_REFUSED;
 	}
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return len;
-}
-
-/* Gzip IN[0..LEN) into OUT: *GZ (*GZ_LEN bytes). Caller frees *GZ with free(). */
-static enum ds_err sync_gzip(const char *in, size_t len, unsigned char **gz, size_t *gz_len)
-{
-	z_stream z;
-	unsigned char *out = NULL;
-	uLong bound;
-
-	memset(&z, 0, sizeof z);
-	*gz = NULL;
-	/* windowBits 15 + 16 asks zlib for the gzip wrapper; level 9 because the radio costs
-	 * more than the CPU on a handheld and a batch is small. */
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return DS_ENOMEM;
-	bound = deflateBound(&z, (uLong)len) + 32;
-	if ((out = malloc(bound)) == NULL)
-		goto fail;
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)bound;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		goto fail;
-	*gz_len = bound - z.avail_out;
-	*gz = out;
-	deflateEnd(&z);
-	return DS_OK;
-fail:
-	free(out);
-	deflateEnd(&z);
-	return DS_ENOMEM;
-}
-
-static void sync_curl_opts(struct sync_client *cl, const char *url, struct sync_buf *reply)
-{
-	CURL *c = cl->curl;
-
-	sync_curl.easy_setopt(c, CURLOPT_URL, url);
-	sync_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	sync_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cl->connect_timeout_ms);
-	sync_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, cl->total_timeout_ms);
-	sync_curl.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	sync_curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-	sync_curl.easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	/* The server's certificate is self-signed, so there is no CA chain to verify and no
-	 * name to check: peer verification is off ON PURPOSE and the public-key pin below is
-	 * the whole trust. curl checks the pin during the handshake, before any byte of the
-	 * request (the enrolment code, the credential) is sent; a mismatch fails with
-	 * CURLE_SSL_PINNEDPUBKEYNOTMATCH. Never run without a pin. */
-	sync_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-	sync_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	sync_curl.easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, cl->pin);
-	sync_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_on_data);
-	sync_curl.easy_setopt(c, CURLOPT_WRITEDATA, reply);
-	sync_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	sync_curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	sync_curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_on_progress);
-	sync_curl.easy_setopt(c, CURLOPT_XFERINFODATA, cl);
-}
-
-static enum sync_status sync_curl_fail(CURLcode cc, char *msg)
-{
-	if (cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+	if ((rc = sync_helper(cl, msg)) != SYNC_OK)
+		return rc;
+	res = helper_post(cl->helper, path, body, len, gzip, &r);
+	*conns += r.connections;
+	*sent += r.sent_bytes;
+	reply->data = r.body;
+	reply->len = r.len;
+	*http = r.http_status;
+	if (res == HELPER_OK)
+		return SYNC_OK;
+	/* The helper cannot be trusted with another request after a failed one. */
+	helper_stop(cl->helper);
+	cl->helper = NULL;
+	if (res == HELPER_PIN) {
 		snprintf(msg, SYNC_MSG_MAX, "the server's key does not match the pinned key: "
 		         "refusing to talk to it");
 		return SYNC_PIN;
 	}
-	snprintf(msg, SYNC_MSG_MAX, "server unreachable (%s)", sync_curl.easy_strerror(cc));
+	snprintf(msg, SYNC_MSG_MAX, "server unreachable (%s)", r.message);
 	return SYNC_UNREACHABLE;
-}
-
-/* POST BODY (LEN bytes, gzip when GZIPPED) to PATH. OUT: REPLY, *HTTP; *CONNS grows by the
- * connections the request had to open (0 when it reused one). */
-static enum sync_status sync_post(struct sync_client *cl, const char *path, const void *body,
-                                  size_t len, int gzipped, struct sync_buf *reply, long *http,
-                                  int64_t *conns, char *msg)
-{
-	long opened = 0;
-
-	char url[SYNC_URL_MAX];
-	struct curl_slist *h = NULL, *t;
-	enum sync_status rc = SYNC_OK;
-	CURLcode cc;
-
-	*http = 0;
-	if ((size_t)snprintf(url, sizeof url, "%s%s", cl->base, path) >= sizeof url || !cl->pin[0]) {
-		snprintf(msg, SYNC_MSG_MAX, "no server or pin configured: enroll first");
-		return SYNC_REFUSED;
-	}
-	h = sync_curl.slist_append(h, "Content-Type: application/json");
-	if (h != NULL && gzipped && (t = sync_curl.slist_append(h, "Content-Encoding: gzip")) != NULL)
-		h = t;
-	if (h != NULL && cl->auth[0] && (t = sync_curl.slist_append(h, cl->auth)) != NULL)
-		h = t;
-	sync_curl_opts(cl, url, reply);
-	sync_curl.easy_setopt(cl->curl, CURLOPT_HTTPHEADER, h);
-	sync_curl.easy_setopt(cl->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	sync_curl.easy_setopt(cl->curl, CURLOPT_POSTFIELDS, body);
-	cc = sync_curl.easy_perform(cl->curl);
-	if (sync_curl.easy_getinfo(cl->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
-		*conns += opened;
-	if (cc == CURLE_OK)
-		sync_curl.easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, http);
-	else
-		rc = sync_curl_fail(cc, msg);
-	sync_curl.easy_setopt(cl->curl, CURLOPT_HTTPHEADER, NULL);
-	sync_curl.slist_free_all(h);
-	return rc;
 }
 
 /* The courier-facing meaning of an HTTP error status. */
@@ -335,11 +174,11 @@ static const char *sync_str(const json_t *o, const char *k)
 enum sync_status sync_enroll(struct sync_client *cl, const char *code, const char *device_name,
                              struct cred *c, int64_t *server_ms, char *msg)
 {
-	struct sync_buf reply = {NULL, 0, 0, SYNC_REPLY_MAX};
+	struct sync_buf reply = {NULL, 0};
 	json_t *req = json_pack("{s:s}", "code", code), *rep = NULL;
 	char *body = NULL;
 	enum sync_status rc = SYNC_REFUSED;
-	int64_t conns = 0;
+	int64_t conns = 0, sent = 0;
 	long http = 0;
 
 	memset(c, 0, sizeof *c);
@@ -349,7 +188,8 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	                    json_object_set_new(req, "device_name", json_string(device_name)) != 0) ||
 	    (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto out;
-	rc = sync_post(cl, "/v1/enroll", body, strlen(body), 0, &reply, &http, &conns, msg);
+	rc = sync_post(cl, "/v1/enroll", body, strlen(body), 0, &reply, &http, &conns, &sent,
+	               msg);
 	if (rc != SYNC_OK)
 		goto out;
 	if (http != 200) {
@@ -440,6 +280,20 @@ static enum sync_status sync_appts(const json_t *arr, struct model_appointment *
 	return SYNC_OK;
 }
 
+/* Keep the local sequence above the server's last_seq (R->last_seq, from the reply just
+ * applied), so the next act does not take a number the server already holds: after the
+ * agent's database was lost, the first sync of the fresh one is enough. */
+static enum sync_status sync_seq_follow(struct ledger *st, struct sync_report *r)
+{
+	enum ds_err e;
+
+	if (r->last_seq <= 0 || (e = ledger_seq_raise(st, r->last_seq)) == DS_OK)
+		return SYNC_OK;
+	snprintf(r->message, SYNC_MSG_MAX, "could not save the server's sequence (%s: %.150s)",
+	         ds_strerror(e), ledger_errmsg(st));
+	return SYNC_LOCAL;
+}
+
 /* Check a 200 reply to a batch of N events and apply it to the store. */
 static enum sync_status sync_apply(struct ledger *st, const struct sync_buf *reply,
                                    const struct ledger_out *rows, size_t n,
@@ -477,41 +331,44 @@ static enum sync_status sync_apply(struct ledger *st, const struct sync_buf *rep
 	r->pushed += (int64_t)n;
 	r->duplicates += json_integer_value(json_object_get(j, "duplicates"));
 	r->pulled += (int64_t)na;
+	if (json_is_integer(json_object_get(j, "last_seq")))
+		r->last_seq = json_integer_value(json_object_get(j, "last_seq"));
+	rc = sync_seq_follow(st, r);
 out:
 	free(a);
 	json_decref(j);
 	return rc;
 }
 
-/* One request: the oldest batch (possibly empty, a pull). OUT: *N events sent. */
-static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st,
-                                   struct sync_report *r, size_t *n)
+/* One request: the oldest batch of at most MAX events (none: a pull). OUT: *N events sent,
+ * *FIRST the seq of the first of them (0 when none). */
+static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st, size_t max,
+                                   struct sync_report *r, size_t *n, int64_t *first)
 {
-	struct sync_buf reply = {NULL, 0, 0, SYNC_REPLY_MAX};
+	struct sync_buf reply = {NULL, 0};
 	struct ledger_out *rows = NULL;
-	unsigned char *gz = NULL;
-	size_t len = 0, gz_len = 0;
+	size_t len = 0;
 	int64_t cursor = 0;
 	enum sync_status rc = SYNC_LOCAL;
 	char *body = NULL;
 	enum ds_err e;
 
 	*n = 0;
+	*first = 0;
 	if ((e = ledger_meta_int(st, "cursor", &cursor)) != DS_OK ||
-	    (e = ledger_outbox_peek(st, cl->batch_max, &rows, n)) != DS_OK) {
+	    (e = ledger_outbox_peek(st, max, &rows, n)) != DS_OK) {
 		snprintf(r->message, SYNC_MSG_MAX, "could not read the outbox (%s: %.150s)",
 		         ds_strerror(e), ledger_errmsg(st));
 		goto out;
 	}
+	*first = *n > 0 ? rows[0].seq : 0;
 	snprintf(r->message, SYNC_MSG_MAX, "out of memory");
-	if ((body = sync_body(cursor, rows, *n, &len)) == NULL ||
-	    sync_gzip(body, len, &gz, &gz_len) != DS_OK)
+	if ((body = sync_body(cursor, rows, *n, &len)) == NULL)
 		goto out;
 	r->requests++;
 	r->plain_bytes += (int64_t)len;
-	r->body_bytes += (int64_t)gz_len;
-	rc = sync_post(cl, "/v1/sync", gz, gz_len, 1, &reply, &r->http_status, &r->connections,
-	               r->message);
+	rc = sync_post(cl, "/v1/sync", body, len, 1, &reply, &r->http_status, &r->connections,
+	               &r->body_bytes, r->message);
 	if (rc == SYNC_OK && r->http_status != 200)
 		rc = sync_http_fail(r->http_status, &reply, r->message);
 	if (rc == SYNC_OK)
@@ -519,7 +376,6 @@ static enum sync_status sync_batch(struct sync_client *cl, struct ledger *st,
 out:
 	ledger_out_free(rows, *n);
 	free(body);
-	free(gz);
 	free(reply.data);
 	return rc;
 }
@@ -534,15 +390,47 @@ static void sync_note_error(struct ledger *st, const char *msg)
 		return;
 }
 
+/* After a 409 for the batch starting at seq FIRST: learn the server's last_seq with a pull
+ * (an empty batch). When FIRST is not above it, the outbox collides with events the server
+ * already holds from this device (the agent's database was lost and its count started again
+ * at 1), and it is renumbered after last_seq, unless another sync process (the daemon's and
+ * the courier's may run at once) has renumbered or sent it meanwhile. Each event keeps its
+ * uuid, so one the server holds already is refused (409 again, kept in the outbox), never
+ * stored twice. Returns 1 when the outbox should be sent again; otherwise R keeps the 409's
+ * message. */
+static int sync_recover(struct sync_client *cl, struct ledger *st, int64_t first,
+                        struct sync_report *r)
+{
+	char refused[SYNC_MSG_MAX];
+	long http = r->http_status;
+	int64_t moved = 0, none;
+	size_t n = 0;
+
+	memcpy(refused, r->message, sizeof refused);
+	if (first > 0 && sync_batch(cl, st, 0, r, &n, &none) == SYNC_OK && first <= r->last_seq &&
+	    ledger_outbox_renumber(st, r->last_seq, first, &moved) == DS_OK) {
+		r->renumbered += moved;
+		return 1;
+	}
+	memcpy(r->message, refused, sizeof refused);
+	r->http_status = http;
+	return 0;
+}
+
 enum sync_status sync_run(struct sync_client *cl, struct ledger *st, struct sync_report *r)
 {
 	enum sync_status rc = SYNC_OK;
+	int recovered = 0;
+	int64_t first = 0;
 	size_t n = 0;
 	int i;
 
 	memset(r, 0, sizeof *r);
 	for (i = 0; i < SYNC_ROUNDS_MAX; i++) {
-		rc = sync_batch(cl, st, r, &n);
+		rc = sync_batch(cl, st, cl->batch_max, r, &n, &first);
+		if (rc == SYNC_REFUSED && r->http_status == 409 && !recovered++ &&
+		    sync_recover(cl, st, first, r))
+			continue; /* the same events again, under their new numbers */
 		if (rc != SYNC_OK || n < cl->batch_max)
 			break;
 	}

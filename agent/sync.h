@@ -1,7 +1,7 @@
 /* sync.h: when and how the outbox reaches the server: enrolment and the push/pull round trip
- * of docs/PROTOCOL.md over HTTPS with libcurl (loaded at run time; sync.c is the only file
- * that includes curl.h). The server's certificate is self-signed; trust is its public-key
- * pin. */
+ * of docs/PROTOCOL.md. The HTTPS is done by the helper program doorstep-agent-sync
+ * (agent/helper.h), which holds libcurl; everything else is here. The server's certificate
+ * is self-signed; trust is its public-key pin. */
 #ifndef AGENT_SYNC_H
 #define AGENT_SYNC_H
 
@@ -14,7 +14,6 @@
 #include "agent/ledger.h"
 
 #define SYNC_MSG_MAX 300          /* room for a message to the courier */
-#define SYNC_REPLY_MAX (8u << 20) /* largest reply body accepted, bytes */
 #define SYNC_ROUNDS_MAX 10000     /* batches in one sync, a guard against a server loop */
 
 enum sync_status {
@@ -23,6 +22,7 @@ enum sync_status {
 	SYNC_REFUSED,      /* a 4xx or a reply that breaks the protocol: needs a person */
 	SYNC_PIN,          /* the server's key does not match the pin */
 	SYNC_LOCAL,        /* the local store failed (full, locked) */
+	SYNC_HELPER,       /* the HTTPS helper is missing or cannot start: nothing sent */
 };
 
 /* What one sync did. */
@@ -36,29 +36,23 @@ struct sync_report {
 	int64_t body_bytes;        /* request bodies as sent (gzip), total */
 	int64_t plain_bytes;       /* the same before compression */
 	long http_status;          /* of the last request, 0 if none */
+	int64_t last_seq;          /* the server's highest seq of this device, 0 if not told */
+	int64_t renumbered;        /* outbox events given numbers after the server's last_seq */
 	char message[SYNC_MSG_MAX];/* for the courier when not SYNC_OK */
 };
 
 struct sync_client;
 
-#define SYNC_CURL_SONAME "libcurl.so.4" /* the ABI every libcurl since 7.16 keeps */
-
-/* Load libcurl (dlopen) and initialise it, once per process, before any client (and before
- * threads; there are none). Returns DS_OK, DS_ENOTFOUND when the library cannot be loaded,
- * or DS_EIO when it does not initialise. */
-DS_WUR enum ds_err sync_global_init(void);
-void sync_global_cleanup(void);
-
-/* A client for C's server and pin with TOKEN (may be NULL for enrolment). One CURL handle,
- * kept for the client's life so connections are reused. OUT: *CL; caller frees with
- * sync_client_free(). */
+/* A client for C's server and pin with TOKEN (may be NULL for enrolment). Its helper process
+ * starts with the first request and lives as long as the client, so connections are reused.
+ * OUT: *CL; caller frees with sync_client_free(). */
 DS_WUR enum ds_err sync_client_new(const struct settings *c, const char *token, struct sync_client **cl);
 
 /* Make CL's requests give up (as unreachable) soon after *STOP becomes non-zero, so a daemon
  * asked to stop does not wait for a slow server. STOP is borrowed for CL's life. */
 void sync_client_abort_on(struct sync_client *cl, volatile sig_atomic_t *stop);
 
-/* Free CL. Accepts NULL. */
+/* Free CL, ending its helper. Accepts NULL. */
 void sync_client_free(struct sync_client *cl);
 
 /* Exchange the one-time CODE for a credential (OUT: C) and OUT: *SERVER_MS, the server's
@@ -68,7 +62,9 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 
 /* Push the outbox in batches and pull appointment changes until the outbox is empty or a
  * request fails. Acked events are deleted, and the cursor and appointments saved, in one
- * transaction per batch. OUT: R. */
+ * transaction per batch. The local sequence follows the server's last_seq, and an outbox
+ * refused for numbers the server already holds is renumbered after it and sent again (once
+ * per run). OUT: R. */
 enum sync_status sync_run(struct sync_client *cl, struct ledger *st, struct sync_report *r);
 
 #endif

@@ -1,9 +1,11 @@
 /* worker.h: the daemon's sync process. Each daemon sync runs `doorstep-agent --data DIR
- * sync --json` as a short-lived child, so libcurl and its TLS stack (about 10 MB resident)
- * live only while a sync runs and never in the daemon, which stays small for a whole
- * shift. Within one sync the child keeps one connection for all its batches (keep-alive);
- * between syncs the connection closes with the child. The child's report is the JSON line
- * of `sync --json` (with its exit code, docs/AGENT.md); nothing else crosses. */
+ * sync --json` as a short-lived child, which starts the HTTPS helper doorstep-agent-sync in
+ * turn (agent/helper.h): libcurl and its TLS stack (about 10 MB resident) live only in the
+ * helper, and the reply's decoding and the outbox's SQLite work only in the child, so the
+ * daemon stays small for a whole shift and its loop never waits on the network. Within one
+ * sync the helper keeps one connection for all the batches (keep-alive); between syncs the
+ * connection closes with it. The child's report is the JSON line of `sync --json` (with its
+ * exit code, docs/AGENT.md); nothing else crosses. */
 #ifndef AGENT_WORKER_H
 #define AGENT_WORKER_H
 

@@ -2,7 +2,8 @@
 # bench/agent.sh: the agent's figures, printed, never judged (no pass/fail on timing):
 #   - daemon resident memory (VmRSS, VmHWM, RssAnon, RssFile, Pss) after a replayed round
 #     with acts and syncs, and the peak of the short-lived process each sync runs in;
-#   - bytes on the wire per event in a 100-event gzip batch (the request body as sent);
+#   - bytes on the wire per event in a 100-event gzip batch (the request body as sent), the
+#     wall time of the `sync` that sends it and of a sync with nothing to send;
 #   - time to record an act with the daemon running, and without it (median of N runs).
 # Starts its own server, gpsd and daemon on free loopback ports like the integration tests.
 # Usage: BUILD=build bench/agent.sh   (N=20 by default)
@@ -43,11 +44,12 @@ uss=$(awk '$1 == "Private_Clean:" || $1 == "Private_Dirty:" {s += $2} END {print
 echo "daemon memory:              VmRSS $(kb VmRSS $st) kB, VmHWM $(kb VmHWM $st) kB (target RSS <= 4096 kB)"
 echo "                            of which RssAnon $(kb RssAnon $st) kB (private), RssFile $(kb RssFile $st) kB (binary and library pages, shared); Pss $pss kB, private $uss kB"
 echo "                            libraries mapped: $(awk '$6 ~ /\.so/ {print $6}' /proc/$DAEMON_PID/maps | sort -u | xargs -n1 basename | tr '\n' ' ')"
-# Each daemon sync runs in a short-lived child (`sync --json`, with libcurl); the daemon logs
-# the child's peak RSS (getrusage ru_maxrss) at debug level.
+# Each daemon sync runs in a short-lived child (`sync --json`), which runs the HTTPS helper
+# (doorstep-agent-sync, with libcurl); the daemon logs the child's peak RSS at debug level
+# (getrusage ru_maxrss of a reaped child: the larger of its own and its helper's).
 syncs=$(grep -c 'sync process [0-9]*: exit' "$T/daemon.err")
 peak=$(sed -n 's/.*sync process [0-9]*: exit .*, peak RSS \([0-9]*\) kB.*/\1/p' "$T/daemon.err" | sort -n | tail -1)
-echo "sync child (per sync):      peak VmHWM ${peak:-n/a} kB, over $syncs syncs (exits when its sync ends; holds libcurl + TLS)"
+echo "sync child (per sync):      peak VmHWM ${peak:-n/a} kB, over $syncs syncs (it and its helper exit when the sync ends)"
 
 # 3. bytes per event: 100 acts with live GPS stamps while the server is away, then one sync.
 # The log keeps playing meanwhile, so each act has its own live fix (positions differ).
@@ -67,7 +69,9 @@ live=$(sqlite3 "$T/agent/agent.db" "SELECT count(*) FROM outbox WHERE body LIKE 
 daemon_stop
 server_start
 agent config --set batch_max=100 >/dev/null
+start=$(date +%s%N)
 agent sync --json >"$T/sync.json" 2>&1
+sync_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 python3 - "$T/sync.json" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
@@ -77,6 +81,9 @@ print("wire bytes per event:       %.1f B gzip (%d events, %d requests, %d B bod
       r["body_bytes"], r["plain_bytes"] / n))
 PY
 echo "                            ($live of the 100 events carry a live fix)"
+echo "sync of that batch:         $sync_ms ms wall (\`sync --json\`: start, TLS handshake, requests)"
+for i in 1 2 3 4 5; do ms_of agent sync; done >"$T/pull.ms"
+echo "sync with nothing to send:  median $(median <"$T/pull.ms") ms over 5 runs (one pull)"
 
 # 4. record without the daemon: the act asks gpsd, which gets a fix every second (1 Hz).
 replay_bg $LOG 1101 400 1

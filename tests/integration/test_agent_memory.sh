@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_agent_memory.sh: the daemon's memory budget (issue 3: RSS <= 4 MiB). libcurl and its
-# TLS stack never enter the daemon: each sync runs in a short-lived child that keeps one
-# connection for all its batches, and a daemon asked to stop mid-sync stops that child too.
+# TLS stack never enter the daemon: each sync runs in a short-lived child whose HTTPS helper
+# (doorstep-agent-sync) keeps one connection for all its batches, and a daemon asked to stop
+# mid-sync stops that child and its helper too.
 . "$(dirname "$0")/agent_lib.sh"
 agent_init
 
@@ -74,6 +75,15 @@ for i in $(seq 1 40); do
 	sleep 0.05
 done
 check "a sync process runs (pid ${child:-none})" test -n "$child"
+helper=""
+for i in $(seq 1 40); do
+	helper=$(pgrep -P "${child:-1}" -f doorstep-agent-sync | head -1)
+	[ -n "$helper" ] && break
+	sleep 0.05
+done
+check "it does its HTTPS in the helper (pid ${helper:-none})" test -n "$helper"
+check "the helper maps libcurl, the sync process does not" eval \
+	'grep -q libcurl "/proc/$helper/maps" && ! grep -q libcurl "/proc/$child/maps"'
 # Regression: libgps left the gpsd socket inheritable, so a sync process held the daemon's
 # gpsd connection. The child shares no socket, lock or FIFO with the daemon.
 own=$(ls -l "/proc/$DAEMON_PID/fd" | grep -oE "socket:\[[0-9]+\]|daemon.lock|poke")
@@ -88,6 +98,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "daemon stopped mid-sync exits 0 (exit $rc) within 2 s (${ms} ms)" \
 	eval 'test $rc -eq 0 && test $ms -lt 2000'
 check "and its sync process is gone" eval '! kill -0 "$child" 2>/dev/null'
+check "and so is the helper" eval '! kill -0 "$helper" 2>/dev/null'
 check "the act is kept for the next sync" test "$(status_field waiting)" -ge 1
 
 # Regression: `sync` ignored SIGTERM and SIGINT until its request timed out (30 s here).

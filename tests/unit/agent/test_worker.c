@@ -60,10 +60,20 @@ START_TEST(no_report_keeps_the_error_text)
 {
 	struct worker_result r;
 
-	worker_parse("doorstep-agent: cannot load or initialise the HTTP library (libcurl.so.4)\n",
+	/* A sync whose HTTPS helper is missing: its JSON report carries the sentence. */
+	worker_parse("doorstep-agent: the sync helper doorstep-agent-sync is not installed "
+	             "(looked in /x), events kept: 2 waiting\n{\"status\":\"helper\",\"pushed\":0,"
+	             "\"waiting\":2,\"message\":\"the sync helper doorstep-agent-sync is not "
+	             "installed (looked in /x)\"}\n", exited(AGENT_EXIT_FAIL), &r);
+	ck_assert_int_eq(r.status, SYNC_LOCAL); /* retried with backoff, like a local failure */
+	ck_assert_int_eq(r.waiting, 2);
+	ck_assert_str_eq(r.message, "the sync helper doorstep-agent-sync is not installed "
+	                 "(looked in /x)");
+
+	worker_parse("doorstep-agent: cannot read the database: disk I/O error\n",
 	             exited(AGENT_EXIT_FAIL), &r);
 	ck_assert_int_eq(r.status, SYNC_LOCAL);
-	ck_assert_str_eq(r.message, "cannot load or initialise the HTTP library (libcurl.so.4)");
+	ck_assert_str_eq(r.message, "cannot read the database: disk I/O error");
 	ck_assert_int_eq(r.waiting, -1);
 	worker_parse("", SIGKILL, &r); /* a status as after a kill by SIGKILL */
 	ck_assert_int_eq(r.status, SYNC_UNREACHABLE);
