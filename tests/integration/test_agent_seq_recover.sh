@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test_agent_seq_recover.sh: an agent database lost (truncated to nothing, or an older copy
-# put back) starts its count again, while the server already holds this device's events
-# 1..N (issue 15, finding 5). Regression: the next act was #1 and every sync after it failed
+# test_agent_seq_recover.sh: an agent database lost together with its journal (truncated to
+# nothing, or an older copy put back; with the journal kept, the agent refuses and `doctor
+# --repair` rebuilds, see test_agent_truncate.sh) starts its count again, while the server
+# already holds this device's events 1..N (issue 15, finding 5). Regression: the next act was #1 and every sync after it failed
 # with 409 until the device was enrolled again. The agent follows the server's last_seq (in
 # every sync reply): after a sync of the fresh database the next act takes the next free
 # number, and an outbox refused for numbers the server holds is renumbered after last_seq and
@@ -20,7 +21,8 @@ for i in 1 2 3; do agent arrive $i >/dev/null; done
 check "three acts synced" eval 'agent sync >/dev/null && test "$(status_field waiting)" = 0'
 
 put_db() { # put_db FILE: the agent's database becomes FILE (empty: truncated to nothing)
-	rm -f "$T/agent/agent.db-wal" "$T/agent/agent.db-shm"
+	# The journal is lost with it.
+	rm -f "$T/agent/agent.db-wal" "$T/agent/agent.db-shm" "$T/agent/outbox.journal"
 	if [ -n "$1" ]; then cp "$1" "$T/agent/agent.db"; else truncate -s 0 "$T/agent/agent.db"; fi
 }
 seq_of() { event_field "$1" 'e["seq"]'; }
