@@ -1,10 +1,9 @@
 /* seal.h: the server's protection of event bodies at rest (AES-256-GCM) and every hash it keeps
  * (event content hashes, enrolment codes and device secrets: SHA-256), on OpenSSL's libcrypto.
  * mbedTLS, which the server also links, serves TLS only. Ingest runs both for every event, and
- * libcrypto uses the processor's AES and SHA instructions where mbedTLS 2.28 does not (per
- * 450-byte event, measured alone: SHA-256 0.37 against 1.65 us, sealing 0.56 against 2.28 us).
- * It is a server module so that the agent, which seals nothing, does not link a second crypto
- * library. */
+ * libcrypto uses the processor's AES and SHA instructions where mbedTLS 2.28 does not, several
+ * times faster per event (docs/PERFORMANCE.md, docs/DESIGN.md). It is a server module so that
+ * the agent, which seals nothing, does not link a second crypto library. */
 #ifndef DS_SEAL_H
 #define DS_SEAL_H
 
@@ -19,9 +18,9 @@
 #define SEAL_OVERHEAD 28     /* nonce + tag: a sealed body is nonce || ciphertext || tag */
 #define SEAL_HASH_LEN 32
 
-/* The two algorithms, fetched from libcrypto once: fetching them by name on every call
- * cost 0.45 us of the 1.8 us an event took. Immutable once made, so any number of threads
- * may use one seal at the same time. */
+/* The two algorithms, fetched from libcrypto once (fetching them by name on every call was a
+ * quarter of an event's cost). Immutable once made, so any number of threads may use one
+ * seal at the same time. */
 struct seal; /* opaque */
 
 /* A new seal, or NULL when libcrypto lacks either algorithm or memory. Free with seal_free(). */

@@ -70,9 +70,9 @@ struct conn {
 	bool hs_busy;
 	enum tls_result hs_result;
 	struct buf hs_in;
-	/* A gzip body is inflated on the pool too: at some 40 us per 100-event batch it was
-	 * two fifths of the loop thread's time, and a body of max_decompressed_bytes would
-	 * hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
+	/* A gzip body is inflated on the pool too: on the loop thread it took a large share of
+	 * that thread's time under load (docs/PERFORMANCE.md), and a body of
+	 * max_decompressed_bytes would hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
 	 * worker owns BODY and the parser's request, and nothing is read, so nothing closes
 	 * the connection meanwhile; a close would still wait for the step (conn_maybe_free). */
 	struct pool_work gz_work;
