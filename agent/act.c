@@ -17,6 +17,7 @@
 #include "wire.h"
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/trail.h"
 #include "agent/gpslink.h"
 #include "agent/round.h"
 #include "agent/view.h"

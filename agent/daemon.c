@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/trail.h"
 #include "agent/cred.h"
 #include "agent/daemon.h"
 #include "agent/gpslink.h"
@@ -179,7 +180,7 @@ static void daemon_crumb(struct daemon *d, int64_t now)
 		return;
 	daemon_coarse(&lat, &lon, c->crumb_precision_m);
 	/* The minute is enough for a breadcrumb too. */
-	if (ledger_crumb_add(d->ag->store, wall - wall % 60000, lat, lon, before) != DS_OK)
+	if (trail_crumb_add(d->ag->store, wall - wall % 60000, lat, lon, before) != DS_OK)
 		diag_msg(&d->ag->log, DIAG_WARN, "cannot store a breadcrumb: %s",
 		        ledger_errmsg(d->ag->store));
 }
@@ -391,7 +392,7 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	 * a small cache is enough, and its memory budget is 4 MiB in all (docs/AGENT.md). */
 	if (ledger_lean(ag->store, DAEMON_CACHE_KIB, DAEMON_SQLITE_HEAP_KIB) != DS_OK)
 		diag_msg(&ag->log, DIAG_WARN, "cannot shrink the database cache");
-	if (ledger_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
+	if (trail_crumb_purge(ag->store, now_wall_ms() - ag->cfg.crumb_retention_h * 3600 * 1000,
 	                      &left) != DS_OK)
 		diag_msg(&ag->log, DIAG_WARN, "cannot purge old breadcrumbs");
 	return 0;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "isotime.h"
 #include "agent/agent.h"
 #include "agent/daemon.h"
@@ -33,6 +35,97 @@ void doctor_journal_print(const struct agent *ag)
 	if (sc.bad > 0)
 		printf("journal: %zu damaged records skipped\n", sc.bad);
 	journal_scan_free(&sc);
+}
+
+/* Read what still reads from a damaged database: stops at the first error. */
+static void doctor_salvage_rows(sqlite3 *db, struct journal_scan *sc)
+{
+	sqlite3_stmt *st = NULL;
+	struct journal_event *grown;
+	const unsigned char *uuid, *body;
+	size_t cap = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, uuid, body FROM outbox ORDER BY seq", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW && sc->n < JOURNAL_MAX_EVENTS) {
+		uuid = sqlite3_column_text(st, 1);
+		body = sqlite3_column_text(st, 2);
+		if (uuid == NULL || body == NULL)
+			continue;
+		if (sc->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((grown = realloc(sc->ev, cap * sizeof *grown)) == NULL)
+				break;
+			sc->ev = grown;
+		}
+		sc->ev[sc->n].seq = sqlite3_column_int64(st, 0);
+		snprintf(sc->ev[sc->n].uuid, sizeof sc->ev[sc->n].uuid, "%s", (const char *)uuid);
+		if ((sc->ev[sc->n].body = strdup((const char *)body)) == NULL)
+			break;
+		sc->n++;
+	}
+	sqlite3_finalize(st);
+}
+
+/* Whatever outbox rows and last seq (as mark) can still be read from the damaged database
+ * at PATH, into OUT: SC (empty when nothing reads). Caller frees with journal_scan_free(). */
+static void doctor_salvage(const char *path, struct journal_scan *sc)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	memset(sc, 0, sizeof *sc);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'last_seq'", -1, &st,
+		                       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			sc->mark = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sc->max_seq = sc->mark;
+		doctor_salvage_rows(db, sc);
+	}
+	sqlite3_close(db);
+}
+
+static enum ds_err doctor_restore_one(struct ledger *s, const struct journal_event *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum ds_err rc;
+
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO outbox(seq, uuid, body) VALUES (?,?,?)",
+	                      &st)) != DS_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_text(st, 2, e->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->body, -1, SQLITE_STATIC);
+	return ledger_step_done(s, st);
+}
+
+enum ds_err doctor_restore(struct ledger *s, const struct journal_event *ev, size_t n,
+                           int64_t last_seq)
+{
+	int64_t have = 0;
+	enum ds_err rc;
+	size_t i;
+
+	if ((rc = ledger_begin(s)) != DS_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = doctor_restore_one(s, &ev[i])) != DS_OK)
+			goto fail;
+		if (ev[i].seq > last_seq)
+			last_seq = ev[i].seq;
+	}
+	if ((rc = ledger_meta_int(s, "last_seq", &have)) != DS_OK ||
+	    (rc = ledger_meta_set_int(s, "last_seq", have > last_seq ? have : last_seq)) != DS_OK ||
+	    (rc = ledger_journal_rewrite(s)) != DS_OK || (rc = ledger_commit(s)) != DS_OK)
+		goto fail;
+	return DS_OK;
+fail:
+	return ledger_abort(s, rc);
 }
 
 /* Rename PATH and its -wal and -shm files to PATH.damaged-TIME, into OUT: ASIDE. */
@@ -76,7 +169,7 @@ static int doctor_rebuild(struct agent *ag, const char *path, const struct journ
 	int64_t last = 0;
 	int code = AGENT_EXIT_FAIL;
 
-	ledger_salvage(path, &old);
+	doctor_salvage(path, &old);
 	if (doctor_merge(&old, sc, &all) != 0)
 		goto out;
 	if (doctor_aside(path, aside) != 0) {
@@ -84,7 +177,7 @@ static int doctor_rebuild(struct agent *ag, const char *path, const struct journ
 		goto out;
 	}
 	if (ledger_open_checked(path, ag->max_pages, LEDGER_OPEN_REBUILD, &s, &h, err) != DS_OK ||
-	    s == NULL || ledger_restore(s, all, old.n + sc->n,
+	    s == NULL || doctor_restore(s, all, old.n + sc->n,
 	                                sc->max_seq > old.mark ? sc->max_seq : old.mark) != DS_OK ||
 	    ledger_meta_int(s, "last_seq", &last) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: the rebuild failed (%s); the journal is unchanged\n",
@@ -145,7 +238,7 @@ int doctor_run(struct agent *ag, int repair)
 	doctor_journal_print(ag);
 	if (s != NULL) {
 		/* A sound database: the journal is rewritten from its outbox when asked. */
-		code = repair && ledger_restore(s, NULL, 0, 0) != DS_OK ? AGENT_EXIT_FAIL : 0;
+		code = repair && doctor_restore(s, NULL, 0, 0) != DS_OK ? AGENT_EXIT_FAIL : 0;
 		if (repair && code == 0)
 			printf("repaired: the journal was written afresh from the outbox\n");
 		ledger_close(s);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
 #include "canon.h"
@@ -49,7 +48,7 @@ static const char ledger_schema[] =
 	"CREATE INDEX IF NOT EXISTS crumb_at ON crumb(at_ms);"
 	"PRAGMA user_version = 1;";
 
-static enum ds_err ledger_rc(struct ledger *s, int rc)
+enum ds_err ledger_fail(struct ledger *s, int rc)
 {
 	snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
 	if ((rc & 0xff) != SQLITE_OK && (rc & 0xff) != SQLITE_DONE && (rc & 0xff) != SQLITE_ROW)
@@ -77,20 +76,18 @@ static enum ds_err ledger_rc(struct ledger *s, int rc)
 
 static enum ds_err ledger_exec(struct ledger *s, const char *sql)
 {
-	return ledger_rc(s, sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+	return ledger_fail(s, sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
-/* Prepare SQL into OUT: *ST; the caller finalizes. */
-static enum ds_err ledger_prep(struct ledger *s, const char *sql, sqlite3_stmt **st)
+enum ds_err ledger_prepare(struct ledger *s, const char *sql, sqlite3_stmt **st)
 {
-	return ledger_rc(s, sqlite3_prepare_v2(s->db, sql, -1, st, NULL));
+	return ledger_fail(s, sqlite3_prepare_v2(s->db, sql, -1, st, NULL));
 }
 
-/* Step a write statement to completion and finalize it. */
-static enum ds_err ledger_step_done(struct ledger *s, sqlite3_stmt *st)
+enum ds_err ledger_step_done(struct ledger *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
-	enum ds_err e = ledger_rc(s, rc == SQLITE_DONE ? SQLITE_OK : rc);
+	enum ds_err e = ledger_fail(s, rc == SQLITE_DONE ? SQLITE_OK : rc);
 
 	sqlite3_finalize(st);
 	return e;
@@ -116,7 +113,17 @@ static enum ds_err ledger_pragmas(struct ledger *s, long max_pages)
 	return DS_OK;
 }
 
-static enum ds_err ledger_rollback(struct ledger *s, enum ds_err rc)
+enum ds_err ledger_begin(struct ledger *s)
+{
+	return ledger_exec(s, "BEGIN IMMEDIATE");
+}
+
+enum ds_err ledger_commit(struct ledger *s)
+{
+	return ledger_exec(s, "COMMIT");
+}
+
+enum ds_err ledger_abort(struct ledger *s, enum ds_err rc)
 {
 	char keep[LEDGER_META_MAX];
 
@@ -133,12 +140,12 @@ static enum ds_err ledger_version(struct ledger *s, int *version)
 	int r;
 
 	*version = 0;
-	if ((rc = ledger_prep(s, "PRAGMA user_version", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "PRAGMA user_version", &st)) != DS_OK)
 		return rc;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		*version = sqlite3_column_int(st, 0);
-	rc = ledger_rc(s, r);
+	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -243,14 +250,14 @@ static enum ds_err ledger_check(struct ledger *s, int full, struct ledger_health
 	int r;
 
 	h->full_check = full;
-	if ((rc = ledger_prep(s, full ? "PRAGMA integrity_check(1)" : "PRAGMA quick_check(1)",
+	if ((rc = ledger_prepare(s, full ? "PRAGMA integrity_check(1)" : "PRAGMA quick_check(1)",
 	                      &st)) != DS_OK)
 		return rc;
 	r = sqlite3_step(st);
 	t = r == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	if (t != NULL && strcmp((const char *)t, "ok") != 0)
 		ledger_flag_check(h, (const char *)t);
-	rc = r == SQLITE_ROW ? DS_OK : ledger_rc(s, r);
+	rc = r == SQLITE_ROW ? DS_OK : ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -288,7 +295,7 @@ static enum ds_err ledger_identity(struct ledger *s, struct ledger_health *h)
 	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
 		return rc;
 	if ((rc = ledger_adopt(s, 1)) != DS_OK)
-		return ledger_rollback(s, rc);
+		return ledger_abort(s, rc);
 	return ledger_exec(s, "COMMIT");
 }
 
@@ -322,7 +329,7 @@ static enum ds_err ledger_open_read(struct ledger *s, const char *path, int *ver
 	/* Not SQLITE_OPEN_READONLY: a read-only connection insists on the -shm file. */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
+		rc = s->db != NULL ? ledger_fail(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
 		return rc == DS_OK ? DS_EDB : rc;
 	}
 	sqlite3_busy_timeout(s->db, LEDGER_BUSY_MS);
@@ -341,7 +348,7 @@ static enum ds_err ledger_open_db(struct ledger *s, const char *path, long max_p
 
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = s->db != NULL ? ledger_rc(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
+		rc = s->db != NULL ? ledger_fail(s, sqlite3_errcode(s->db)) : DS_ENOMEM;
 		return rc == DS_OK ? DS_EDB : rc;
 	}
 	rc = ledger_pragmas(s, max_pages);
@@ -434,13 +441,13 @@ enum ds_err ledger_meta_int(struct ledger *s, const char *key, int64_t *v)
 	int r;
 
 	*v = 0;
-	if ((rc = ledger_prep(s, "SELECT value FROM meta WHERE key = ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT value FROM meta WHERE key = ?", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
-	rc = ledger_rc(s, r);
+	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -450,7 +457,7 @@ enum ds_err ledger_meta_set_int(struct ledger *s, const char *key, int64_t v)
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, v);
@@ -464,13 +471,13 @@ enum ds_err ledger_meta_text(struct ledger *s, const char *key, char *out, size_
 	int r;
 
 	out[0] = '\0';
-	if ((rc = ledger_prep(s, "SELECT value FROM meta WHERE key = ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT value FROM meta WHERE key = ?", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	rc = ledger_rc(s, r);
+	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -480,7 +487,7 @@ enum ds_err ledger_meta_set_text(struct ledger *s, const char *key, const char *
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
@@ -494,7 +501,7 @@ static enum ds_err ledger_status_set(struct ledger *s, const char *code, const c
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prep(s, "UPDATE appointment SET status = ? WHERE code = ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "UPDATE appointment SET status = ? WHERE code = ?", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
@@ -507,7 +514,7 @@ static enum ds_err ledger_outbox_insert(struct ledger *s, const struct model_eve
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prep(s, "INSERT INTO outbox(seq, uuid, body) VALUES (?, ?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT INTO outbox(seq, uuid, body) VALUES (?, ?, ?)", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_text(st, 2, e->uuid, -1, SQLITE_STATIC);
@@ -551,7 +558,7 @@ fail:
 		undo_at = -1; /* the next act's record of this seq replaces it (journal.c) */
 	free(body);
 	e->seq = 0;
-	return ledger_rollback(s, rc);
+	return ledger_abort(s, rc);
 }
 
 enum ds_err ledger_outbox_count(struct ledger *s, int64_t *n)
@@ -561,12 +568,12 @@ enum ds_err ledger_outbox_count(struct ledger *s, int64_t *n)
 	int r;
 
 	*n = 0;
-	if ((rc = ledger_prep(s, "SELECT count(*) FROM outbox", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT count(*) FROM outbox", &st)) != DS_OK)
 		return rc;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
-	rc = ledger_rc(s, r);
+	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -604,7 +611,7 @@ enum ds_err ledger_outbox_peek(struct ledger *s, size_t max, struct ledger_out *
 	*n = 0;
 	if (out == NULL)
 		goto fail;
-	if ((rc = ledger_prep(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq LIMIT ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq LIMIT ?", &st)) != DS_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	while (k < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -612,7 +619,7 @@ enum ds_err ledger_outbox_peek(struct ledger *s, size_t max, struct ledger_out *
 			goto fail;
 		k++;
 	}
-	if (k < max && (rc = ledger_rc(s, r)) != DS_OK)
+	if (k < max && (rc = ledger_fail(s, r)) != DS_OK)
 		goto fail;
 	sqlite3_finalize(st);
 	*rows = out;
@@ -634,26 +641,18 @@ static void ledger_bind_time(sqlite3_stmt *st, int i, int64_t ms)
 		sqlite3_bind_null(st, i);
 }
 
-static void ledger_bind_real(sqlite3_stmt *st, int i, double v)
-{
-	if (isfinite(v))
-		sqlite3_bind_double(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 static enum ds_err ledger_appt_put(struct ledger *s, const struct model_appointment *a)
 {
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
 	if (a->removed) {
-		if ((rc = ledger_prep(s, "DELETE FROM appointment WHERE code = ?", &st)) != DS_OK)
+		if ((rc = ledger_prepare(s, "DELETE FROM appointment WHERE code = ?", &st)) != DS_OK)
 			return rc;
 		sqlite3_bind_text(st, 1, a->code, -1, SQLITE_STATIC);
 		return ledger_step_done(s, st);
 	}
-	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO appointment(code, kind, citizen, phone,"
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO appointment(code, kind, citizen, phone,"
 	                        " address, lat, lon, window_start_ms, window_end_ms, due_ms,"
 	                        " offset_min, service_min, status, stop, eta_ms, round_version)"
 	                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st)) != DS_OK)
@@ -663,8 +662,8 @@ static enum ds_err ledger_appt_put(struct ledger *s, const struct model_appointm
 	sqlite3_bind_text(st, 3, a->citizen, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, a->phone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, a->address, -1, SQLITE_STATIC);
-	ledger_bind_real(st, 6, a->lat);
-	ledger_bind_real(st, 7, a->lon);
+	row_bind_real(st, 6, a->lat);
+	row_bind_real(st, 7, a->lon);
 	ledger_bind_time(st, 8, a->window_start_ms);
 	ledger_bind_time(st, 9, a->window_end_ms);
 	ledger_bind_time(st, 10, a->due_ms);
@@ -682,7 +681,7 @@ static enum ds_err ledger_outbox_delete(struct ledger *s, int64_t first, int64_t
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prep(s, "DELETE FROM outbox WHERE seq BETWEEN ? AND ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "DELETE FROM outbox WHERE seq BETWEEN ? AND ?", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, first);
 	sqlite3_bind_int64(st, 2, last);
@@ -717,92 +716,7 @@ enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int
 		goto fail;
 	return DS_OK;
 fail:
-	return ledger_rollback(s, rc);
-}
-
-enum ds_err ledger_seq_raise(struct ledger *s, int64_t seq)
-{
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-
-	/* One statement, so an act recording at the same moment sees either counter. */
-	if ((rc = ledger_prep(s, "INSERT INTO meta(key, value) VALUES ('last_seq', ?)"
-	                      " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
-	                      &st)) != DS_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, seq);
-	return ledger_step_done(s, st);
-}
-
-/* Give the outbox row UUID the number SEQ, its canonical text BODY re-encoded to match. */
-static enum ds_err ledger_renumber_row(struct ledger *s, const char *uuid, const char *body,
-                                      int64_t seq)
-{
-	char err[WIRE_ERR_MAX];
-	struct model_event e;
-	json_t *j = json_loads(body, 0, NULL);
-	sqlite3_stmt *st = NULL;
-	char *text = NULL;
-	enum ds_err rc = DS_EINVAL;
-
-	if (j == NULL || wire_event_decode(j, &e, err) != DS_OK) {
-		snprintf(s->err, sizeof s->err, "outbox event %s cannot be read back", uuid);
-		goto out;
-	}
-	e.seq = seq;
-	rc = DS_ENOMEM;
-	if ((text = canon_event(&e)) == NULL)
-		goto out;
-	rc = ledger_prep(s, "UPDATE outbox SET seq = ?, body = ? WHERE uuid = ?", &st);
-	if (rc != DS_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, uuid, -1, SQLITE_STATIC);
-	rc = ledger_step_done(s, st);
-out:
-	json_decref(j);
-	free(text);
-	return rc;
-}
-
-enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t oldest,
-                                  int64_t *moved)
-{
-	struct ledger_out *rows = NULL;
-	int64_t count = 0;
-	size_t n = 0, i;
-	enum ds_err rc;
-
-	*moved = 0;
-	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
-		return rc;
-	if ((rc = ledger_outbox_count(s, &count)) != DS_OK ||
-	    (rc = ledger_outbox_peek(s, (size_t)count, &rows, &n)) != DS_OK)
-		goto fail;
-	if (n == 0 || rows[0].seq != oldest) {
-		ledger_out_free(rows, n);
-		return ledger_rollback(s, DS_OK); /* already renumbered or sent by another process */
-	}
-	/* Negative numbers first, so no new number meets an old one on the primary key. */
-	if ((rc = ledger_exec(s, "UPDATE outbox SET seq = -seq")) != DS_OK)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if ((rc = ledger_renumber_row(s, rows[i].uuid, rows[i].body,
-		                              after + 1 + (int64_t)i)) != DS_OK)
-			goto fail;
-	/* The journal's copies take the new numbers too, or a rebuild from it would bring the
-	 * colliding ones back. */
-	if ((rc = ledger_seq_raise(s, after + (int64_t)n)) != DS_OK ||
-	    (rc = ledger_adopt(s, 1)) != DS_OK ||
-	    (rc = ledger_exec(s, "COMMIT")) != DS_OK)
-		goto fail;
-	ledger_out_free(rows, n);
-	*moved = (int64_t)n;
-	return DS_OK;
-fail:
-	ledger_out_free(rows, n);
-	return ledger_rollback(s, rc);
+	return ledger_abort(s, rc);
 }
 
 #define LEDGER_APPT_COLS ROW_APPOINTMENT_COLUMNS("stop")
@@ -813,14 +727,14 @@ enum ds_err ledger_appt_get(struct ledger *s, const char *code, struct model_app
 	enum ds_err rc;
 	int r;
 
-	if ((rc = ledger_prep(s, "SELECT " LEDGER_APPT_COLS " FROM appointment WHERE code = ?",
+	if ((rc = ledger_prepare(s, "SELECT " LEDGER_APPT_COLS " FROM appointment WHERE code = ?",
 	                     &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		row_appointment(st, 0, a);
-	rc = r == SQLITE_ROW ? DS_OK : r == SQLITE_DONE ? DS_ENOTFOUND : ledger_rc(s, r);
+	rc = r == SQLITE_ROW ? DS_OK : r == SQLITE_DONE ? DS_ENOTFOUND : ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -835,7 +749,7 @@ enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment **list, 
 
 	*list = NULL;
 	*n = 0;
-	if ((rc = ledger_prep(s, "SELECT " LEDGER_APPT_COLS " FROM appointment ORDER BY stop = 0,"
+	if ((rc = ledger_prepare(s, "SELECT " LEDGER_APPT_COLS " FROM appointment ORDER BY stop = 0,"
 	                        " stop, window_start_ms, code", &st)) != DS_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -848,7 +762,7 @@ enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment **list, 
 		}
 		row_appointment(st, 0, &out[k++]);
 	}
-	if ((rc = ledger_rc(s, r)) != DS_OK)
+	if ((rc = ledger_fail(s, r)) != DS_OK)
 		goto fail;
 	sqlite3_finalize(st);
 	*list = out;
@@ -860,7 +774,17 @@ fail:
 	return rc;
 }
 
-/* ---- last fix and breadcrumbs ---- */
+enum ds_err ledger_journal_rewrite(struct ledger *s)
+{
+	return ledger_adopt(s, 1);
+}
+
+void ledger_say(struct ledger *s, const char *msg)
+{
+	snprintf(s->err, sizeof s->err, "%s", msg);
+}
+
+/* ---- the last fix ---- */
 
 enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f)
 {
@@ -871,7 +795,7 @@ enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f)
 	memset(f, 0, sizeof *f);
 	f->lat = f->lon = f->eph_m = NAN;
 	f->sats_used = -1;
-	if ((rc = ledger_prep(s, "SELECT lat, lon, eph_m, mode, sats, gps_time_ms, rx_boot_ms,"
+	if ((rc = ledger_prepare(s, "SELECT lat, lon, eph_m, mode, sats, gps_time_ms, rx_boot_ms,"
 	                        " rx_wall_ms, boot_id FROM last_fix WHERE id = 1", &st)) != DS_OK)
 		return rc;
 	r = sqlite3_step(st);
@@ -887,7 +811,7 @@ enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f)
 		f->rx_wall_ms = sqlite3_column_int64(st, 7);
 		row_text(st, 8, f->boot_id, sizeof f->boot_id);
 	}
-	rc = ledger_rc(s, r);
+	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -899,13 +823,13 @@ enum ds_err ledger_fix_put(struct ledger *s, const struct stamp_fix *f)
 
 	if (!f->valid)
 		return DS_OK;
-	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO last_fix(id, lat, lon, eph_m, mode, sats,"
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO last_fix(id, lat, lon, eph_m, mode, sats,"
 	                        " gps_time_ms, rx_boot_ms, rx_wall_ms, boot_id)"
 	                        " VALUES (1,?,?,?,?,?,?,?,?,?)", &st)) != DS_OK)
 		return rc;
-	ledger_bind_real(st, 1, f->lat);
-	ledger_bind_real(st, 2, f->lon);
-	ledger_bind_real(st, 3, f->eph_m);
+	row_bind_real(st, 1, f->lat);
+	row_bind_real(st, 2, f->lon);
+	row_bind_real(st, 3, f->eph_m);
 	sqlite3_bind_int(st, 4, f->mode);
 	sqlite3_bind_int(st, 5, f->sats_used);
 	sqlite3_bind_int64(st, 6, f->gps_time_ms);
@@ -913,141 +837,4 @@ enum ds_err ledger_fix_put(struct ledger *s, const struct stamp_fix *f)
 	sqlite3_bind_int64(st, 8, f->rx_wall_ms);
 	sqlite3_bind_text(st, 9, f->boot_id, -1, SQLITE_STATIC);
 	return ledger_step_done(s, st);
-}
-
-static enum ds_err ledger_crumb_delete(struct ledger *s, int64_t before_ms)
-{
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-
-	if ((rc = ledger_prep(s, "DELETE FROM crumb WHERE at_ms < ?", &st)) != DS_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, before_ms);
-	return ledger_step_done(s, st);
-}
-
-enum ds_err ledger_crumb_add(struct ledger *s, int64_t at_ms, double lat, double lon,
-                            int64_t before_ms)
-{
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-
-	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
-		return rc;
-	if ((rc = ledger_crumb_delete(s, before_ms)) != DS_OK ||
-	    (rc = ledger_prep(s, "INSERT INTO crumb(at_ms, lat, lon) VALUES (?,?,?)", &st)) != DS_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, at_ms);
-	ledger_bind_real(st, 2, lat);
-	ledger_bind_real(st, 3, lon);
-	if ((rc = ledger_step_done(s, st)) != DS_OK || (rc = ledger_exec(s, "COMMIT")) != DS_OK)
-		goto fail;
-	return DS_OK;
-fail:
-	return ledger_rollback(s, rc);
-}
-
-enum ds_err ledger_crumb_purge(struct ledger *s, int64_t before_ms, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-	int r;
-
-	*n = 0;
-	if ((rc = ledger_crumb_delete(s, before_ms)) != DS_OK)
-		return rc;
-	if ((rc = ledger_prep(s, "SELECT count(*) FROM crumb", &st)) != DS_OK)
-		return rc;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	rc = ledger_rc(s, r);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- rebuilding ---- */
-
-static enum ds_err ledger_restore_one(struct ledger *s, const struct journal_event *e)
-{
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-
-	if ((rc = ledger_prep(s, "INSERT OR REPLACE INTO outbox(seq, uuid, body) VALUES (?,?,?)",
-	                      &st)) != DS_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, e->seq);
-	sqlite3_bind_text(st, 2, e->uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->body, -1, SQLITE_STATIC);
-	return ledger_step_done(s, st);
-}
-
-enum ds_err ledger_restore(struct ledger *s, const struct journal_event *ev, size_t n,
-                           int64_t last_seq)
-{
-	int64_t have = 0;
-	enum ds_err rc;
-	size_t i;
-
-	if ((rc = ledger_exec(s, "BEGIN IMMEDIATE")) != DS_OK)
-		return rc;
-	for (i = 0; i < n; i++) {
-		if ((rc = ledger_restore_one(s, &ev[i])) != DS_OK)
-			goto fail;
-		if (ev[i].seq > last_seq)
-			last_seq = ev[i].seq;
-	}
-	if ((rc = ledger_meta_int(s, "last_seq", &have)) != DS_OK ||
-	    (rc = ledger_meta_set_int(s, "last_seq", have > last_seq ? have : last_seq)) != DS_OK ||
-	    (rc = ledger_adopt(s, 1)) != DS_OK || (rc = ledger_exec(s, "COMMIT")) != DS_OK)
-		goto fail;
-	return DS_OK;
-fail:
-	return ledger_rollback(s, rc);
-}
-
-/* Read what still reads from a damaged database: stops at the first error. */
-static void ledger_salvage_rows(struct ledger *s, struct journal_scan *sc)
-{
-	sqlite3_stmt *st = NULL;
-	struct journal_event *grown;
-	const unsigned char *uuid, *body;
-	size_t cap = 0;
-
-	if (ledger_prep(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq", &st) != DS_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW && sc->n < JOURNAL_MAX_EVENTS) {
-		uuid = sqlite3_column_text(st, 1);
-		body = sqlite3_column_text(st, 2);
-		if (uuid == NULL || body == NULL)
-			continue;
-		if (sc->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((grown = realloc(sc->ev, cap * sizeof *grown)) == NULL)
-				break;
-			sc->ev = grown;
-		}
-		sc->ev[sc->n].seq = sqlite3_column_int64(st, 0);
-		snprintf(sc->ev[sc->n].uuid, sizeof sc->ev[sc->n].uuid, "%s", (const char *)uuid);
-		if ((sc->ev[sc->n].body = strdup((const char *)body)) == NULL)
-			break;
-		sc->n++;
-	}
-	sqlite3_finalize(st);
-}
-
-void ledger_salvage(const char *path, struct journal_scan *sc)
-{
-	struct ledger s;
-
-	memset(sc, 0, sizeof *sc);
-	memset(&s, 0, sizeof s);
-	if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
-	    SQLITE_OK) {
-		if (ledger_meta_int(&s, "last_seq", &sc->mark) != DS_OK)
-			sc->mark = 0;
-		sc->max_seq = sc->mark;
-		ledger_salvage_rows(&s, sc);
-	}
-	sqlite3_close(s.db);
 }

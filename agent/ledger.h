@@ -1,6 +1,6 @@
 /* ledger.h: where the agent keeps things: one SQLite file in the data dir with the courier's
- * appointments, the event outbox, the sync cursor and status, the last known fix and the
- * coarse breadcrumb trail. WAL with synchronous=FULL: a committed write survives a crash or
+ * appointments, the event outbox, the sync cursor and status, the last known fix (and,
+ * through trail.h, the coarse breadcrumb trail). WAL with synchronous=FULL: a committed write survives a crash or
  * a flat battery. Every write that must be atomic is one transaction. Each recorded event
  * is also appended to the journal (journal.h) before its commit, and trimmed from it when
  * the server acknowledges it. */
@@ -60,17 +60,7 @@ DS_WUR enum ds_err ledger_open_checked(const char *path, long max_pages, int fla
 /* True when S was opened read-only because the disk is full: every write fails. */
 int ledger_read_only(const struct ledger *s);
 
-/* Put the journal's events EV[0..N) back into S's outbox and set the sequence to at least
- * LAST_SEQ and past every event, then write the journal afresh under S's identity; one
- * transaction. */
-struct journal_event;
-DS_WUR enum ds_err ledger_restore(struct ledger *s, const struct journal_event *ev, size_t n,
-                                  int64_t last_seq);
 
-/* Whatever outbox rows and last seq (as mark) can still be read from the damaged database
- * at PATH, into OUT: SC (empty when nothing reads). Caller frees with journal_scan_free(). */
-struct journal_scan;
-void ledger_salvage(const char *path, struct journal_scan *sc);
 
 /* Open (creating) the database at PATH, checked as ledger_open_checked() (DS_EDB when not
  * sound). MAX_PAGES > 0 caps its size (a test hook for a real
@@ -113,16 +103,12 @@ void ledger_out_free(struct ledger_out *rows, size_t n);
 DS_WUR enum ds_err ledger_sync_apply(struct ledger *s, int64_t first, int64_t last, int64_t cursor,
                                     const struct model_appointment *a, size_t na, int64_t now_ms);
 
-/* Make the next event's seq at least SEQ + 1 (the server already holds SEQ): the counter is
- * raised, never lowered. */
-DS_WUR enum ds_err ledger_seq_raise(struct ledger *s, int64_t seq);
+/* Write the journal afresh from the outbox under S's identity, inside the caller's write
+ * transaction (after the outbox was renumbered, say). */
+DS_WUR enum ds_err ledger_journal_rewrite(struct ledger *s);
 
-/* In one transaction, number the outbox events AFTER + 1, AFTER + 2, ... in their order, each
- * one's canonical text re-encoded with its new number (uuid and content unchanged), and raise
- * the counter past them; only when the oldest event is still number OLDEST (else nothing
- * changes: another process renumbered or sent it). OUT: *MOVED events renumbered. */
-DS_WUR enum ds_err ledger_outbox_renumber(struct ledger *s, int64_t after, int64_t oldest,
-                                         int64_t *moved);
+/* Leave MSG as the message ledger_errmsg() gives. */
+void ledger_say(struct ledger *s, const char *msg);
 
 /* Meta values (cursor, last_sync_ms, last_error, ...). A missing key reads as 0 / "". */
 DS_WUR enum ds_err ledger_meta_int(struct ledger *s, const char *key, int64_t *v);
@@ -141,12 +127,18 @@ DS_WUR enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment *
 DS_WUR enum ds_err ledger_fix_get(struct ledger *s, struct stamp_fix *f);
 DS_WUR enum ds_err ledger_fix_put(struct ledger *s, const struct stamp_fix *f);
 
-/* Add a breadcrumb (already coarsened by the caller) and delete those older than BEFORE_MS,
- * in one transaction. */
-DS_WUR enum ds_err ledger_crumb_add(struct ledger *s, int64_t at_ms, double lat, double lon,
-                                   int64_t before_ms);
-
-/* Delete breadcrumbs older than BEFORE_MS; OUT: *N breadcrumbs left. */
-DS_WUR enum ds_err ledger_crumb_purge(struct ledger *s, int64_t before_ms, int64_t *n);
+/* The ledger's SQL for the modules that keep their own tables in it (trail.h). Each maps
+ * SQLite's result to the shared error and leaves the message for ledger_errmsg(). */
+struct sqlite3_stmt;
+/* Prepare SQL into OUT: *ST; the caller finalizes it. */
+DS_WUR enum ds_err ledger_prepare(struct ledger *s, const char *sql, struct sqlite3_stmt **st);
+/* Step the write ST to completion and finalize it. */
+DS_WUR enum ds_err ledger_step_done(struct ledger *s, struct sqlite3_stmt *st);
+/* The shared error for SQLite result SQLITE_RC (DS_OK for OK, ROW and DONE). */
+enum ds_err ledger_fail(struct ledger *s, int sqlite_rc);
+/* Begin a write transaction; commit it; roll it back and return RC. */
+DS_WUR enum ds_err ledger_begin(struct ledger *s);
+DS_WUR enum ds_err ledger_commit(struct ledger *s);
+enum ds_err ledger_abort(struct ledger *s, enum ds_err rc);
 
 #endif

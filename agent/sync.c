@@ -19,6 +19,7 @@
 #include "wire.h"
 #include "agent/helper.h"
 #include "agent/now.h"
+#include "agent/sequence.h"
 #include "agent/sync.h"
 
 #define SYNC_ENVELOPE_MAX 64     /* {"v":1,"cursor":N,"events":[ ... ]} around the events */
@@ -287,7 +288,7 @@ static enum sync_status sync_seq_follow(struct ledger *st, struct sync_report *r
 {
 	enum ds_err e;
 
-	if (r->last_seq <= 0 || (e = ledger_seq_raise(st, r->last_seq)) == DS_OK)
+	if (r->last_seq <= 0 || (e = sequence_raise(st, r->last_seq)) == DS_OK)
 		return SYNC_OK;
 	snprintf(r->message, SYNC_MSG_MAX, "could not save the server's sequence (%s: %.150s)",
 	         ds_strerror(e), ledger_errmsg(st));
@@ -408,7 +409,7 @@ static int sync_recover(struct sync_client *cl, struct ledger *st, int64_t first
 
 	memcpy(refused, r->message, sizeof refused);
 	if (first > 0 && sync_batch(cl, st, 0, r, &n, &none) == SYNC_OK && first <= r->last_seq &&
-	    ledger_outbox_renumber(st, r->last_seq, first, &moved) == DS_OK) {
+	    sequence_renumber(st, r->last_seq, first, &moved) == DS_OK) {
 		r->renumbered += moved;
 		return 1;
 	}

@@ -19,6 +19,14 @@ double row_real(sqlite3_stmt *st, int col)
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
 
+void row_bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 void row_appointment(sqlite3_stmt *st, int first, struct model_appointment *a)
 {
 	char kind[ROW_KIND_MAX];

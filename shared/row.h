@@ -1,5 +1,5 @@
-/* row.h: SQLite result rows read into the data model, so that both programs read an
- * appointment's columns one way: the caller selects ROW_APPOINTMENT_COLUMNS (its own table's
+/* row.h: SQLite rows read into the data model and its reals bound, so that both programs read
+ * an appointment's columns one way and store a missing position one way: the caller selects ROW_APPOINTMENT_COLUMNS (its own table's
  * name for the stop column given) and row_appointment() reads them from a column on. */
 #ifndef DS_ROW_H
 #define DS_ROW_H
@@ -23,6 +23,9 @@ void row_text(sqlite3_stmt *st, int col, char *out, size_t len);
 
 /* Column COL of ST as a double; NaN for NULL. */
 double row_real(sqlite3_stmt *st, int col);
+
+/* Bind V at parameter I of ST: NULL when V is NaN or infinite (a missing position). */
+void row_bind_real(sqlite3_stmt *st, int i, double v);
 
 /* Read the ROW_APPOINTMENT_NCOLS columns of ST from FIRST on into OUT: A (zeroed first).
  * An unknown kind reads as a delivery, a NULL position as NaN. */

@@ -14,7 +14,9 @@
 #include "canon.h"
 #include "wire.h"
 #include "agent/journal.h"
+#include "agent/doctor.h"
 #include "agent/ledger.h"
+#include "agent/trail.h"
 #include "agent/sentinel.h"
 
 static char dir[64], path[128];
@@ -249,11 +251,11 @@ START_TEST(last_fix_and_crumbs)
 	ck_assert(!isfinite(g.eph_m));
 	ck_assert_int_eq(g.rx_mono_ms, 42);
 	ck_assert_str_eq(g.boot_id, "b");
-	ck_assert_int_eq(ledger_crumb_add(s, 1000, 10.5, 105.6, 0), DS_OK);
-	ck_assert_int_eq(ledger_crumb_add(s, 5000, 10.5, 105.6, 2000), DS_OK); /* purges 1000 */
-	ck_assert_int_eq(ledger_crumb_purge(s, 0, &n), DS_OK);
+	ck_assert_int_eq(trail_crumb_add(s, 1000, 10.5, 105.6, 0), DS_OK);
+	ck_assert_int_eq(trail_crumb_add(s, 5000, 10.5, 105.6, 2000), DS_OK); /* purges 1000 */
+	ck_assert_int_eq(trail_crumb_purge(s, 0, &n), DS_OK);
 	ck_assert_int_eq(n, 1);
-	ck_assert_int_eq(ledger_crumb_purge(s, 6000, &n), DS_OK);
+	ck_assert_int_eq(trail_crumb_purge(s, 6000, &n), DS_OK);
 	ck_assert_int_eq(n, 0);
 	ledger_close(s);
 }
@@ -401,7 +403,7 @@ START_TEST(rebuild_restores_outbox_and_sequence)
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(ledger_open_checked(path, 0, LEDGER_OPEN_REBUILD, &s, &h, err), DS_OK);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(ledger_restore(s, sc.ev, sc.n, sc.max_seq), DS_OK);
+	ck_assert_int_eq(doctor_restore(s, sc.ev, sc.n, sc.max_seq), DS_OK);
 	journal_scan_free(&sc);
 	ck_assert_int_eq(ledger_outbox_count(s, &n), DS_OK);
 	ck_assert_int_eq(n, 3);

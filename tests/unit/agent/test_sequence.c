@@ -1,4 +1,4 @@
-/* test_ledger_seq.c: the agent's sequence after its database was lost. The counter follows
+/* test_sequence.c: the agent's sequence after its database was lost. The counter follows
  * the server's last_seq upwards only; a renumbered outbox keeps its order, uuids and content,
  * each canonical text re-encoded exactly as a fresh event with that number would be; and a
  * renumbering asked for an outbox another process has already changed does nothing. */
@@ -12,6 +12,7 @@
 #include "wire.h"
 #include "agent/journal.h"
 #include "agent/ledger.h"
+#include "agent/sequence.h"
 
 static char dir[64], path[128];
 
@@ -61,10 +62,10 @@ START_TEST(the_counter_follows_the_server_upwards_only)
 
 	record(s, &e, 1);
 	ck_assert_int_eq(e.seq, 1);
-	ck_assert_int_eq(ledger_seq_raise(s, 41), DS_OK);
+	ck_assert_int_eq(sequence_raise(s, 41), DS_OK);
 	record(s, &e, 2);
 	ck_assert_int_eq(e.seq, 42);
-	ck_assert_int_eq(ledger_seq_raise(s, 5), DS_OK); /* behind: no change */
+	ck_assert_int_eq(sequence_raise(s, 5), DS_OK); /* behind: no change */
 	record(s, &e, 3);
 	ck_assert_int_eq(e.seq, 43);
 	ledger_close(s);
@@ -82,7 +83,7 @@ START_TEST(renumbered_events_keep_order_uuid_and_content)
 
 	for (i = 0; i < 3; i++)
 		record(s, &e[i], (int)i + 1);
-	ck_assert_int_eq(ledger_outbox_renumber(s, 117, 1, &moved), DS_OK);
+	ck_assert_int_eq(sequence_renumber(s, 117, 1, &moved), DS_OK);
 	ck_assert_int_eq(moved, 3);
 	ck_assert_int_eq(ledger_outbox_peek(s, 10, &rows, &n), DS_OK);
 	ck_assert_uint_eq(n, 3);
@@ -129,9 +130,9 @@ START_TEST(an_outbox_changed_meanwhile_is_left_alone)
 	record(s, &e, 1);
 	record(s, &e, 2);
 	/* Another process renumbered the outbox already: its oldest is not #1 any more. */
-	ck_assert_int_eq(ledger_outbox_renumber(s, 10, 1, &moved), DS_OK);
+	ck_assert_int_eq(sequence_renumber(s, 10, 1, &moved), DS_OK);
 	ck_assert_int_eq(moved, 2);
-	ck_assert_int_eq(ledger_outbox_renumber(s, 12, 1, &moved), DS_OK);
+	ck_assert_int_eq(sequence_renumber(s, 12, 1, &moved), DS_OK);
 	ck_assert_int_eq(moved, 0);
 	ck_assert_int_eq(ledger_outbox_peek(s, 10, &rows, &n), DS_OK);
 	ck_assert_uint_eq(n, 2);
@@ -140,7 +141,7 @@ START_TEST(an_outbox_changed_meanwhile_is_left_alone)
 	ledger_out_free(rows, n);
 	/* An empty outbox: nothing to do. */
 	ck_assert_int_eq(ledger_sync_apply(s, 11, 12, 5, NULL, 0, 1), DS_OK);
-	ck_assert_int_eq(ledger_outbox_renumber(s, 20, 11, &moved), DS_OK);
+	ck_assert_int_eq(sequence_renumber(s, 20, 11, &moved), DS_OK);
 	ck_assert_int_eq(moved, 0);
 	record(s, &e, 3);
 	ck_assert_int_eq(e.seq, 13);
