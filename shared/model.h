@@ -16,6 +16,9 @@
 #define MODEL_ID_MAX 64          /* office, courier and device identifiers */
 #define MODEL_HASH_HEX 64        /* SHA-256 in hex */
 #define MODEL_SIG_MAX 200        /* room for a future signature, base64 */
+/* The largest event number: 2^53 - 1, exact in every JSON implementation (a device that
+ * recorded an event every millisecond would reach it in 285,000 years). */
+#define MODEL_SEQ_MAX 9007199254740991LL
 
 enum model_event_type { MODEL_ARRIVE, MODEL_COLLECT, MODEL_DELIVER, MODEL_FAIL, MODEL_EVENT_TYPES };
 enum model_gps_source { MODEL_GPS_NONE, MODEL_GPS_LIVE, MODEL_GPS_LAST_KNOWN };

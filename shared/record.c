@@ -312,7 +312,7 @@ enum ds_err record_event(const struct jsonrec_obj *o, struct model_event *e, cha
 	e->seq = 0;
 	if ((rc = record_only(o, allowed, err)) != DS_OK ||
 	    (rc = record_get_str(o, "uuid", e->uuid, MODEL_UUID_LEN, 1, err)) != DS_OK ||
-	    (rc = record_get_int(o, "seq", 1, INT64_MAX, &e->seq, err)) != DS_OK ||
+	    (rc = record_get_int(o, "seq", 1, MODEL_SEQ_MAX, &e->seq, err)) != DS_OK ||
 	    (rc = record_get_enum(o, "type", 1, record_p_type, &type, err)) != DS_OK ||
 	    (rc = record_get_str(o, "appointment", e->appointment, DOSSIER_MAX_LEN, 1,
 	                         err)) != DS_OK ||

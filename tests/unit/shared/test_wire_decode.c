@@ -69,6 +69,13 @@ START_TEST(event_refuses_bad_identity_members)
 	j = event_json(MODEL_ARRIVE);
 	json_object_set_new(j, "seq", json_real(17.5));
 	ck_refused(j, "seq");
+	/* Past 2^53 - 1 (where a device could push the server's count to its end). */
+	j = event_json(MODEL_ARRIVE);
+	json_object_set_new(j, "seq", json_integer(MODEL_SEQ_MAX + 1));
+	ck_refused(j, "seq");
+	j = event_json(MODEL_ARRIVE);
+	json_object_set_new(j, "seq", json_integer(INT64_MAX));
+	ck_refused(j, "seq");
 	j = event_json(MODEL_ARRIVE);
 	json_object_set_new(j, "type", json_string("pickup"));
 	ck_refused(j, "type");
