@@ -133,20 +133,29 @@ enum ds_err ledger_abort(struct ledger *s, enum ds_err rc)
 	return rc;
 }
 
-static enum ds_err ledger_version(struct ledger *s, int *version)
+enum ds_err ledger_int(struct ledger *s, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 	int r;
 
-	*version = 0;
-	if ((rc = ledger_prepare(s, "PRAGMA user_version", &st)) != DS_OK)
+	*out = 0;
+	if ((rc = ledger_prepare(s, sql, &st)) != DS_OK)
 		return rc;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		*version = sqlite3_column_int(st, 0);
+		*out = sqlite3_column_int64(st, 0);
 	rc = ledger_fail(s, r);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum ds_err ledger_version(struct ledger *s, int *version)
+{
+	int64_t v = 0;
+	enum ds_err rc = ledger_int(s, "PRAGMA user_version", &v);
+
+	*version = (int)v;
 	return rc;
 }
 
@@ -563,19 +572,7 @@ fail:
 
 enum ds_err ledger_outbox_count(struct ledger *s, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	enum ds_err rc;
-	int r;
-
-	*n = 0;
-	if ((rc = ledger_prepare(s, "SELECT count(*) FROM outbox", &st)) != DS_OK)
-		return rc;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	rc = ledger_fail(s, r);
-	sqlite3_finalize(st);
-	return rc;
+	return ledger_int(s, "SELECT count(*) FROM outbox", n);
 }
 
 void ledger_out_free(struct ledger_out *rows, size_t n)

@@ -134,6 +134,8 @@ struct sqlite3_stmt;
 DS_WUR enum ds_err ledger_prepare(struct ledger *s, const char *sql, struct sqlite3_stmt **st);
 /* Step the write ST to completion and finalize it. */
 DS_WUR enum ds_err ledger_step_done(struct ledger *s, struct sqlite3_stmt *st);
+/* Run SQL (no parameters), which gives one integer, into OUT: *OUT (0 when no row). */
+DS_WUR enum ds_err ledger_int(struct ledger *s, const char *sql, int64_t *out);
 /* The shared error for SQLite result SQLITE_RC (DS_OK for OK, ROW and DONE). */
 enum ds_err ledger_fail(struct ledger *s, int sqlite_rc);
 /* Begin a write transaction; commit it; roll it back and return RC. */

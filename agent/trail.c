@@ -39,19 +39,10 @@ fail:
 
 enum ds_err trail_crumb_purge(struct ledger *s, int64_t before_ms, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
-	int r;
 
 	*n = 0;
 	if ((rc = trail_crumb_delete(s, before_ms)) != DS_OK)
 		return rc;
-	if ((rc = ledger_prepare(s, "SELECT count(*) FROM crumb", &st)) != DS_OK)
-		return rc;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	rc = ledger_fail(s, r);
-	sqlite3_finalize(st);
-	return rc;
+	return ledger_int(s, "SELECT count(*) FROM crumb", n);
 }
