@@ -80,13 +80,13 @@ static int parse_opts(int argc, char **argv, struct solve_opts *o)
 			else if (strcmp(optarg, "distance") == 0)
 				o->params.objective = ROUTE_DISTANCE;
 			else
-				return fprintf(stderr, "solve: unknown objective '%s'\n", optarg),
-				2;
+				return fprintf(stderr, "solve: unknown objective '%s'\n",
+				               optarg), 2;
 			break;
 		case 't':
 			if (!parse_count(optarg, SOLVE_MAX_TIME_LIMIT_MS, &v) || v == 0)
-				return fprintf(stderr, "solve: bad --time-limit-ms '%s'\n", optarg),
-				2;
+				return fprintf(stderr, "solve: bad --time-limit-ms '%s'\n",
+				               optarg), 2;
 			o->params.time_limit_ms = v;
 			break;
 		case 's':

@@ -133,8 +133,7 @@ END_TEST
 START_TEST(test_courier_column_is_optional)
 {
 	static const char text[] = "code,kind,citizen,phone,address,lat,lon,window_start,"
-	                           "window_end,"
-		"service_min,office,due\n"
+		"window_end,service_min,office,due\n"
 		"H15.50.05.13-261126-0001,deliver,An,0912345678,Addr,10.4748,105.6412,"
 		"2026-11-26T08:00:00+07:00,2026-11-26T09:00:00+07:00,10,o1,"
 		"2026-11-26T17:00:00+07:00\n";
@@ -352,8 +351,7 @@ END_TEST
 START_TEST(test_header_missing_column)
 {
 	static const char text[] = "code,kind,citizen,phone,address,lat,lon,window_start,"
-	                           "window_end,"
-		"service_min,due,courier\n"
+		"window_end,service_min,due,courier\n"
 		"H15.50.05.13-261126-0001,deliver,An,0912345678,A,10.47,105.64,"
 		"2026-11-26T08:00:00+07:00,"
 		"2026-11-26T09:00:00+07:00,10,2026-11-26T17:00:00+07:00,c1\n";
