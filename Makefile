@@ -54,10 +54,14 @@ LIB_SERVER := $(BUILD)/libserver.a
 LIB_ROUTE  := $(BUILD)/lib/libdoorstep-route.a
 LIB_AGENT  := $(BUILD)/libagent.a
 
-UNIT_SHARED := $(patsubst tests/unit/shared/%.c,$(BUILD)/tests/shared/%,$(wildcard tests/unit/shared/test_*.c))
-UNIT_SERVER := $(patsubst tests/unit/server/%.c,$(BUILD)/tests/server/%,$(wildcard tests/unit/server/test_*.c))
-UNIT_AGENT  := $(patsubst tests/unit/agent/%.c,$(BUILD)/tests/agent/%,$(wildcard tests/unit/agent/test_*.c))
-UNIT_ROUTE  := $(patsubst tests/unit/route/%.c,$(BUILD)/tests/route/%,$(wildcard tests/unit/route/test_*.c))
+UNIT_SHARED := $(patsubst tests/unit/shared/%.c,$(BUILD)/tests/shared/%,\
+	$(wildcard tests/unit/shared/test_*.c))
+UNIT_SERVER := $(patsubst tests/unit/server/%.c,$(BUILD)/tests/server/%,\
+	$(wildcard tests/unit/server/test_*.c))
+UNIT_AGENT  := $(patsubst tests/unit/agent/%.c,$(BUILD)/tests/agent/%,\
+	$(wildcard tests/unit/agent/test_*.c))
+UNIT_ROUTE  := $(patsubst tests/unit/route/%.c,$(BUILD)/tests/route/%,\
+	$(wildcard tests/unit/route/test_*.c))
 UNIT_ALL    := $(UNIT_SHARED) $(UNIT_SERVER) $(UNIT_AGENT) $(UNIT_ROUTE)
 TOOLS       := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
@@ -91,7 +95,8 @@ $(BIN)/doorstep-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_SHARED)
 
 $(BUILD)/tests/shared/%: $(call obj,tests/unit/shared/%.c) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(shell pkg-config --libs sqlite3) $(LIBS_CHECK)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SHARED) $(shell pkg-config --libs sqlite3) \
+		$(LIBS_CHECK)
 $(BUILD)/tests/server/%: $(call obj,tests/unit/server/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE) $(LIBS_CHECK)
@@ -105,7 +110,8 @@ $(BUILD)/tests/route/%: $(call obj,tests/unit/route/%.c) $(LIB_ROUTE) $(LIB_SHAR
 # everything the server links.
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_SERVER) $(LIB_ROUTE) $(LIB_SHARED)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE) $(shell pkg-config --libs libcurl)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SERVER) $(LIBS_ORACLE) \
+		$(shell pkg-config --libs libcurl)
 
 test-build: all $(UNIT_ALL) $(TOOLS)
 
@@ -133,7 +139,8 @@ bench: deps
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
 		shared/*.c shared/*.h server/*.c server/*.h server/*/*.c server/*/*.h route/*.c \
-		route/*.h agent/*.c agent/*.h agent/syncer/*.[ch] tests/*/*.c tests/*/*/*.c 2>/dev/null \
+		route/*.h agent/*.c agent/*.h agent/syncer/*.[ch] tests/*/*.c tests/*/*/*.c \
+		2>/dev/null \
 		|| { echo "lint: banned call found"; false; }
 	@scripts/lint-layout.py .
 	@echo "lint: ok"

@@ -260,7 +260,8 @@ static void act_print(const struct model_event *e, const char *why, const char *
 	if (e->flags & MODEL_FLAG_POOR_ACCURACY)
 		printf("warning: poor_accuracy: GPS accuracy is %.0f m\n", g->accuracy_m);
 	if (e->flags & MODEL_FLAG_CLOCK_SKEW)
-		printf("warning: clock_skew: the device clock and GPS time differ by over 5 minutes\n");
+		printf("warning: clock_skew: the device clock "
+		       "and GPS time differ by over 5 minutes\n");
 	if (g->source != MODEL_GPS_LIVE)
 		printf("warning: no live GPS fix: the act is recorded with %s\n",
 		       g->source == MODEL_GPS_NONE ? "no position" : "the last known position");
@@ -274,7 +275,8 @@ static int act_store_fail(struct agent *ag, enum ds_err rc)
 		return AGENT_EXIT_STORE;
 	}
 	if (rc == DS_EBUSY) {
-		fprintf(stderr, "doorstep-agent: the database is locked by another program: the act "
+		fprintf(stderr,
+		        "doorstep-agent: the database is locked by another program: the act "
 		        "was NOT recorded; try again\n");
 		return AGENT_EXIT_STORE;
 	}
@@ -329,7 +331,8 @@ int act_record(struct agent *ag, const struct act_args *a)
 	if (agent_store(ag, &code) == NULL) {
 		if (code == AGENT_EXIT_DAMAGED)
 			fprintf(stderr, "doorstep-agent: the database is damaged: the act was NOT "
-			        "recorded; run `doorstep-agent doctor --repair`, then record it again\n");
+			        "recorded; run `doorstep-agent doctor "
+			        "--repair`, then record it again\n");
 		else
 			fprintf(stderr, "doorstep-agent: the act was NOT recorded\n");
 		return code;

@@ -20,7 +20,8 @@ enum agent_exit {
 	AGENT_EXIT_UNREACHABLE = 3,  /* server unreachable or busy: nothing lost, retry later */
 	AGENT_EXIT_REFUSED = 4,      /* server refused (revoked, conflict, invalid, pin mismatch) */
 	AGENT_EXIT_STORE = 5,        /* local database full or locked: the act was NOT recorded */
-	AGENT_EXIT_DAMAGED = 6,      /* local database damaged or lost events: run doctor --repair */
+	AGENT_EXIT_DAMAGED = 6,      /* local database damaged or lost events: run doctor
+	                              * --repair */
 };
 
 struct agent {

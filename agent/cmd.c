@@ -46,7 +46,8 @@ static int cmd_enroll_check(struct agent *ag, const char *url, const char *pin)
 		fprintf(stderr, "doorstep-agent: --server must be an https:// URL\n");
 		return AGENT_EXIT_USAGE;
 	}
-	if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) < 16 || strlen(pin) > SETTINGS_STR_MAX) {
+	if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) < 16 ||
+	    strlen(pin) > SETTINGS_STR_MAX) {
 		fprintf(stderr, "doorstep-agent: --pin must be sha256//BASE64 (from the office)\n");
 		return AGENT_EXIT_USAGE;
 	}
@@ -222,7 +223,8 @@ static int cmd_state_read(struct agent *ag, struct cmd_state *s)
 	if (ledger_outbox_count(ag->store, &s->waiting) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_sync_ms", &s->last_sync_ms) != DS_OK ||
 	    ledger_meta_int(ag->store, "last_error_ms", &s->last_error_ms) != DS_OK ||
-	    ledger_meta_text(ag->store, "last_error", s->last_error, sizeof s->last_error) != DS_OK) {
+	    ledger_meta_text(ag->store, "last_error", s->last_error,
+	                     sizeof s->last_error) != DS_OK) {
 		fprintf(stderr, "doorstep-agent: cannot read the database: %s\n",
 		        ledger_errmsg(ag->store));
 		return AGENT_EXIT_STORE;

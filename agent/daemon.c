@@ -352,8 +352,9 @@ static void daemon_helper_check(struct agent *ag)
 	char path[HELPER_PATH_MAX], msg[HELPER_MSG_MAX];
 
 	if (helper_find(path, msg) != DS_OK)
-		diag_msg(&ag->log, DIAG_ERROR, "%s: syncs will fail until it is installed; acts are "
-		        "recorded and kept meanwhile", msg);
+		diag_msg(&ag->log, DIAG_ERROR,
+		         "%s: syncs will fail until it is installed; acts are "
+		         "recorded and kept meanwhile", msg);
 }
 
 static int daemon_setup(struct daemon *d, struct agent *ag)
@@ -364,7 +365,8 @@ static int daemon_setup(struct daemon *d, struct agent *ag)
 	memset(d, 0, sizeof *d);
 	d->ag = ag;
 	d->poke_fd = d->lock_fd = -1;
-	if (settings_hostport(ag->cfg.gpsd, d->host, sizeof d->host, d->port, sizeof d->port) != DS_OK) {
+	if (settings_hostport(ag->cfg.gpsd, d->host, sizeof d->host, d->port,
+	                      sizeof d->port) != DS_OK) {
 		diag_msg(&ag->log, DIAG_ERROR, "gpsd: \"%s\" is not HOST:PORT", ag->cfg.gpsd);
 		return AGENT_EXIT_USAGE;
 	}

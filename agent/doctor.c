@@ -135,7 +135,8 @@ static int doctor_aside(const char *path, char *aside)
 	char from[DOCTOR_ASIDE_MAX], to[DOCTOR_ASIDE_MAX];
 	size_t i;
 
-	snprintf(aside, DOCTOR_ASIDE_MAX, "%s.damaged-%lld", path, (long long)(now_wall_ms() / 1000));
+	snprintf(aside, DOCTOR_ASIDE_MAX, "%s.damaged-%lld", path,
+	         (long long)(now_wall_ms() / 1000));
 	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
 		snprintf(from, sizeof from, "%s%s", path, ext[i]);
 		snprintf(to, sizeof to, "%s%s", aside, ext[i]);
@@ -173,14 +174,16 @@ static int doctor_rebuild(struct agent *ag, const char *path, const struct journ
 	if (doctor_merge(&old, sc, &all) != 0)
 		goto out;
 	if (doctor_aside(path, aside) != 0) {
-		fprintf(stderr, "doorstep-agent: cannot move %s aside: %s\n", path, strerror(errno));
+		fprintf(stderr, "doorstep-agent: cannot move %s aside: %s\n", path,
+		        strerror(errno));
 		goto out;
 	}
 	if (ledger_open_checked(path, ag->max_pages, LEDGER_OPEN_REBUILD, &s, &h, err) != DS_OK ||
 	    s == NULL || doctor_restore(s, all, old.n + sc->n,
 	                                sc->max_seq > old.mark ? sc->max_seq : old.mark) != DS_OK ||
 	    ledger_meta_int(s, "last_seq", &last) != DS_OK) {
-		fprintf(stderr, "doorstep-agent: the rebuild failed (%s); the journal is unchanged\n",
+		fprintf(stderr,
+		        "doorstep-agent: the rebuild failed (%s); the journal is unchanged\n",
 		        s != NULL ? ledger_errmsg(s) : err);
 		goto out;
 	}
@@ -245,11 +248,13 @@ int doctor_run(struct agent *ag, int repair)
 		return code;
 	}
 	if (!repair) {
-		printf("run `doorstep-agent doctor --repair` to rebuild the outbox from the journal\n");
+		printf("run `doorstep-agent doctor --repair` "
+		       "to rebuild the outbox from the journal\n");
 		return AGENT_EXIT_DAMAGED;
 	}
 	if (daemon_running(ag)) {
-		fprintf(stderr, "doorstep-agent: the daemon is running: stop it before the repair\n");
+		fprintf(stderr,
+		        "doorstep-agent: the daemon is running: stop it before the repair\n");
 		return AGENT_EXIT_USAGE;
 	}
 	if (journal_read(jpath, &sc) != DS_OK) {

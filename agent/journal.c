@@ -231,7 +231,8 @@ static enum ds_err journal_put_all(int fd, const char *db_id, int64_t mark,
 	for (i = 0; i < n; i++) {
 		if (ev[i].seq <= after_seq)
 			continue;
-		if ((rc = journal_event_line(ev[i].seq, ev[i].uuid, ev[i].body, &line, &len)) != DS_OK)
+		if ((rc = journal_event_line(ev[i].seq, ev[i].uuid, ev[i].body, &line,
+		                             &len)) != DS_OK)
 			return rc;
 		rc = write(fd, line, len) == (ssize_t)len ? DS_OK : journal_errno();
 		free(line);

@@ -62,7 +62,8 @@ enum ds_err ledger_fail(struct ledger *s, int rc)
 		return DS_EFULL;
 	case SQLITE_IOERR:
 		/* A full disk met outside the database file (its -shm index, say). */
-		return sqlite3_system_errno(s->db) == ENOSPC || sqlite3_system_errno(s->db) == EDQUOT
+		return sqlite3_system_errno(s->db) == ENOSPC ||
+		       sqlite3_system_errno(s->db) == EDQUOT
 		       ? DS_EFULL : DS_EDB;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -466,7 +467,8 @@ enum ds_err ledger_meta_set_int(struct ledger *s, const char *key, int64_t v)
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+	                         &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, v);
@@ -496,7 +498,8 @@ enum ds_err ledger_meta_set_text(struct ledger *s, const char *key, const char *
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+	                         &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
@@ -510,7 +513,8 @@ static enum ds_err ledger_status_set(struct ledger *s, const char *code, const c
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prepare(s, "UPDATE appointment SET status = ? WHERE code = ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "UPDATE appointment SET status = ? WHERE code = ?",
+	                         &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
@@ -523,7 +527,8 @@ static enum ds_err ledger_outbox_insert(struct ledger *s, const struct model_eve
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = ledger_prepare(s, "INSERT INTO outbox(seq, uuid, body) VALUES (?, ?, ?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT INTO outbox(seq, uuid, body) VALUES (?, ?, ?)",
+	                         &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_text(st, 2, e->uuid, -1, SQLITE_STATIC);
@@ -608,7 +613,8 @@ enum ds_err ledger_outbox_peek(struct ledger *s, size_t max, struct ledger_out *
 	*n = 0;
 	if (out == NULL)
 		goto fail;
-	if ((rc = ledger_prepare(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq LIMIT ?", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT seq, uuid, body FROM outbox ORDER BY seq LIMIT ?",
+	                         &st)) != DS_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	while (k < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -644,7 +650,8 @@ static enum ds_err ledger_appt_put(struct ledger *s, const struct model_appointm
 	enum ds_err rc;
 
 	if (a->removed) {
-		if ((rc = ledger_prepare(s, "DELETE FROM appointment WHERE code = ?", &st)) != DS_OK)
+		if ((rc = ledger_prepare(s, "DELETE FROM appointment WHERE code = ?",
+		                         &st)) != DS_OK)
 			return rc;
 		sqlite3_bind_text(st, 1, a->code, -1, SQLITE_STATIC);
 		return ledger_step_done(s, st);
@@ -746,8 +753,8 @@ enum ds_err ledger_appt_list(struct ledger *s, struct model_appointment **list, 
 
 	*list = NULL;
 	*n = 0;
-	if ((rc = ledger_prepare(s, "SELECT " LEDGER_APPT_COLS " FROM appointment ORDER BY stop = 0,"
-	                        " stop, window_start_ms, code", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "SELECT " LEDGER_APPT_COLS " FROM appointment"
+	                         " ORDER BY stop = 0, stop, window_start_ms, code", &st)) != DS_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (k == cap) {
@@ -820,9 +827,9 @@ enum ds_err ledger_fix_put(struct ledger *s, const struct stamp_fix *f)
 
 	if (!f->valid)
 		return DS_OK;
-	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO last_fix(id, lat, lon, eph_m, mode, sats,"
-	                        " gps_time_ms, rx_boot_ms, rx_wall_ms, boot_id)"
-	                        " VALUES (1,?,?,?,?,?,?,?,?,?)", &st)) != DS_OK)
+	if ((rc = ledger_prepare(s, "INSERT OR REPLACE INTO last_fix(id, lat, lon, eph_m, mode,"
+	                         " sats, gps_time_ms, rx_boot_ms, rx_wall_ms, boot_id)"
+	                         " VALUES (1,?,?,?,?,?,?,?,?,?)", &st)) != DS_OK)
 		return rc;
 	row_bind_real(st, 1, f->lat);
 	row_bind_real(st, 2, f->lon);

@@ -1,9 +1,9 @@
 /* ledger.h: where the agent keeps things: one SQLite file in the data dir with the courier's
  * appointments, the event outbox, the sync cursor and status, the last known fix (and,
- * through trail.h, the coarse breadcrumb trail). WAL with synchronous=FULL: a committed write survives a crash or
- * a flat battery. Every write that must be atomic is one transaction. Each recorded event
- * is also appended to the journal (journal.h) before its commit, and trimmed from it when
- * the server acknowledges it. */
+ * through trail.h, the coarse breadcrumb trail). WAL with synchronous=FULL: a committed write
+ * survives a crash or a flat battery. Every write that must be atomic is one transaction. Each
+ * recorded event is also appended to the journal (journal.h) before its commit, and trimmed from it
+ * when the server acknowledges it. */
 #ifndef AGENT_LEDGER_H
 #define AGENT_LEDGER_H
 

@@ -167,9 +167,12 @@ static int main_act_opt(struct act_args *a, int c, const char *arg)
 static int main_act(struct agent *ag, enum model_event_type type, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"documents", required_argument, NULL, 'D'}, {"fee-vnd", required_argument, NULL, 'F'},
-		{"recipient", required_argument, NULL, 'r'}, {"relation", required_argument, NULL, 'R'},
-		{"id-last4", required_argument, NULL, 'i'}, {"signature", required_argument, NULL, 's'},
+		{"documents", required_argument, NULL, 'D'},
+		{"fee-vnd", required_argument, NULL, 'F'},
+		{"recipient", required_argument, NULL, 'r'},
+		{"relation", required_argument, NULL, 'R'},
+		{"id-last4", required_argument, NULL, 'i'},
+		{"signature", required_argument, NULL, 's'},
 		{"photo", required_argument, NULL, 'p'}, {"reason", required_argument, NULL, 'e'},
 		{"note", required_argument, NULL, 'n'}, {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -188,7 +191,8 @@ static int main_act(struct agent *ag, enum model_event_type type, int argc, char
 		}
 		bit = main_act_opt(&a, c, optarg);
 		if (bit < 0 || !(bit & allowed[type])) {
-			fprintf(stderr, "doorstep-agent: %s: bad or unexpected option (see --help)\n",
+			fprintf(stderr,
+			        "doorstep-agent: %s: bad or unexpected option (see --help)\n",
 			        model_event_type_name(type));
 			return AGENT_EXIT_USAGE;
 		}
@@ -263,7 +267,8 @@ static int main_enroll(struct agent *ag, int argc, char **argv)
 			return AGENT_EXIT_USAGE;
 	}
 	if (url == NULL || pin == NULL || code == NULL || optind != argc) {
-		fprintf(stderr, "doorstep-agent: enroll --server URL --pin sha256//BASE64 --code CODE\n");
+		fprintf(stderr,
+		        "doorstep-agent: enroll --server URL --pin sha256//BASE64 --code CODE\n");
 		return AGENT_EXIT_USAGE;
 	}
 	return cmd_enroll(ag, url, pin, code, name);

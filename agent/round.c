@@ -33,7 +33,8 @@ size_t round_today(struct model_appointment *list, size_t n, int64_t now_ms)
 		const struct model_appointment *a = &list[i];
 
 		if (a->window_start_ms != 0 &&
-		    round_day(a->window_start_ms, a->offset_min) != round_day(now_ms, a->offset_min))
+		    round_day(a->window_start_ms, a->offset_min) !=
+		    round_day(now_ms, a->offset_min))
 			continue;
 		if (k != i)
 			list[k] = list[i];
@@ -94,12 +95,14 @@ int round_resolve(struct agent *ag, const char *appt, struct model_appointment *
 		if (code == 0)
 			*a = list[stop - 1];
 		else
-			fprintf(stderr, "doorstep-agent: there is no stop %ld today (see `round`)\n", stop);
+			fprintf(stderr,
+			        "doorstep-agent: there is no stop %ld today (see `round`)\n", stop);
 		free(list);
 		return code;
 	}
 	if (dossier_parse(appt, &dc, &why) != DS_OK) {
-		fprintf(stderr, "doorstep-agent: \"%s\" is neither a stop number nor a dossier code "
+		fprintf(stderr,
+		        "doorstep-agent: \"%s\" is neither a stop number nor a dossier code "
 		        "(%s)\n", appt, why);
 		return AGENT_EXIT_USAGE;
 	}
@@ -193,7 +196,8 @@ int round_print(struct agent *ag, int json, int all)
 	if ((code = round_load(ag, all, &list, &n)) != 0)
 		return code;
 	if (n == 0 && !json)
-		printf("no stops %s\n", all ? "in this device's round" : "today (try --all, or sync)");
+		printf("no stops %s\n",
+		       all ? "in this device's round" : "today (try --all, or sync)");
 	code = round_emit(list, n, json, NULL);
 	free(list);
 	return code;

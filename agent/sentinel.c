@@ -61,7 +61,8 @@ void sentinel_enter(const char *dir, const char *boot_id, int *unclean, char *pa
 	snprintf(path, SENTINEL_PATH_MAX, "%s/" SENTINEL_PREFIX "%ld", dir, (long)getpid());
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, boot_id, strlen(boot_id)) != (ssize_t)strlen(boot_id)) {
-		/* No marker (a full disk): this process's crash would go unnoticed, nothing more. */
+		/* No marker (a full disk): this process's crash would go unnoticed, nothing
+		 * more. */
 		if (fd >= 0)
 			unlink(path);
 		path[0] = '\0';

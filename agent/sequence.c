@@ -18,7 +18,8 @@ enum ds_err sequence_raise(struct ledger *s, int64_t seq)
 
 	/* One statement, so an act recording at the same moment sees either counter. */
 	if ((rc = ledger_prepare(s, "INSERT INTO meta(key, value) VALUES ('last_seq', ?)"
-	                         " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+	                         " ON CONFLICT(key)"
+	                         " DO UPDATE SET value = max(value, excluded.value)",
 	                         &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);

@@ -23,8 +23,10 @@ struct settings_item {
 
 #define SETTINGS_S(f) offsetof(struct settings, f)
 static const struct settings_item settings_table[] = {
-	{"server_url", SETTINGS_STR, SETTINGS_S(server_url), "", 0, 0, "server base URL (set by enroll)"},
-	{"pin", SETTINGS_STR, SETTINGS_S(pin), "", 0, 0, "server public-key pin sha256//BASE64 (set by enroll)"},
+	{"server_url", SETTINGS_STR, SETTINGS_S(server_url), "", 0, 0,
+	 "server base URL (set by enroll)"},
+	{"pin", SETTINGS_STR, SETTINGS_S(pin), "", 0, 0,
+	 "server public-key pin sha256//BASE64 (set by enroll)"},
 	{"gpsd", SETTINGS_STR, SETTINGS_S(gpsd), "localhost:2947", 0, 0, "gpsd HOST:PORT"},
 	{"sync_interval_s", SETTINGS_INT, SETTINGS_S(sync_interval_s), "60", 5, 86400,
 	 "daemon: seconds between syncs when nothing happens"},
@@ -34,7 +36,8 @@ static const struct settings_item settings_table[] = {
 	 "connect timeout of a request"},
 	{"total_timeout_ms", SETTINGS_INT, SETTINGS_S(total_timeout_ms), "30000", 500, 600000,
 	 "total timeout of a request"},
-	{"batch_max", SETTINGS_INT, SETTINGS_S(batch_max), "100", 1, 100, "events per sync request"},
+	{"batch_max", SETTINGS_INT, SETTINGS_S(batch_max), "100", 1, 100,
+	 "events per sync request"},
 	{"fix_fresh_ms", SETTINGS_INT, SETTINGS_S(fix_fresh_ms), "3000", 200, 600000,
 	 "a fix received longer ago than this is last_known, not live"},
 	{"gps_wait_ms", SETTINGS_INT, SETTINGS_S(gps_wait_ms), "1200", 0, 10000,
@@ -47,7 +50,8 @@ static const struct settings_item settings_table[] = {
 	 "breadcrumb positions are rounded to a grid of this size"},
 	{"crumb_retention_h", SETTINGS_INT, SETTINGS_S(crumb_retention_h), "24", 1, 720,
 	 "breadcrumbs older than this are deleted"},
-	{"log_level", SETTINGS_STR, SETTINGS_S(log_level), "info", 0, 0, "error, warn, info or debug"},
+	{"log_level", SETTINGS_STR, SETTINGS_S(log_level), "info", 0, 0,
+	 "error, warn, info or debug"},
 };
 #define SETTINGS_ITEMS (sizeof settings_table / sizeof settings_table[0])
 
@@ -61,15 +65,16 @@ static const struct settings_item *settings_find(const char *name)
 	return NULL;
 }
 
-static enum ds_err settings_apply(struct settings *c, const struct settings_item *it, const char *value,
-                             char *err)
+static enum ds_err settings_apply(struct settings *c, const struct settings_item *it,
+                                  const char *value, char *err)
 {
 	char *end;
 	long v;
 
 	if (it->type == SETTINGS_STR) {
 		if (strlen(value) > SETTINGS_STR_MAX) {
-			snprintf(err, SETTINGS_ERR_MAX, "%s: longer than %d bytes", it->name, SETTINGS_STR_MAX);
+			snprintf(err, SETTINGS_ERR_MAX, "%s: longer than %d bytes", it->name,
+			         SETTINGS_STR_MAX);
 			return DS_EINVAL;
 		}
 		snprintf((char *)c + it->offset, SETTINGS_STR_MAX + 1, "%s", value);
@@ -78,8 +83,8 @@ static enum ds_err settings_apply(struct settings *c, const struct settings_item
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || v < it->min || v > it->max) {
-		snprintf(err, SETTINGS_ERR_MAX, "%s: \"%s\" is not an integer in [%ld, %ld]", it->name,
-		         value, it->min, it->max);
+		snprintf(err, SETTINGS_ERR_MAX, "%s: \"%s\" is not an integer in [%ld, %ld]",
+		         it->name, value, it->min, it->max);
 		return DS_EINVAL;
 	}
 	*(long *)(void *)((char *)c + it->offset) = v;
@@ -95,7 +100,8 @@ enum ds_err settings_set(struct settings *c, const char *name, const char *value
 		return DS_EINVAL;
 	}
 	if (strcmp(name, "log_level") == 0 && strcmp(value, "error") != 0 &&
-	    strcmp(value, "warn") != 0 && strcmp(value, "info") != 0 && strcmp(value, "debug") != 0) {
+	    strcmp(value, "warn") != 0 && strcmp(value, "info") != 0 &&
+	    strcmp(value, "debug") != 0) {
 		snprintf(err, SETTINGS_ERR_MAX, "log_level: must be error, warn, info or debug");
 		return DS_EINVAL;
 	}

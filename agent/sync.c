@@ -138,7 +138,8 @@ static enum sync_status sync_http_fail(long http, const struct sync_buf *reply, 
 	if (m == NULL)
 		m = "";
 	if (http == 401)
-		snprintf(msg, SYNC_MSG_MAX, "this device was revoked or is not enrolled: ask the office");
+		snprintf(msg, SYNC_MSG_MAX,
+		         "this device was revoked or is not enrolled: ask the office");
 	else if (http == 409)
 		snprintf(msg, SYNC_MSG_MAX, "the server holds an event with the same identity but "
 		         "different content (conflict: %.120s): ask the office", m);
@@ -159,7 +160,8 @@ static enum sync_status sync_http_fail(long http, const struct sync_buf *reply, 
 		snprintf(msg, SYNC_MSG_MAX, "server unreachable (HTTP %ld, retry later)", http);
 		rc = SYNC_UNREACHABLE;
 	} else
-		snprintf(msg, SYNC_MSG_MAX, "the server refused the request (HTTP %ld %.120s)", http, m);
+		snprintf(msg, SYNC_MSG_MAX, "the server refused the request (HTTP %ld %.120s)",
+		         http, m);
 	json_decref(j);
 	return rc;
 }
@@ -186,7 +188,8 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	*server_ms = 0;
 	snprintf(msg, SYNC_MSG_MAX, "out of memory");
 	if (req == NULL || (device_name != NULL && device_name[0] &&
-	                    json_object_set_new(req, "device_name", json_string(device_name)) != 0) ||
+	                    json_object_set_new(req, "device_name",
+	                                        json_string(device_name)) != 0) ||
 	    (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto out;
 	rc = sync_post(cl, "/v1/enroll", body, strlen(body), 0, &reply, &http, &conns, &sent,
@@ -205,7 +208,8 @@ enum sync_status sync_enroll(struct sync_client *cl, const char *code, const cha
 	    strlen(json_string_value(json_object_get(rep, "device"))) > MODEL_ID_MAX ||
 	    strlen(json_string_value(json_object_get(rep, "credential"))) > CRED_SECRET_MAX)
 		goto out;
-	snprintf(c->device, sizeof c->device, "%s", json_string_value(json_object_get(rep, "device")));
+	snprintf(c->device, sizeof c->device, "%s",
+	         json_string_value(json_object_get(rep, "device")));
 	snprintf(c->secret, sizeof c->secret, "%s",
 	         json_string_value(json_object_get(rep, "credential")));
 	snprintf(c->courier, sizeof c->courier, "%.64s", sync_str(rep, "courier"));

@@ -46,7 +46,8 @@ struct sync_client;
 /* A client for C's server and pin with TOKEN (may be NULL for enrolment). Its helper process
  * starts with the first request and lives as long as the client, so connections are reused.
  * OUT: *CL; caller frees with sync_client_free(). */
-DS_WUR enum ds_err sync_client_new(const struct settings *c, const char *token, struct sync_client **cl);
+DS_WUR enum ds_err sync_client_new(const struct settings *c, const char *token,
+                                   struct sync_client **cl);
 
 /* Make CL's requests give up (as unreachable) soon after *STOP becomes non-zero, so a daemon
  * asked to stop does not wait for a slow server. STOP is borrowed for CL's life. */

@@ -25,7 +25,8 @@ enum ds_err trail_crumb_add(struct ledger *s, int64_t at_ms, double lat, double 
 	if ((rc = ledger_begin(s)) != DS_OK)
 		return rc;
 	if ((rc = trail_crumb_delete(s, before_ms)) != DS_OK ||
-	    (rc = ledger_prepare(s, "INSERT INTO crumb(at_ms, lat, lon) VALUES (?,?,?)", &st)) != DS_OK)
+	    (rc = ledger_prepare(s, "INSERT INTO crumb(at_ms, lat, lon) VALUES (?,?,?)",
+	                         &st)) != DS_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, at_ms);
 	row_bind_real(st, 2, lat);

@@ -37,7 +37,8 @@ trap 'rm -rf "$out"' EXIT
 run_one() {
 	local obj=$1 name=$2 sol="$out/$1.$2.json" t0 t1 ms v d
 	t0=$(date +%s%N)
-	if ! "${SOLVE[@]}" "$DATA/$name.txt" --objective "$obj" "${LIMIT[@]}" >"$sol" 2>"$sol.err"; then
+	if ! "${SOLVE[@]}" "$DATA/$name.txt" --objective "$obj" "${LIMIT[@]}" \
+		>"$sol" 2>"$sol.err"; then
 		echo "$name $obj 0 0 0 FAILED"; return
 	fi
 	t1=$(date +%s%N)
@@ -65,14 +66,16 @@ done
 python3 - "$out/results" "$DATA/bks.csv" <<'PY'
 import csv, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-bks = {r["instance"]: (int(r["vehicles"]), float(r["distance"])) for r in csv.DictReader(open(sys.argv[2]))}
+bks = {r["instance"]: (int(r["vehicles"]), float(r["distance"]))
+       for r in csv.DictReader(open(sys.argv[2]))}
 fam = lambda n: n.rstrip("0123456789").upper() + n[len(n.rstrip("0123456789"))]
 bad = 0
 for obj in ("vehicles", "distance"):
     if not any(r[1] == obj for r in rows): continue
     sel = sorted((r for r in rows if r[1] == obj), key=lambda r: r[0])
     print(f"\n== objective: {obj} ==")
-    print(f"{'instance':10}{'veh':>5}{'distance':>11}{'bks_veh':>9}{'bks_dist':>10}{'gap%':>8}{'ms':>7}  check")
+    print(f"{'instance':10}{'veh':>5}{'distance':>11}{'bks_veh':>9}{'bks_dist':>10}{'gap%':>8}"
+          f"{'ms':>7}  check")
     by = {}
     for name, _, v, d, ms, st in sel:
         v, d, ms = int(v), float(d), int(ms)
@@ -88,14 +91,16 @@ for obj in ("vehicles", "distance"):
     failed = sum(1 for r in sel if r[5] != "ok")
     if failed:
         print(f"\n{failed} run(s) failed or infeasible: left out of the figures below")
-    print(f"\n{'family':8}{'n':>4}{'bks_veh':>9}{'gap%(veh=bks)':>15}{'gap%(all)':>11}{'median_gap%':>13}{'median_ms':>11}")
+    print(f"\n{'family':8}{'n':>4}{'bks_veh':>9}{'gap%(veh=bks)':>15}{'gap%(all)':>11}"
+          f"{'median_gap%':>13}{'median_ms':>11}")
     for key in ["C1", "C2", "R1", "R2", "RC1", "RC2", "ALL"]:
         if key not in by: continue
         xs = by[key]
         match = [g for v, bv, g, _ in xs if v == bv]
         mm = f"{statistics.mean(match):.2f}" if match else "-"
         print(f"{key:8}{len(xs):>4}{sum(v == bv for v, bv, _, _ in xs):>5}/{len(xs):<3}{mm:>15}"
-              f"{statistics.mean(g for *_, g, _ in xs):>11.2f}{statistics.median(g for *_, g, _ in xs):>13.2f}"
+              f"{statistics.mean(g for *_, g, _ in xs):>11.2f}"
+              f"{statistics.median(g for *_, g, _ in xs):>13.2f}"
               f"{statistics.median(m for *_, m in xs):>11.0f}")
 print()
 if bad:

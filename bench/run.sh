@@ -31,10 +31,11 @@ fresh_server() {
 	rm -rf "$T/data"
 	# The last run's writes go to disk now, not while the next one is measured.
 	sync
-	setup_server && start_server || { echo "bench: server did not start"; cat "$T/serve.err"; exit 1; }
+	setup_server && start_server ||
+		{ echo "bench: server did not start"; cat "$T/serve.err"; exit 1; }
 	setup_load 64 "$DOORS" || { echo "bench: load set-up failed"; exit 1; }
-	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 --batches 5 \
-		--seed 1 >/dev/null
+	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 \
+		--batches 5 --seed 1 >/dev/null
 	# The import wrote some 250 MB; left to the kernel's writeback, it would reach the disk
 	# during the run and hold up the log's syncs behind it.
 	sync
@@ -42,13 +43,14 @@ fresh_server() {
 # load N SEED: one measured run; its JSON line gains db_added, the events the server's
 # database gained during the run, which the verdict compares with the events acknowledged.
 load() {
-	local before after r
+	local before after r py
 	before=$(sql "SELECT count(*) FROM events")
 	r=$("$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients "$1" \
 		--batches "$BATCHES" --seed "$2")
 	after=$(sql "SELECT count(*) FROM events")
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); d["db_added"]=int(sys.argv[2])-int(sys.argv[3]); print(json.dumps(d))' \
-		"$r" "$after" "$before"
+	py='import json,sys; d=json.loads(sys.argv[1] or "{}");'
+	py+=' d["db_added"]=int(sys.argv[2])-int(sys.argv[3]); print(json.dumps(d))'
+	python3 -c "$py" "$r" "$after" "$before"
 }
 
 # raw_pass N SEED DIR: the raw insert of the rows of N clients' run SEED into DIR, committed
@@ -99,7 +101,8 @@ rows = runs16 + runs64
 print(f"{'clients':>7} {'database':>10} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'warm p99':>8}"
       f" {'max ms':>7} {'vs raw':>6} {'errors':>6}")
 for db, r, rw in rows:
-    print(f"{r['clients']:>7} {db:>10} {r['events_per_s']:>9.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f}"
+    print(f"{r['clients']:>7} {db:>10} {r['events_per_s']:>9.0f} {r['p50_ms']:>7.1f}"
+          f" {r['p99_ms']:>7.1f}"
           f" {r['warm_p99_ms']:>8.1f} {r['max_ms']:>7.1f}"
           f" {100*r['events_per_s']/rw['rows_per_s']:>5.0f}% {r['errors']:>6}")
 print("(latency of a request: from when it can be written to its reply, as wrk counts it;"
@@ -119,7 +122,8 @@ raw16_text = ", ".join(f"{rw['rows_per_s']:.0f}" for rw in raw16s)
 print(f"raw SQLite insert of the same rows in arrival order, committed as the server commits"
       f" ({raw['rows_per_txn']} rows a transaction, the log flushed by the server's flusher, its"
       f" checkpointer beside): "
-      f"{raw16_text} rows/s (16 clients' rows, before each of their runs) and {raw['rows_per_s']:.0f} rows/s"
+      f"{raw16_text} rows/s (16 clients' rows, before each of their runs) and"
+      f" {raw['rows_per_s']:.0f} rows/s"
       f" (64 clients' rows) into an empty database; {rawg['rows_per_s']:.0f} and"
       f" {rawg2['rows_per_s']:.0f} rows/s into one holding {raw['raw_rows']/1e6:.2f}M and"
       f" {(raw['raw_rows'] + rawg['raw_rows'])/1e6:.2f}M")

@@ -75,4 +75,5 @@ uninstall:
 	done
 	rm -f $(addprefix $(INSTALL_ETC)/,$(notdir $(SAMPLES)))
 	@rmdir $(INSTALL_ETC) 2>/dev/null || true
-	$(if $(filter doorstep,$(notdir $(LIBEXECDIR))),@rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true)
+	$(if $(filter doorstep,$(notdir $(LIBEXECDIR))),@rmdir $(DESTDIR)$(LIBEXECDIR) \
+		2>/dev/null || true)

@@ -139,8 +139,8 @@ static int valid_courier(const struct route_problem *p, const struct route_couri
 	if (c->start_loc < 0 || c->start_loc >= p->n_locs || c->end_loc < 0 ||
 	    c->end_loc >= p->n_locs || !isfinite(c->shift_start_s) || isnan(c->shift_end_s) ||
 	    c->shift_end_s < c->shift_start_s || isnan(c->max_work_s) || c->max_work_s < 0 ||
-	    isnan(c->capacity) || c->capacity < 0 || c->n_fixed < 0 || c->n_fixed > ROUTE_MAX_FIXED ||
-	    (c->n_fixed > 0 && c->fixed == NULL))
+	    isnan(c->capacity) || c->capacity < 0 || c->n_fixed < 0 ||
+	    c->n_fixed > ROUTE_MAX_FIXED || (c->n_fixed > 0 && c->fixed == NULL))
 		return 0;
 	if (c->has_break && (!isfinite(c->break_from_s) || !isfinite(c->break_to_s) ||
 	    c->break_to_s < c->break_from_s || !isfinite(c->break_s) || c->break_s < 0 ||
@@ -323,7 +323,8 @@ static int model_build(struct model_buf *b, const struct route_problem *p)
 	m->n_jobs = p->n_jobs;
 	m->n_veh = p->n_cour;
 	m->n_nodes = p->n_jobs + p->n_cour;
-	m->n_neigh = p->n_jobs > ROUTE_NEIGH_MAX ? ROUTE_NEIGH_MAX : (p->n_jobs > 1 ? p->n_jobs - 1 : 0);
+	m->n_neigh = p->n_jobs > ROUTE_NEIGH_MAX ? ROUTE_NEIGH_MAX
+	                                         : (p->n_jobs > 1 ? p->n_jobs - 1 : 0);
 	m->nodes = calloc((size_t)m->n_nodes + 1, sizeof(*m->nodes));
 	m->veh = calloc((size_t)m->n_veh + 1, sizeof(*m->veh));
 	m->neigh = malloc(((size_t)p->n_jobs * (size_t)m->n_neigh + 1) * sizeof(int));
@@ -447,7 +448,8 @@ static enum route_reason diagnose(const struct route_problem *p, const struct to
 	enum route_reason r = ROUTE_REASON_NO_ROOM;
 
 	for (k = 0; k < m->n_veh; k++) {
-		overlap |= m->veh[k].start_s <= m->nodes[j].late_s && job->ready_s <= m->veh[k].end_s;
+		overlap |= m->veh[k].start_s <= m->nodes[j].late_s &&
+		           job->ready_s <= m->veh[k].end_s;
 		heavier &= job->demand > m->veh[k].capacity + TOUR_EPS;
 	}
 	if (m->n_veh == 0)
@@ -505,7 +507,8 @@ fail:
 
 static int unas_cmp(const void *a, const void *b)
 {
-	return ((const struct route_unassigned *)a)->job - ((const struct route_unassigned *)b)->job;
+	return ((const struct route_unassigned *)a)->job -
+	       ((const struct route_unassigned *)b)->job;
 }
 
 static int solution_build(struct route_solution **out, const struct route_problem *p,
@@ -548,7 +551,8 @@ int route_solve(const struct route_problem *p, const struct route_params *params
 	memset(&mb, 0, sizeof(mb));
 	memset(&sol, 0, sizeof(sol));
 	*out = NULL;
-	if (p == NULL || params == NULL || params->time_limit_ms <= 0 || params->max_iterations < 0 ||
+	if (p == NULL || params == NULL || params->time_limit_ms <= 0 ||
+	    params->max_iterations < 0 ||
 	    (params->objective != ROUTE_VEHICLES_FIRST && params->objective != ROUTE_DISTANCE))
 		return DS_EINVAL;
 	rc = model_build(&mb, p);

@@ -471,7 +471,8 @@ static int fleet_phase(struct search *S, struct solution *cur, struct solution *
 			S->absent[work->unas[i]]++;
 		if (work->n_unas == 0) {
 			last = progress(S);
-			if (solution_copy(best, work, S->m) != DS_OK || solution_copy(cur, work, S->m) != DS_OK)
+			if (solution_copy(best, work, S->m) != DS_OK ||
+			    solution_copy(cur, work, S->m) != DS_OK)
 				return DS_ENOMEM;
 			drop_route(S, cur);
 			placecache_bump_all(&S->ic);
@@ -542,7 +543,8 @@ static int anneal_phase(struct search *S, struct solution *cur, struct solution 
 		if (!solution_better(cur, best, S->par->vehicles_first))
 			continue;
 		if (descent_run(S->m, cur, S->pos, S->ls) != DS_OK ||
-		    solution_copy(best, cur, S->m) != DS_OK || solution_copy(work, cur, S->m) != DS_OK)
+		    solution_copy(best, cur, S->m) != DS_OK ||
+		    solution_copy(work, cur, S->m) != DS_OK)
 			return DS_ENOMEM;
 		placecache_bump_all(&S->ic);
 	}
@@ -592,13 +594,15 @@ static double mean_neighbour_dist(const struct tour_model *m)
 		for (k = 0; k < kmax; k++) {
 			int o = m->neigh[(size_t)j * (size_t)m->n_neigh + (size_t)k];
 
-			sum += m->dist[(size_t)m->nodes[j].loc * (size_t)m->n_locs + (size_t)m->nodes[o].loc];
+			sum += m->dist[(size_t)m->nodes[j].loc * (size_t)m->n_locs +
+			               (size_t)m->nodes[o].loc];
 			n++;
 		}
 	return n ? (sum / n > 1e-9 ? sum / n : 1.0) : 1.0;
 }
 
-static int search_init(struct search *S, const struct tour_model *m, const struct search_params *par)
+static int search_init(struct search *S, const struct tour_model *m,
+                       const struct search_params *par)
 {
 	double load = 0, cap = 0;
 	int v, j;
@@ -621,8 +625,8 @@ static int search_init(struct search *S, const struct tour_model *m, const struc
 	if (placecache_init(&S->ic, m->n_jobs, m->n_veh,
 	    m->n_jobs <= SISR_CACHE_MAX_JOBS ? SISR_CACHE_MAX : 0) != DS_OK)
 		return DS_ENOMEM;
-	if (S->stamp == NULL || S->touched == NULL || S->rpos == NULL || S->key == NULL || S->absent == NULL ||
-	    S->pos == NULL)
+	if (S->stamp == NULL || S->touched == NULL || S->rpos == NULL || S->key == NULL ||
+	    S->absent == NULL || S->pos == NULL)
 		return DS_ENOMEM;
 	for (v = 0; v < m->n_veh; v++) {
 		S->stamp[v] = -1;
@@ -659,7 +663,8 @@ static int construct(struct search *S, struct solution *s)
 	int i, n = 0, rc;
 
 	for (i = 0; i < s->n_unas; i++)
-		S->key[s->unas[i]] = -S->m->depot_dist[s->unas[i]] - 1e9 * S->m->nodes[s->unas[i]].prio;
+		S->key[s->unas[i]] = -S->m->depot_dist[s->unas[i]] -
+		                     1e9 * S->m->nodes[s->unas[i]].prio;
 	sort_by_key(s->unas, s->n_unas, S->key);
 	for (i = 0; i < s->n_unas; i++) {
 		rc = place(S, s, s->unas[i], 1);

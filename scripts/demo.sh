@@ -19,26 +19,34 @@ D=$(vn_today)
 say "1. The post office sets up the server (data in \$DEMO/server)"
 out=$(srv init) || die "init failed"; echo "$out"
 PIN=$(echo "$out" | sed -n 's/^pin: //p')
-run "$SERVER" --data "$T/server" office add --id o1 --name "Bưu điện Cao Lãnh" --lat 10.4565 --lon 105.6345
-run "$SERVER" --data "$T/server" courier add --id c1 --name "Trần Thị Bích" --office o1 --shift 07:30-17:00
-run "$SERVER" --data "$T/server" courier add --id c2 --name "Lê Văn Hải" --office o1 --shift 07:30-17:00
+run "$SERVER" --data "$T/server" office add --id o1 --name "Bưu điện Cao Lãnh" \
+	--lat 10.4565 --lon 105.6345
+run "$SERVER" --data "$T/server" courier add --id c1 --name "Trần Thị Bích" \
+	--office o1 --shift 07:30-17:00
+run "$SERVER" --data "$T/server" courier add --id c2 --name "Lê Văn Hải" \
+	--office o1 --shift 07:30-17:00
 round_csv >"$T/today.csv"
 cat >>"$T/today.csv" <<CSV
-H15.50.05.13-261008-0004,collect,Võ Thị Hạnh,0911222333,Ấp 2 xã Mỹ Trà Cao Lãnh,10.4802,105.6290,${D}T14:00:00+07:00,${D}T15:00:00+07:00,10,o1,${D}T17:00:00+07:00,
-H15.50.05.13-261008-0005,deliver,Đặng Quốc Việt,0933444555,99 Tôn Đức Thắng P.1 Cao Lãnh,10.4550,105.6400,${D}T15:00:00+07:00,${D}T16:00:00+07:00,10,o1,${D}T17:00:00+07:00,
+H15.50.05.13-261008-0004,collect,Võ Thị Hạnh,0911222333,Ấp 2 xã Mỹ Trà Cao Lãnh,10.4802,105.6290,\
+${D}T14:00:00+07:00,${D}T15:00:00+07:00,10,o1,${D}T17:00:00+07:00,
+H15.50.05.13-261008-0005,deliver,Đặng Quốc Việt,0933444555,99 Tôn Đức Thắng P.1 Cao Lãnh,\
+10.4550,105.6400,\
+${D}T15:00:00+07:00,${D}T16:00:00+07:00,10,o1,${D}T17:00:00+07:00,
 CSV
 echo "appointments booked for $D (Vietnam time):"; cut -d, -f1-3,8-9 "$T/today.csv" | column -t -s,
 run "$SERVER" --data "$T/server" import "$T/today.csv" || die "import failed"
 
 say "2. The dispatcher plans the office's rounds"
-run "$SERVER" --data "$T/server" plan --office o1 --date "$D" --time-limit-ms 1000 || die "plan failed"
+run "$SERVER" --data "$T/server" plan --office o1 --date "$D" --time-limit-ms 1000 ||
+	die "plan failed"
 
 say "3. The server serves HTTPS; the courier's handheld enrols with a one-time code"
 server_start || die "server did not start: $(cat "$T/server.err")"
 echo "listening on $URL"
 code=$(srv enroll --courier c1 | sed -n 's/^code: //p')
 echo "one-time code for courier c1: $code"
-run "$AGENT" --data "$T/agent" enroll --server "$URL" --pin "$PIN" --code "$code" || die "enrol failed"
+run "$AGENT" --data "$T/agent" enroll --server "$URL" --pin "$PIN" --code "$code" ||
+	die "enrol failed"
 run "$AGENT" --data "$T/agent" sync || die "first sync failed"
 run "$AGENT" --data "$T/agent" round
 run "$AGENT" --data "$T/agent" find "nguyen van an"
@@ -52,9 +60,11 @@ replay cao-lanh-round.nmea 0 600
 run "$AGENT" --data "$T/agent" arrive H15.50.05.13-261008-0001
 run "$AGENT" --data "$T/agent" collect H15.50.05.13-261008-0001 --documents 3 --fee-vnd 26000
 replay cao-lanh-round.nmea 600 300
-run "$AGENT" --data "$T/agent" fail H15.50.05.13-261008-0002 --reason not-home --note "gọi không nghe máy"
+run "$AGENT" --data "$T/agent" fail H15.50.05.13-261008-0002 --reason not-home \
+	--note "gọi không nghe máy"
 replay cao-lanh-round.nmea 900 300
-run "$AGENT" --data "$T/agent" deliver H15.50.05.13-261008-0003 --recipient "Phạm Đức Minh" --relation self --id-last4 4321
+run "$AGENT" --data "$T/agent" deliver H15.50.05.13-261008-0003 --recipient "Phạm Đức Minh" \
+	--relation self --id-last4 4321
 run "$AGENT" --data "$T/agent" sync
 echo "(sync exit status $?: the server cannot be reached; the acts wait in the outbox)"
 run "$AGENT" --data "$T/agent" status

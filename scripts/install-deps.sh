@@ -3,7 +3,8 @@
 # Called by `make demo` and `make test`; installs only what is missing and says what it installs.
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libmbedtls-dev libjansson-dev libuv1-dev
-libhttp-parser-dev libyajl-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev libssl-dev libgps-dev gpsd curl
+libhttp-parser-dev libyajl-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev libssl-dev
+libgps-dev gpsd curl
 python3 iproute2 procps libcsv-dev bsdextrautils openssl man-db groff-base mandoc"
 # `make fuzz` also needs libFuzzer: install-deps.sh --fuzz adds clang and its runtime.
 if [ "${1:-}" = "--fuzz" ]; then

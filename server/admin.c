@@ -30,7 +30,8 @@ enum ds_err admin_office_add(struct store *s, const char *id, const char *name, 
 	if (!admin_id_ok(id) || !admin_name_ok(name) || !geo_valid(lat, lon))
 		return DS_EINVAL;
 	if ((rc = store_prepare(s, "INSERT INTO offices(id, name, lat, lon) VALUES (?1, ?2, ?3, ?4)"
-	                           " ON CONFLICT(id) DO UPDATE SET name = ?2, lat = ?3, lon = ?4", &st)) != DS_OK)
+	                           " ON CONFLICT(id) DO UPDATE SET name = ?2, lat = ?3, lon = ?4",
+	                           &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -50,7 +51,8 @@ enum ds_err admin_courier_add(struct store *s, const char *id, const char *name,
 	if (!admin_id_ok(id) || !admin_name_ok(name) || start_min >= end_min)
 		return DS_EINVAL;
 	if ((rc = store_prepare(s, "INSERT INTO couriers(id, name, office_id, shift_start_min,"
-	                           " shift_end_min) SELECT ?1, ?2, id, ?4, ?5 FROM offices WHERE id = ?3"
+	                           " shift_end_min) SELECT ?1, ?2, id, ?4, ?5"
+	                           " FROM offices WHERE id = ?3"
 	                           " ON CONFLICT(id) DO UPDATE SET name = ?2, office_id = ?3,"
 	                           " shift_start_min = ?4, shift_end_min = ?5", &st)) != DS_OK)
 		return rc;

@@ -117,7 +117,8 @@ static void api_job_dberr(struct api *a, struct api_job *j, enum ds_err rc)
 	if (rc == DS_EBUSY || rc == DS_EFULL)
 		api_job_error(j, 503, "busy", "the server cannot write now; retry later");
 	else
-		api_job_error(j, 500, "internal", "the server failed; nothing was written; retry later");
+		api_job_error(j, 500, "internal",
+		              "the server failed; nothing was written; retry later");
 }
 
 /* Ends the reply object in G (with "server_time" as its last member) and makes it J's body;
@@ -308,7 +309,8 @@ static void api_synced(void *ctx, void *item, int ok)
 	for (;;) {
 		if (!ok)
 			api_job_error(last, 503, "unavailable",
-			              "the server could not write its log to disk and must be restarted");
+			              "the server could not write its "
+			              "log to disk and must be restarted");
 		if (last->next == NULL)
 			break;
 		last = last->next;
@@ -339,7 +341,8 @@ static void api_done_cb(void *ctx)
 	uv_mutex_unlock(&a->mu);
 	for (; j != NULL; j = next) {
 		next = j->next;
-		net_reply(j->x, j->status, "application/json", j->body, j->body ? strlen(j->body) : 0);
+		net_reply(j->x, j->status, "application/json", j->body,
+		          j->body ? strlen(j->body) : 0);
 		api_job_free(j);
 		if (--a->inflight == 0)
 			wake_hold(a->done_wake, 0);
@@ -377,8 +380,10 @@ static void api_decode_work(struct pool_work *w)
 	rc = batch_decode(j->text, j->text_len, &j->batch, err);
 	if (rc != DS_OK)
 		malformed = strncmp(err, "malformed JSON", 14) == 0;
-	else if ((rc = ingest_prepare(j->api->s->seal, j->api->s->key, &j->batch, &j->prep)) != DS_OK)
-		snprintf(err, sizeof err, "%s", rc == DS_ETOOBIG ? "an event is larger than the server"
+	else if ((rc = ingest_prepare(j->api->s->seal, j->api->s->key, &j->batch,
+	                              &j->prep)) != DS_OK)
+		snprintf(err, sizeof err, "%s",
+		         rc == DS_ETOOBIG ? "an event is larger than the server"
 		         " stores" : "the batch could not be sealed");
 	if (rc != DS_OK) {
 		status = api_batch_status(rc, malformed, &code);
@@ -427,7 +432,8 @@ static void api_sync(struct api *a, struct net_exchange *x, const struct net_req
 	j->api = a;
 	if (req->authorization == NULL || strlen(req->authorization) > API_AUTH_MAX) {
 		api_job_free(j);
-		api_reply_error(x, 401, "unauthorized", "an Authorization: Bearer credential is required");
+		api_reply_error(x, 401, "unauthorized",
+		                "an Authorization: Bearer credential is required");
 		return;
 	}
 	snprintf(j->auth, sizeof j->auth, "%s", req->authorization);
@@ -457,7 +463,8 @@ static void api_enroll(struct api *a, struct net_exchange *x, const struct net_r
 		for (i = 0; i < 3 && strcmp(o->u.object.keys[k], allowed[i]) != 0; i++)
 			;
 		if (i == 3 || !YAJL_IS_STRING(v) || strlen(v->u.string) > 512) {
-			api_reply_error(x, 400, "invalid", "members: code, device_name, pubkey (strings)");
+			api_reply_error(x, 400, "invalid",
+			                "members: code, device_name, pubkey (strings)");
 			goto fail;
 		}
 	}

@@ -64,7 +64,8 @@ static enum ds_err appt_current(struct store *s, const char *courier, int64_t cu
 
 	if ((rc = store_cached(s, "SELECT " ROW_APPOINTMENT_COLUMNS("stop_no")
 	                          " FROM appointments"
-	                          " WHERE courier_id = ? AND rev > ? ORDER BY rev, code", &st)) != DS_OK)
+	                          " WHERE courier_id = ? AND rev > ? ORDER BY rev, code",
+	                          &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, courier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cursor);
@@ -89,7 +90,8 @@ static enum ds_err appt_moved(struct store *s, const char *courier, int64_t curs
 
 	if ((rc = store_cached(s, "SELECT m.code FROM appointment_moves m JOIN appointments a"
 	                          " ON a.code = m.code WHERE m.courier_id = ?1 AND m.rev > ?2"
-	                          " AND a.courier_id IS NOT ?1 ORDER BY m.rev, m.code", &st)) != DS_OK)
+	                          " AND a.courier_id IS NOT ?1 ORDER BY m.rev, m.code",
+	                          &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, courier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cursor);

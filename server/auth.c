@@ -47,7 +47,8 @@ enum ds_err auth_code_new(struct store *s, const char *courier, int64_t now_ms,
 	if ((rc = seal_hash(s->seal, plain, 12, hash)) != DS_OK)
 		return rc;
 	if ((rc = store_prepare(s, "INSERT INTO enroll_codes(code_hash, courier_id, created_ms,"
-	                           " expires_ms) SELECT ?1, id, ?3, ?4 FROM couriers WHERE id = ?2", &st)) != DS_OK)
+	                           " expires_ms) SELECT ?1, id, ?3, ?4 FROM couriers WHERE id = ?2",
+	                           &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, courier, -1, SQLITE_TRANSIENT);
@@ -76,8 +77,10 @@ static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now
 		return rc;
 	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(dev->courier, sizeof dev->courier, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(dev->office, sizeof dev->office, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(dev->courier, sizeof dev->courier, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		snprintf(dev->office, sizeof dev->office, "%s",
+		         (const char *)sqlite3_column_text(st, 1));
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 			*why = AUTH_CODE_USED;
 		else if (sqlite3_column_int64(st, 2) < now_ms)
@@ -88,7 +91,8 @@ static enum ds_err auth_take_code(struct store *s, const char *code, int64_t now
 	sqlite3_finalize(st);
 	if (*why != AUTH_OK)
 		return DS_OK;
-	if ((rc = store_prepare(s, "UPDATE enroll_codes SET used_ms = ? WHERE code_hash = ?", &st)) != DS_OK)
+	if ((rc = store_prepare(s, "UPDATE enroll_codes SET used_ms = ? WHERE code_hash = ?",
+	                        &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_TRANSIENT);
@@ -105,7 +109,8 @@ static enum ds_err auth_insert_device(struct store *s, struct store_device *dev,
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = crypto_random(rnd, sizeof rnd)) != DS_OK || (rc = crypto_random(idb, sizeof idb)) != DS_OK)
+	if ((rc = crypto_random(rnd, sizeof rnd)) != DS_OK ||
+	    (rc = crypto_random(idb, sizeof idb)) != DS_OK)
 		return rc;
 	if ((rc = crypto_b64url(rnd, sizeof rnd, secret, AUTH_SECRET_MAX + 1)) != DS_OK)
 		return rc;
@@ -179,8 +184,10 @@ enum ds_err auth_check(struct store *s, const char *hdr, struct store_device *de
 	rc = DS_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof hash &&
 	    seal_hash_equal(sqlite3_column_blob(st, 0), hash)) {
-		snprintf(dev->courier, sizeof dev->courier, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(dev->office, sizeof dev->office, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(dev->courier, sizeof dev->courier, "%s",
+		         (const char *)sqlite3_column_text(st, 1));
+		snprintf(dev->office, sizeof dev->office, "%s",
+		         (const char *)sqlite3_column_text(st, 2));
 		dev->last_seq = sqlite3_column_int64(st, 3);
 		rc = DS_OK;
 	}

@@ -32,14 +32,15 @@ static const struct cfg_item cfg_items[] = {
 	 "a request must arrive whole within this time; idle keep-alive closes after it"},
 	{"max_connections", 0, offsetof(struct cfg, max_connections), 1024, 1, 100000, NULL,
 	 "connections served at once; idle keep-alive ones are closed near it, more are refused"},
-	{"handshake_timeout_ms", 0, offsetof(struct cfg, handshake_timeout_ms), 3000, 100, 60000, NULL,
-	 "a TLS handshake must start and finish within this time of the connection"},
+	{"handshake_timeout_ms", 0, offsetof(struct cfg, handshake_timeout_ms), 3000, 100, 60000,
+	 NULL, "a TLS handshake must start and finish within this time of the connection"},
 	{"max_connections_per_address", 0, offsetof(struct cfg, max_connections_per_address), 128,
 	 1, 100000, NULL, "connections one client address may hold; more are refused"},
 	{"max_handshakes_per_address", 0, offsetof(struct cfg, max_handshakes_per_address), 32, 1,
 	 100000, NULL, "TLS handshakes in progress one client address may hold; more are refused"},
 	{"body_budget_bytes", 0, offsetof(struct cfg, body_budget_bytes), 67108864, 1048576,
-	 4294967296, NULL, "request bodies held at once by all clients; past it 503 with Retry-After"},
+	 4294967296, NULL,
+	 "request bodies held at once by all clients; past it 503 with Retry-After"},
 };
 
 #define CFG_N (sizeof cfg_items / sizeof cfg_items[0])
@@ -51,7 +52,8 @@ void cfg_defaults(struct cfg *c)
 	memset(c, 0, sizeof *c);
 	for (i = 0; i < CFG_N; i++) {
 		if (cfg_items[i].is_text)
-			snprintf((char *)c + cfg_items[i].off, CFG_LISTEN_MAX, "%s", cfg_items[i].text_def);
+			snprintf((char *)c + cfg_items[i].off, CFG_LISTEN_MAX, "%s",
+			         cfg_items[i].text_def);
 		else
 			*(long *)(void *)((char *)c + cfg_items[i].off) = cfg_items[i].def;
 	}
@@ -108,7 +110,8 @@ void cfg_write_sample(FILE *f)
 			fprintf(f, "\n# %s\n# %s = %s\n", cfg_items[i].help, cfg_items[i].name,
 			        cfg_items[i].text_def);
 		else
-			fprintf(f, "\n# %s (%ld-%ld)\n# %s = %ld\n", cfg_items[i].help, cfg_items[i].lo,
+			fprintf(f, "\n# %s (%ld-%ld)\n# %s = %ld\n", cfg_items[i].help,
+			        cfg_items[i].lo,
 			        cfg_items[i].hi, cfg_items[i].name, cfg_items[i].def);
 	}
 }
@@ -120,10 +123,12 @@ void cfg_print_help(FILE *f)
 	fprintf(f, "Settings in DIR/%s:\n", CFG_FILE_NAME);
 	for (i = 0; i < CFG_N; i++) {
 		if (cfg_items[i].is_text)
-			fprintf(f, "  %-24s default %s: %s\n", cfg_items[i].name, cfg_items[i].text_def,
+			fprintf(f, "  %-24s default %s: %s\n", cfg_items[i].name,
+			        cfg_items[i].text_def,
 			        cfg_items[i].help);
 		else
 			fprintf(f, "  %-24s default %ld (%ld-%ld): %s\n", cfg_items[i].name,
-			        cfg_items[i].def, cfg_items[i].lo, cfg_items[i].hi, cfg_items[i].help);
+			        cfg_items[i].def, cfg_items[i].lo, cfg_items[i].hi,
+			        cfg_items[i].help);
 	}
 }

@@ -33,7 +33,8 @@ static int export_open(struct store *s, sqlite3_stmt *st, struct export_row *r)
 
 	memset(r, 0, sizeof *r);
 	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD > EXPORT_BODY_MAX ||
-	    seal_open(s->seal, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len, body) != DS_OK)
+	    seal_open(s->seal, s->key, uuid, strlen(uuid), sqlite3_column_blob(st, 4), (size_t)len,
+	              body) != DS_OK)
 		return -1;
 	body[len - SEAL_OVERHEAD] = '\0';
 	if ((r->body = jdoc_parse(body, strlen(body), err)) == NULL || !YAJL_IS_OBJECT(r->body))
@@ -261,7 +262,8 @@ enum ds_err export_events(struct store *s, enum export_format fmt, int64_t since
 	struct export_row r;
 
 	if ((rc = store_prepare(s, "SELECT uuid, device_id, courier_id, received_ms, body,"
-	                           " server_flags FROM events WHERE received_ms >= ? ORDER BY id", &st)) != DS_OK)
+	                           " server_flags FROM events WHERE received_ms >= ? ORDER BY id",
+	                           &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, since_ms);
 	export_begin(out, fmt);

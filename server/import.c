@@ -116,13 +116,15 @@ static void import_header(struct import_ctx *c)
 			if (strcmp(c->cur[i], import_columns[k]) == 0)
 				c->map[i] = k;
 		if (c->map[i] < 0)
-			import_problem(c, c->rec_line, "unknown column \"%s\" in the header", c->cur[i]);
+			import_problem(c, c->rec_line, "unknown column \"%s\" in the header",
+			               c->cur[i]);
 		else if (seen[c->map[i]]++)
 			import_problem(c, c->rec_line, "column \"%s\" appears twice", c->cur[i]);
 	}
 	for (k = 0; k < C_COURIER; k++)
 		if (!seen[k])
-			import_problem(c, c->rec_line, "header lacks the column \"%s\"", import_columns[k]);
+			import_problem(c, c->rec_line, "header lacks the column \"%s\"",
+			               import_columns[k]);
 	if (c->row_bad)
 		c->fatal = 1;
 }
@@ -187,7 +189,8 @@ static void import_check_formulas(struct import_ctx *c, struct import_row *r)
 
 	for (i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
 		if (csvcell_is_formula(r->f[text_cols[i]]))
-			import_problem(c, r->line, "column %s starts with %s, which a spreadsheet would"
+			import_problem(c, r->line,
+			               "column %s starts with %s, which a spreadsheet would"
 			               " run as a formula", import_columns[text_cols[i]],
 			               import_char_name(r->f[text_cols[i]][0]));
 }
@@ -202,11 +205,13 @@ static void import_check_text(struct import_ctx *c, struct import_row *r)
 
 	for (k = 0; k < C_COUNT; k++)
 		if (r->f[k] != NULL && !text_valid_utf8(r->f[k], strlen(r->f[k])))
-			import_problem(c, r->line, "column %s is not valid UTF-8", import_columns[k]);
+			import_problem(c, r->line, "column %s is not valid UTF-8",
+			               import_columns[k]);
 	if (dossier_parse(r->f[C_CODE], &dc, &why) != DS_OK)
 		import_problem(c, r->line, "code: %s", why);
 	if (model_kind_parse(r->f[C_KIND], &kind) != DS_OK)
-		import_problem(c, r->line, "kind must be collect or deliver, not \"%s\"", r->f[C_KIND]);
+		import_problem(c, r->line, "kind must be collect or deliver, not \"%s\"",
+		               r->f[C_KIND]);
 	if (r->f[C_CITIZEN][0] == '\0' || strlen(r->f[C_CITIZEN]) > MODEL_NAME_MAX)
 		import_problem(c, r->line, "%s", "citizen is empty or too long");
 	if (!import_phone_ok(r->f[C_PHONE]) || strlen(r->f[C_PHONE]) > MODEL_PHONE_MAX)
@@ -222,7 +227,8 @@ static void import_check_numbers(struct import_ctx *c, struct import_row *r)
 {
 	int off_end, off_due;
 
-	if (import_parse_double(r->f[C_LAT], &r->lat) || import_parse_double(r->f[C_LON], &r->lon) ||
+	if (import_parse_double(r->f[C_LAT], &r->lat) ||
+	    import_parse_double(r->f[C_LON], &r->lon) ||
 	    !geo_valid(r->lat, r->lon) || (r->lat == 0 && r->lon == 0))
 		import_problem(c, r->line, "%s", "lat/lon are not a position in degrees");
 	if (isotime_parse(r->f[C_WSTART], &r->wstart_ms, &r->offset_min) != DS_OK)
@@ -236,9 +242,11 @@ static void import_check_numbers(struct import_ctx *c, struct import_row *r)
 	else if (r->wend_ms - r->wstart_ms > 24LL * 3600 * 1000)
 		import_problem(c, r->line, "%s", "the window is longer than a day");
 	if (isotime_parse(r->f[C_DUE], &r->due_ms, &off_due) != DS_OK)
-		import_problem(c, r->line, "due \"%s\" is not ISO 8601 with an offset", r->f[C_DUE]);
+		import_problem(c, r->line, "due \"%s\" is not ISO 8601 with an offset",
+		               r->f[C_DUE]);
 	if (import_parse_int(r->f[C_SERVICE], 0, 480, &r->service_min))
-		import_problem(c, r->line, "service_min \"%s\" is not a whole number of minutes 0-480",
+		import_problem(c, r->line,
+		               "service_min \"%s\" is not a whole number of minutes 0-480",
 		               r->f[C_SERVICE]);
 }
 
@@ -346,7 +354,8 @@ static int import_check_utf8(struct import_ctx *c, const char *buf, size_t len)
 		for (j = i; j < len && buf[j] != '\n'; j++)
 			;
 		if ((at = import_bad_utf8_at(buf + i, j - i)) != 0) {
-			import_problem(c, line, "not UTF-8 text at byte %zu of the line; save the file"
+			import_problem(c, line,
+			               "not UTF-8 text at byte %zu of the line; save the file"
 			               " as UTF-8 (CSV UTF-8 in a spreadsheet)", at);
 			return 1;
 		}
@@ -431,10 +440,12 @@ static void import_check_refs(struct import_ctx *c)
 		if (r->f[C_OFFICE] == NULL)
 			continue;
 		c->row_bad = r->bad;
-		if (import_exists(c->s, "SELECT 1 FROM offices WHERE id = ?", r->f[C_OFFICE], NULL) != 1)
+		if (import_exists(c->s, "SELECT 1 FROM offices WHERE id = ?", r->f[C_OFFICE],
+		                  NULL) != 1)
 			import_problem(c, r->line, "office \"%s\" does not exist", r->f[C_OFFICE]);
 		else if (r->f[C_COURIER] != NULL && r->f[C_COURIER][0] != '\0' &&
-		         import_exists(c->s, "SELECT 1 FROM couriers WHERE id = ? AND office_id = ?",
+		         import_exists(c->s,
+		                       "SELECT 1 FROM couriers WHERE id = ? AND office_id = ?",
 		                       r->f[C_COURIER], r->f[C_OFFICE]) != 1)
 			import_problem(c, r->line, "courier \"%s\" does not exist at that office",
 			               r->f[C_COURIER]);
@@ -464,7 +475,8 @@ static enum ds_err import_note_move(struct store *s, const char *code, const cha
 	if ((rc = store_prepare(s, "INSERT INTO appointment_moves(courier_id, code, rev)"
 	                           " SELECT courier_id, code, ?3 FROM appointments WHERE code = ?1"
 	                           " AND courier_id IS NOT NULL AND courier_id IS NOT ?2"
-	                           " ON CONFLICT(courier_id, code) DO UPDATE SET rev = excluded.rev",
+	                           " ON CONFLICT(courier_id, code)"
+	                           " DO UPDATE SET rev = excluded.rev",
 	                        &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -521,9 +533,11 @@ static enum ds_err import_write(struct import_ctx *c, int64_t now_ms, struct imp
 		goto fail;
 	}
 	if ((rc = store_next_rev(c->s, &rev)) != DS_OK ||
-	    (rc = store_prepare(c->s, "INSERT INTO appointments(code, kind, citizen, phone, address,"
+	    (rc = store_prepare(c->s,
+	                        "INSERT INTO appointments(code, kind, citizen, phone, address,"
 	        " lat, lon, window_start_ms, window_end_ms, offset_min, service_min, office_id,"
-	        " due_ms, courier_id, pinned_courier, rev, imported_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+	        " due_ms, courier_id, pinned_courier, rev, imported_ms)"
+	        " VALUES (?1,?2,?3,?4,?5,?6,?7,"
 	        "?8,?9,?10,?11,?12,?13,?14,?14,?15,?16) ON CONFLICT(code) DO UPDATE SET kind=?2,"
 	        " citizen=?3, phone=?4, address=?5, lat=?6, lon=?7, window_start_ms=?8,"
 	        " window_end_ms=?9, offset_min=?10, service_min=?11, office_id=?12, due_ms=?13,"
@@ -579,7 +593,8 @@ enum ds_err import_csv(struct store *s, const char *path, int64_t now_ms,
 	memset(res, 0, sizeof *res);
 	rc = import_read(path, &buf, &len);
 	if (rc != DS_OK) {
-		report(ctx, 0, rc == DS_ETOOBIG ? "file larger than 64 MiB" : "cannot read the file");
+		report(ctx, 0,
+		       rc == DS_ETOOBIG ? "file larger than 64 MiB" : "cannot read the file");
 		goto fail;
 	}
 	rc = DS_EINVAL;

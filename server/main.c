@@ -50,7 +50,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: doorstep-server [--data DIR] COMMAND [ARGS]\n"
 	        "commands:\n"
-	        "  init                      create DIR: database, config, TLS key and certificate\n"
+	        "  init                      create DIR: "
+	        "database, config, TLS key and certificate\n"
 	        "  check                     validate config, database and certificate\n"
 	        "  office add --id ID --name NAME --lat LAT --lon LON\n"
 	        "  courier add --id ID --name NAME --office ID [--shift HH:MM-HH:MM]\n"
@@ -82,7 +83,8 @@ static int server_open(struct server *sv)
 		return 1;
 	}
 	if (access(sv->dir, F_OK) != 0) {
-		fprintf(stderr, "doorstep-server: %s does not exist: run `doorstep-server --data %s init`\n",
+		fprintf(stderr, "doorstep-server: %s does not exist: "
+		        "run `doorstep-server --data %s init`\n",
 		        sv->dir, sv->dir);
 		return 1;
 	}
@@ -101,7 +103,8 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(*out) || *out < lo || *out > hi) ? -1 : 0;
+	return (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(*out) || *out < lo ||
+	        *out > hi) ? -1 : 0;
 }
 
 static int wants_help(int argc, char **argv)
@@ -158,9 +161,12 @@ static int cli_init(struct server *sv, int argc, char **argv)
 
 	if (argc != 1 || help) {
 		fprintf(help ? stdout : stderr, "usage: doorstep-server [--data DIR] init\n"
-		        "Creates DIR (mode 0700; an existing folder of yours is made 0700) with the\n"
-		        "database, a commented config file, the key that seals event bodies, and a\n"
-		        "self-signed ECDSA P-256 certificate; prints the public-key pin agents need.\n");
+		        "Creates DIR (mode 0700; an existing "
+		        "folder of yours is made 0700) with the\n"
+		        "database, a commented config file, "
+		        "the key that seals event bodies, and a\n"
+		        "self-signed ECDSA P-256 certificate; "
+		        "prints the public-key pin agents need.\n");
 		return help ? 0 : 2;
 	}
 	if (init_dir(sv->dir) != 0)
@@ -182,7 +188,8 @@ static int cli_init(struct server *sv, int argc, char **argv)
 	}
 	server_path(sv, "cert.pem", path);
 	server_path(sv, "key.pem", key);
-	if (tls_make_selfsigned(path, key, err, sizeof err) != DS_OK || tls_pin(path, pin, sizeof pin) != DS_OK) {
+	if (tls_make_selfsigned(path, key, err, sizeof err) != DS_OK ||
+	    tls_pin(path, pin, sizeof pin) != DS_OK) {
 		fprintf(stderr, "doorstep-server: certificate: %s\n", err);
 		return 1;
 	}
@@ -212,11 +219,15 @@ static int cli_office(struct server *sv, int argc, char **argv)
 		else if (c == 'v') bad |= parse_double(optarg, 3, 120, &speed);
 		else bad = c == 'h' ? 3 : 1;
 	}
-	if (bad || id == NULL || name == NULL || !isfinite(lat) || !isfinite(lon) || optind != argc) {
-		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server office add --id ID --name NAME"
+	if (bad || id == NULL || name == NULL || !isfinite(lat) || !isfinite(lon) ||
+	    optind != argc) {
+		fprintf(bad == 3 ? stdout : stderr,
+		        "usage: doorstep-server office add --id ID --name NAME"
 		        " --lat LAT --lon LON [--detour F] [--speed-kmh V]\n"
-		        "  adds or updates an office (position in WGS-84 degrees); the planner's travel time\n"
-		        "  is straight line x detour (1-5, default 1.4) / speed (3-120 km/h, default 22)\n");
+		        "  adds or updates an office (position in "
+		        "WGS-84 degrees); the planner's travel time\n"
+		        "  is straight line x detour (1-5, default "
+		        "1.4) / speed (3-120 km/h, default 22)\n");
 		return bad == 3 ? 0 : 2;
 	}
 	if (server_open(sv))
@@ -226,7 +237,8 @@ static int cli_office(struct server *sv, int argc, char **argv)
 		rc = plan_set_travel(&sv->store, id, detour, speed);
 	if (rc != DS_OK) {
 		fprintf(stderr, "doorstep-server: office %s: %s\n", id,
-		        rc == DS_EINVAL ? "id must be ASCII letters, digits, - _ . and name UTF-8" : sv->store.err);
+		        rc == DS_EINVAL ? "id must be ASCII letters, "
+		                          "digits, - _ . and name UTF-8" : sv->store.err);
 		return 1;
 	}
 	printf("office %s saved\n", id);
@@ -236,7 +248,8 @@ static int cli_office(struct server *sv, int argc, char **argv)
 static int cli_courier(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"id", 1, NULL, 'i'}, {"name", 1, NULL, 'n'},
-		{"office", 1, NULL, 'o'}, {"shift", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
+		{"office", 1, NULL, 'o'}, {"shift", 1, NULL, 's'}, {"help", 0, NULL, 'h'},
+		{0, 0, 0, 0}};
 	const char *id = NULL, *name = NULL, *office = NULL;
 	int c, bad = argc < 2 || strcmp(argv[1], "add") != 0, start = 450, end = 1050;
 	enum ds_err rc;
@@ -250,7 +263,8 @@ static int cli_courier(struct server *sv, int argc, char **argv)
 		else bad = c == 'h' ? 3 : 1;
 	}
 	if (bad || id == NULL || name == NULL || office == NULL || optind != argc) {
-		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server courier add --id ID --name NAME"
+		fprintf(bad == 3 ? stdout : stderr,
+		        "usage: doorstep-server courier add --id ID --name NAME"
 		        " --office ID [--shift HH:MM-HH:MM]\n  shift defaults to 07:30-17:30\n");
 		return bad == 3 ? 0 : 2;
 	}
@@ -286,14 +300,16 @@ static int cli_enroll(struct server *sv, int argc, char **argv)
 
 	if (r) {
 		fprintf(r == 3 ? stdout : stderr, "usage: doorstep-server enroll --courier ID\n"
-		        "  prints a one-time enrolment code, valid 15 minutes, for a device of courier ID\n");
+		        "  prints a one-time enrolment code, valid "
+		        "15 minutes, for a device of courier ID\n");
 		return r == 3 ? 0 : 2;
 	}
 	if (server_open(sv))
 		return 1;
 	rc = auth_code_new(&sv->store, courier, isotime_now_ms(), code);
 	if (rc != DS_OK) {
-		fprintf(stderr, "doorstep-server: enroll: %s\n", rc == DS_ENOTFOUND ? "no such courier" : sv->store.err);
+		fprintf(stderr, "doorstep-server: enroll: %s\n",
+		        rc == DS_ENOTFOUND ? "no such courier" : sv->store.err);
 		return 1;
 	}
 	printf("code: %s\nvalid for 15 minutes, once\n", code);
@@ -315,7 +331,8 @@ static int cli_revoke(struct server *sv, int argc, char **argv)
 		return 1;
 	rc = auth_revoke(&sv->store, device, isotime_now_ms());
 	if (rc != DS_OK) {
-		fprintf(stderr, "doorstep-server: revoke: %s\n", rc == DS_ENOTFOUND ? "no such device" : sv->store.err);
+		fprintf(stderr, "doorstep-server: revoke: %s\n",
+		        rc == DS_ENOTFOUND ? "no such device" : sv->store.err);
 		return 1;
 	}
 	printf("device %s revoked\n", device);
@@ -340,8 +357,10 @@ static int cli_import(struct server *sv, int argc, char **argv)
 
 	if (argc != 2 || help) {
 		fprintf(help ? stdout : stderr, "usage: doorstep-server import FILE.csv\n"
-		        "  UTF-8 CSV with a header: code,kind,citizen,phone,address,lat,lon,window_start,\n"
-		        "  window_end,service_min,office,due[,courier]. All rows or none are imported;\n"
+		        "  UTF-8 CSV with a header: "
+		        "code,kind,citizen,phone,address,lat,lon,window_start,\n"
+		        "  window_end,service_min,office,due[,courier]. "
+		        "All rows or none are imported;\n"
 		        "  re-importing a code updates it.\n");
 		return help ? 0 : 2;
 	}
@@ -349,7 +368,8 @@ static int cli_import(struct server *sv, int argc, char **argv)
 		return 1;
 	rc = import_csv(&sv->store, argv[1], isotime_now_ms(), import_report_line, argv[1], &res);
 	if (rc == DS_EINVAL && res.file_refused) {
-		fprintf(stderr, "doorstep-server: import refused: the file cannot be read as a UTF-8"
+		fprintf(stderr,
+		        "doorstep-server: import refused: the file cannot be read as a UTF-8"
 		        " CSV file with a header (see the line above); nothing was imported\n");
 		return 1;
 	}
@@ -378,7 +398,8 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct server *sv = h->data;
 
-	log_msg((enum log_level)sv->cfg.log_level, LOG_INFO, "signal %d: finishing requests in flight", signum);
+	log_msg((enum log_level)sv->cfg.log_level, LOG_INFO,
+	        "signal %d: finishing requests in flight", signum);
 	net_shutdown(sv->net);
 	uv_close((uv_handle_t *)&sv->sigterm, NULL);
 	uv_close((uv_handle_t *)&sv->sigint, NULL);
@@ -480,8 +501,10 @@ static int cli_serve(struct server *sv, int argc, char **argv)
 	int port, r = argc == 1 ? 0 : one_option(argc, argv, "listen", &listen), rc;
 
 	if (r) {
-		fprintf(r == 3 ? stdout : stderr, "usage: doorstep-server serve [--listen HOST:PORT]\n"
-		        "  serves HTTPS (TLS 1.2) until SIGTERM; prints \"listening on HOST:PORT\" when ready\n\n");
+		fprintf(r == 3 ? stdout : stderr,
+		        "usage: doorstep-server serve [--listen HOST:PORT]\n"
+		        "  serves HTTPS (TLS 1.2) until SIGTERM; "
+		        "prints \"listening on HOST:PORT\" when ready\n\n");
 		if (r == 3)
 			cfg_print_help(stdout);
 		return r == 3 ? 0 : 2;
@@ -513,7 +536,8 @@ static int parse_day(const char *s, int64_t *day)
 static int cli_report(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"office", 1, NULL, 'o'}, {"from", 1, NULL, 'f'},
-		{"to", 1, NULL, 't'}, {"format", 1, NULL, 'm'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
+		{"to", 1, NULL, 't'}, {"format", 1, NULL, 'm'}, {"help", 0, NULL, 'h'},
+		{0, 0, 0, 0}};
 	struct report_query q = {.from_day = 0, .to_day = INT64_MAX, .format = REPORT_TEXT};
 	int c, bad = 0;
 
@@ -530,8 +554,10 @@ static int cli_report(struct server *sv, int argc, char **argv)
 	if (bad || optind != argc || q.from_day > q.to_day) {
 		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server report [--office ID]"
 		        " [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|csv|json]\n"
-		        "  per office and in total: booked, collected, delivered, on time, late against the\n"
-		        "  window and the due time, failed visits by reason, pending, overdue. The period\n"
+		        "  per office and in total: booked, collected, "
+		        "delivered, on time, late against the\n"
+		        "  window and the due time, failed visits "
+		        "by reason, pending, overdue. The period\n"
 		        "  is the booked window's local date, inclusive.\n");
 		return bad == 3 ? 0 : 2;
 	}
@@ -567,7 +593,8 @@ static int cli_export(struct server *sv, int argc, char **argv)
 	if (bad || optind != argc) {
 		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server export events"
 		        " [--format json|csv|geojson] [--since ISO8601-TIME]\n"
-		        "  every event the server holds (received at or after --since), decrypted;\n"
+		        "  every event the server holds (received "
+		        "at or after --since), decrypted;\n"
 		        "  fields are described in docs/PROTOCOL.md\n");
 		return bad == 3 ? 0 : 2;
 	}
@@ -584,7 +611,8 @@ static int cli_export(struct server *sv, int argc, char **argv)
 static int cli_plan(struct server *sv, int argc, char **argv)
 {
 	static const struct option opts[] = {{"office", 1, NULL, 'o'}, {"date", 1, NULL, 'd'},
-		{"time-limit-ms", 1, NULL, 't'}, {"objective", 1, NULL, 'j'}, {"matrix", 1, NULL, 'm'},
+		{"time-limit-ms", 1, NULL, 't'}, {"objective", 1, NULL, 'j'},
+		{"matrix", 1, NULL, 'm'},
 		{"seed", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {0, 0, 0, 0}};
 	struct plan_query q = {.day = -1, .time_limit_ms = PLAN_DEFAULT_TIME_LIMIT_MS, .seed = 1};
 	double v;
@@ -595,7 +623,8 @@ static int cli_plan(struct server *sv, int argc, char **argv)
 	while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'o') q.office = optarg;
 		else if (c == 'd') bad |= parse_day(optarg, &q.day);
-		else if (c == 't' && parse_double(optarg, 10, 600000, &v) == 0) q.time_limit_ms = (long)v;
+		else if (c == 't' &&
+		         parse_double(optarg, 10, 600000, &v) == 0) q.time_limit_ms = (long)v;
 		else if (c == 's' && parse_double(optarg, 0, 1e9, &v) == 0) q.seed = (uint64_t)v;
 		else if (c == 'j' && strcmp(optarg, "vehicles") == 0) q.objective_vehicles = 1;
 		else if (c == 'j' && strcmp(optarg, "distance") == 0) q.objective_vehicles = 0;
@@ -603,19 +632,26 @@ static int cli_plan(struct server *sv, int argc, char **argv)
 		else bad = c == 'h' ? 3 : 1;
 	}
 	if (bad || q.office == NULL || q.day < 0 || optind != argc) {
-		fprintf(bad == 3 ? stdout : stderr, "usage: doorstep-server plan --office ID --date YYYY-MM-DD"
-		        " [--time-limit-ms N] [--objective distance|vehicles] [--matrix FILE] [--seed N]\n"
-		        "  plans the office's rounds for that local date from its appointments and couriers;\n"
-		        "  stops done or under way stay fixed; devices get their round at the next sync.\n"
-		        "  Travel: straight line x the office's detour factor / its speed (office add\n"
-		        "  --detour --speed-kmh), or the times in a matrix file (docs/ROUTING.md).\n");
+		fprintf(bad == 3 ? stdout : stderr,
+		        "usage: doorstep-server plan --office ID --date YYYY-MM-DD"
+		        " [--time-limit-ms N] [--objective "
+		        "distance|vehicles] [--matrix FILE] [--seed N]\n"
+		        "  plans the office's rounds for that local "
+		        "date from its appointments and couriers;\n"
+		        "  stops done or under way stay fixed; "
+		        "devices get their round at the next sync.\n"
+		        "  Travel: straight line x the office's "
+		        "detour factor / its speed (office add\n"
+		        "  --detour --speed-kmh), or the times "
+		        "in a matrix file (docs/ROUTING.md).\n");
 		return bad == 3 ? 0 : 2;
 	}
 	if (server_open(sv))
 		return 1;
 	rc = plan_office(&sv->store, &q, stdout);
 	if (rc != DS_OK) {
-		fprintf(stderr, "doorstep-server: plan: %s\n", rc == DS_ENOTFOUND ? "no such office" :
+		fprintf(stderr, "doorstep-server: plan: %s\n",
+		        rc == DS_ENOTFOUND ? "no such office" :
 		        rc == DS_ENOMEM ? "out of memory" : sv->store.err);
 		return 1;
 	}
@@ -627,8 +663,10 @@ static int cli_check(struct server *sv, int argc, char **argv)
 	char cert[SERVER_PATH_MAX], pin[TLS_PIN_MAX];
 
 	if (argc != 1) {
-		fprintf(wants_help(argc, argv) ? stdout : stderr, "usage: doorstep-server [--data DIR] check\n"
-		        "  validates the config file, the database schema and the certificate; exits 0 when\n"
+		fprintf(wants_help(argc, argv) ? stdout : stderr,
+		        "usage: doorstep-server [--data DIR] check\n"
+		        "  validates the config file, the database "
+		        "schema and the certificate; exits 0 when\n"
 		        "  `serve` would start, 1 otherwise\n");
 		return wants_help(argc, argv) ? 0 : 2;
 	}

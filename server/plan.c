@@ -64,7 +64,8 @@ static enum ds_err plan_load_office(struct plan_ctx *c)
 	sqlite3_stmt *st = NULL;
 	enum ds_err rc;
 
-	if ((rc = store_prepare(c->s, "SELECT lat, lon, detour, speed_kmh FROM offices WHERE id = ?", &st)) != DS_OK)
+	if ((rc = store_prepare(c->s, "SELECT lat, lon, detour, speed_kmh"
+	                        " FROM offices WHERE id = ?", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
 	rc = DS_ENOTFOUND;
@@ -121,10 +122,12 @@ static enum ds_err plan_load_appts(struct plan_ctx *c)
 	c->appts = calloc(PLAN_MAX_APPTS, sizeof *c->appts);
 	if (c->appts == NULL)
 		return DS_ENOMEM;
-	if ((rc = store_prepare(c->s, "SELECT " ROW_APPOINTMENT_COLUMNS("stop_no") ", priority, courier_id,"
+	if ((rc = store_prepare(c->s, "SELECT " ROW_APPOINTMENT_COLUMNS("stop_no") ", priority,"
+	        " courier_id,"
 	        " coalesce(a.done_ms, (SELECT max(e.recorded_ms) FROM events e"
 	        " WHERE e.appointment = a.code)), pinned_courier FROM appointments a"
-	        " WHERE a.office_id = ?1 AND (a.window_start_ms + a.offset_min * 60000) / 86400000 = ?2"
+	        " WHERE a.office_id = ?1"
+	        " AND (a.window_start_ms + a.offset_min * 60000) / 86400000 = ?2"
 	        " ORDER BY a.code", &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, c->q->office, -1, SQLITE_STATIC);
@@ -218,10 +221,12 @@ static int plan_add_jobs(struct plan_ctx *c, struct route_problem *p)
 		j.deadline_s = plan_sec(c, a->m.due_ms);
 		j.service_s = a->m.service_min * 60.0;
 		j.demand = 1;
-		j.priority = a->priority < 0 ? 0 : a->priority > ROUTE_MAX_PRIORITY ? ROUTE_MAX_PRIORITY : a->priority;
+		j.priority = a->priority < 0 ? 0
+		             : a->priority > ROUTE_MAX_PRIORITY ? ROUTE_MAX_PRIORITY : a->priority;
 		j.only_courier = plan_courier_index(c, a->pinned) + 1;
 		if (j.deadline_s < j.ready_s + j.service_s && plan_is_fixed(a))
-			j.deadline_s = INFINITY; /* it happened; its lateness is the report's business */
+			j.deadline_s = INFINITY; /* it happened; its lateness is the report's
+			                          * business */
 		if (route_problem_add_job(p, &j) != DS_OK)
 			return -1;
 	}
@@ -251,7 +256,8 @@ static void plan_collect_fixed(struct plan_ctx *c)
 			continue;
 		for (k = 0; k < c->nc; k++) {
 			struct plan_courier *pc = &c->couriers[k];
-			if (strcmp(pc->id, c->appts[i].courier) == 0 && pc->n_fixed < ROUTE_MAX_FIXED)
+			if (strcmp(pc->id, c->appts[i].courier) == 0 &&
+			    pc->n_fixed < ROUTE_MAX_FIXED)
 				pc->fixed[pc->n_fixed++] = i;
 		}
 	}
@@ -273,7 +279,8 @@ static int plan_add_couriers(struct plan_ctx *c, struct route_problem *p)
 		sc.shift_end_s = pc->shift_end_min * 60.0;
 		sc.max_work_s = INFINITY;
 		sc.capacity = PLAN_CAPACITY;
-		sc.has_break = pc->shift_start_min < PLAN_BREAK_FROM_MIN && pc->shift_end_min > PLAN_BREAK_TO_MIN + PLAN_BREAK_MIN;
+		sc.has_break = pc->shift_start_min < PLAN_BREAK_FROM_MIN &&
+		               pc->shift_end_min > PLAN_BREAK_TO_MIN + PLAN_BREAK_MIN;
 		sc.break_from_s = PLAN_BREAK_FROM_MIN * 60.0;
 		sc.break_to_s = PLAN_BREAK_TO_MIN * 60.0;
 		sc.break_s = PLAN_BREAK_MIN * 60.0;
@@ -345,7 +352,8 @@ static enum ds_err plan_keep_couriers(const struct plan_ctx *c, struct route_sol
 			if (rt->stops[i].job >= 0 &&
 			    (k = plan_courier_index(c, c->appts[rt->stops[i].job].courier)) >= 0)
 				ov[r * c->nc + k]++;
-		/* A courier with fixed stops is interchangeable with no one, so only pins need this. */
+		/* A courier with fixed stops is interchangeable with no one, so only pins need
+		 * this. */
 		to[r] = plan_route_pinned(c, rt) ? rt->courier : -1;
 		if (to[r] >= 0)
 			owner[to[r]] = r;
@@ -400,8 +408,10 @@ static void plan_read_solution(struct plan_ctx *c, const struct route_solution *
 			a = &c->appts[rt->stops[i].job];
 			a->new_courier = rt->courier;
 			a->new_stop = ++stop;
-			/* The citizen's ETA is when the courier rings: service start, not an early arrival. */
-			a->new_eta_ms = c->midnight_ms + (int64_t)llround(rt->stops[i].start_s * 1000.0);
+			/* The citizen's ETA is when the courier rings: service start, not an early
+			 * arrival. */
+			a->new_eta_ms = c->midnight_ms +
+			                (int64_t)llround(rt->stops[i].start_s * 1000.0);
 		}
 	}
 	for (i = 0; i < sol->n_unassigned; i++)
@@ -417,7 +427,8 @@ static enum ds_err plan_solve(struct plan_ctx *c, struct route_solution **sol)
 	if (p == NULL)
 		return rc;
 	if (plan_add_jobs(c, p) != 0 || plan_add_couriers(c, p) != 0) {
-		snprintf(c->s->err, sizeof c->s->err, "the day's data does not make a valid problem");
+		snprintf(c->s->err, sizeof c->s->err,
+		         "the day's data does not make a valid problem");
 		rc = DS_EINVAL;
 		goto fail;
 	}
@@ -479,7 +490,8 @@ static enum ds_err plan_save_appt(struct plan_ctx *c, sqlite3_stmt *up, sqlite3_
 	}
 	sqlite3_bind_int64(up, 5, c->version);
 	sqlite3_bind_int64(up, 6, rev);
-	return sqlite3_step(up) == SQLITE_DONE ? DS_OK : store_fail(c->s, sqlite3_errcode(c->s->db));
+	return sqlite3_step(up) == SQLITE_DONE ? DS_OK
+	                                       : store_fail(c->s, sqlite3_errcode(c->s->db));
 }
 
 static enum ds_err plan_save(struct plan_ctx *c, const char *summary)
@@ -494,11 +506,13 @@ static enum ds_err plan_save(struct plan_ctx *c, const char *summary)
 		return rc;
 	if ((rc = plan_next_version(c)) != DS_OK || (rc = store_next_rev(c->s, &rev)) != DS_OK ||
 	    (rc = store_prepare(c->s, "UPDATE appointments SET courier_id = ?2, stop_no = ?3,"
-	                           " eta_ms = ?4, round_version = ?5, rev = ?6 WHERE code = ?1", &up)) != DS_OK ||
+	                           " eta_ms = ?4, round_version = ?5, rev = ?6 WHERE code = ?1",
+	                           &up)) != DS_OK ||
 	    (rc = store_prepare(c->s, "INSERT INTO appointment_moves(courier_id, code, rev)"
 	                           " VALUES (?, ?, ?) ON CONFLICT(courier_id, code)"
 	                           " DO UPDATE SET rev = excluded.rev", &mv)) != DS_OK ||
-	    (rc = store_prepare(c->s, "INSERT INTO rounds(office_id, day, version, created_ms, summary)"
+	    (rc = store_prepare(c->s,
+	                        "INSERT INTO rounds(office_id, day, version, created_ms, summary)"
 	                           " VALUES (?, ?, ?, ?, ?)", &rd)) != DS_OK)
 		goto fail;
 	for (i = 0; i < c->na; i++)
@@ -543,7 +557,8 @@ static void plan_print_routes(const struct plan_ctx *c, FILE *out)
 			n += c->appts[i].new_courier == k;
 		fprintf(out, "courier %s: %d stop%s\n", c->couriers[k].id, n, n == 1 ? "" : "s");
 		for (stop = 1; stop <= n + 1; stop++) {
-			if (n > 0 && c->couriers[k].break_ms != 0 && c->couriers[k].break_after == stop - 1) {
+			if (n > 0 && c->couriers[k].break_ms != 0 &&
+			    c->couriers[k].break_after == stop - 1) {
 				plan_hhmm(c, c->couriers[k].break_ms, eta, sizeof eta);
 				fprintf(out, "      break %s, %d min\n", eta, PLAN_BREAK_MIN);
 			}
@@ -554,7 +569,8 @@ static void plan_print_routes(const struct plan_ctx *c, FILE *out)
 				plan_hhmm(c, a->new_eta_ms, eta, sizeof eta);
 				plan_hhmm(c, a->m.window_start_ms, ws, sizeof ws);
 				plan_hhmm(c, a->m.window_end_ms, we, sizeof we);
-				fprintf(out, "  %2d. %s  ETA %s  window %s-%s%s\n", stop, a->m.code, eta, ws, we,
+				fprintf(out, "  %2d. %s  ETA %s  window %s-%s%s\n", stop, a->m.code,
+				        eta, ws, we,
 				        plan_is_fixed(a) ? "  (done or under way: kept)" : "");
 			}
 		}
@@ -567,7 +583,8 @@ static void plan_print_changes(const struct plan_ctx *c, FILE *out)
 
 	for (i = 0; i < c->na; i++) {
 		const struct plan_appt *a = &c->appts[i];
-		const char *now = a->new_courier >= 0 ? c->couriers[a->new_courier].id : "(unplaced)";
+		const char *now = a->new_courier >= 0 ? c->couriers[a->new_courier].id
+		                                       : "(unplaced)";
 		if (a->m.stop == 0 && a->m.eta_ms == 0)
 			continue; /* not in an earlier version */
 		if (strcmp(a->courier, now) != 0 || a->m.stop != a->new_stop ||
@@ -575,7 +592,8 @@ static void plan_print_changes(const struct plan_ctx *c, FILE *out)
 			char o[8], n[8];
 			plan_hhmm(c, a->m.eta_ms, o, sizeof o);
 			plan_hhmm(c, a->new_eta_ms, n, sizeof n);
-			fprintf(out, "  %s: %s stop %d ETA %s -> %s stop %d ETA %s\n", a->m.code, a->courier,
+			fprintf(out, "  %s: %s stop %d ETA %s -> %s stop %d ETA %s\n", a->m.code,
+			        a->courier,
 			        a->m.stop, o, now, a->new_stop, a->new_courier >= 0 ? n : "-");
 			changes++;
 		}
@@ -690,7 +708,8 @@ enum ds_err plan_office(struct store *s, const struct plan_query *q, FILE *out)
 		goto fail;
 	if (isotime_format(c->midnight_ms, c->offset_min, day, sizeof day) != DS_OK)
 		day[0] = '\0';
-	fprintf(out, "office %s, %.10s: round version %lld, %d appointments, %d couriers used of %d,"
+	fprintf(out,
+	        "office %s, %.10s: round version %lld, %d appointments, %d couriers used of %d,"
 	        " %.1f km\n", q->office, day, (long long)c->version, c->na, sol->n_routes, c->nc,
 	        sol->dist / 1000.0);
 	plan_print_routes(c, out);
@@ -715,7 +734,8 @@ enum ds_err plan_set_travel(struct store *s, const char *office, double detour, 
 
 	if (!(detour >= 1.0 && detour <= 5.0) || !(speed_kmh >= 3.0 && speed_kmh <= 120.0))
 		return DS_EINVAL;
-	if ((rc = store_prepare(s, "UPDATE offices SET detour = ?, speed_kmh = ? WHERE id = ?", &st)) != DS_OK)
+	if ((rc = store_prepare(s, "UPDATE offices SET detour = ?, speed_kmh = ? WHERE id = ?",
+	                        &st)) != DS_OK)
 		return rc;
 	sqlite3_bind_double(st, 1, detour);
 	sqlite3_bind_double(st, 2, speed_kmh);

@@ -60,10 +60,13 @@ static enum ds_err report_counts(struct store *s, const struct report_query *q,
 	int i;
 
 	snprintf(sql, sizeof sql, "SELECT a.office_id, count(*), sum(a.kind = 'collect'),"
-	         " sum(a.kind = 'deliver'), sum(a.status = 'collected'), sum(a.status = 'delivered'),"
-	         " sum(a.done_ms IS NOT NULL AND a.done_ms <= a.window_end_ms AND a.done_ms <= a.due_ms),"
+	         " sum(a.kind = 'deliver'), sum(a.status = "
+	         "'collected'), sum(a.status = 'delivered'),"
+	         " sum(a.done_ms IS NOT NULL AND a.done_ms <= "
+	         "a.window_end_ms AND a.done_ms <= a.due_ms),"
 	         " sum(a.done_ms > a.window_end_ms), sum(a.done_ms > a.due_ms),"
-	         " sum(a.done_ms IS NULL AND a.due_ms >= ?4), sum(a.done_ms IS NULL AND a.due_ms < ?4)"
+	         " sum(a.done_ms IS NULL AND a.due_ms >= "
+	         "?4), sum(a.done_ms IS NULL AND a.due_ms < ?4)"
 	         " FROM appointments a%s GROUP BY a.office_id ORDER BY a.office_id", report_where);
 	if ((rc = store_prepare(s, sql, &st)) != DS_OK)
 		return rc;
@@ -142,7 +145,8 @@ static void report_text(FILE *out, const struct report_row *rows, size_t n,
 	int k;
 
 	fprintf(out, "%-12s %6s %6s %6s %6s %7s %6s %6s %6s %6s %6s\n", "office", "booked",
-	        "collct", "delivd", "ontime", "ontime%", "lateW", "lateD", "failed", "pendng", "overdu");
+	        "collct", "delivd", "ontime", "ontime%", "lateW", "lateD", "failed", "pendng",
+	        "overdu");
 	for (i = 0; i < n; i++)
 		report_text_row(out, &rows[i]);
 	report_text_row(out, t);
@@ -150,7 +154,8 @@ static void report_text(FILE *out, const struct report_row *rows, size_t n,
 	for (k = 1; k < MODEL_REASONS; k++)
 		fprintf(out, "  %-16s %ld\n", model_reason_name((enum model_fail_reason)k),
 		        t->fail_by_reason[k]);
-	fprintf(out, "\nbooked: appointments in the period; collct/delivd: done; ontime: done within"
+	fprintf(out,
+	        "\nbooked: appointments in the period; collct/delivd: done; ontime: done within"
 	        " the window and by the due time;\nlateW/lateD: done after the window / after the"
 	        " legal due time; failed: failed visits; pendng: not done, not yet due; overdu: not"
 	        " done, past due.\n");
@@ -193,7 +198,8 @@ static void report_csv_row(FILE *out, const struct report_row *r)
 	fputc('\n', out);
 }
 
-static void report_csv(FILE *out, const struct report_row *rows, size_t n, const struct report_row *t)
+static void report_csv(FILE *out, const struct report_row *rows, size_t n,
+                       const struct report_row *t)
 {
 	size_t i;
 	int k;

@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	    "usage: doorstep-server solve FILE [--objective vehicles|distance]\n"
 	    "                             [--time-limit-ms N] [--seed N] [--iterations N]\n"
 	    "Solves a Solomon-format VRPTW file and prints one JSON object:\n"
-	    "  {\"vehicles\": N, \"distance\": D, \"routes\": [[ids]], \"unassigned\": [ids], \"ms\": T}\n"
+	    "  {\"vehicles\": N, \"distance\": D, \"routes\": "
+	    "[[ids]], \"unassigned\": [ids], \"ms\": T}\n"
 	    "  --objective      vehicles (default: fewest vehicles, then distance) or distance\n"
 	    "  --time-limit-ms  search budget in milliseconds (default %ld)\n"
 	    "  --seed           random seed (default 1); the same seed and --iterations give\n"
@@ -79,11 +80,13 @@ static int parse_opts(int argc, char **argv, struct solve_opts *o)
 			else if (strcmp(optarg, "distance") == 0)
 				o->params.objective = ROUTE_DISTANCE;
 			else
-				return fprintf(stderr, "solve: unknown objective '%s'\n", optarg), 2;
+				return fprintf(stderr, "solve: unknown objective '%s'\n",
+				               optarg), 2;
 			break;
 		case 't':
 			if (!parse_count(optarg, SOLVE_MAX_TIME_LIMIT_MS, &v) || v == 0)
-				return fprintf(stderr, "solve: bad --time-limit-ms '%s'\n", optarg), 2;
+				return fprintf(stderr, "solve: bad --time-limit-ms '%s'\n",
+				               optarg), 2;
 			o->params.time_limit_ms = v;
 			break;
 		case 's':

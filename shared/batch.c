@@ -73,7 +73,8 @@ enum ds_err batch_decode(const char *text, size_t len, struct wire_batch *b, cha
 	rc = jsonrec_parse(text, len, "events", "gps", root, batch_scan_event, &sc, err);
 	if (rc == DS_EINVAL && strstr(err, "not a JSON object") != NULL)
 		batch_refuse(err, "request: must be an object");
-	if (rc != DS_OK || (rc = record_batch(root, WIRE_VERSION, WIRE_MAX_BATCH, &b->cursor, err)) != DS_OK)
+	if (rc != DS_OK ||
+	    (rc = record_batch(root, WIRE_VERSION, WIRE_MAX_BATCH, &b->cursor, err)) != DS_OK)
 		goto fail;
 	if ((rc = sc.rc) != DS_OK) {
 		snprintf(err, WIRE_ERR_MAX, "%s", sc.err);

@@ -286,10 +286,12 @@ static int canon_write_event(struct canon_out *o, const struct model_event *e)
 	rc = rc || canon_str(o, "note", e->note, 1);
 	rc = rc || canon_str(o, "photo_sha256", e->photo_sha256, 1);
 	rc = rc || canon_str(o, "prev_hash", e->prev_hash, 1);
-	rc = rc || (e->reason != MODEL_REASON_NONE && canon_str(o, "reason", model_reason_name(e->reason), 1));
+	rc = rc || (e->reason != MODEL_REASON_NONE &&
+	            canon_str(o, "reason", model_reason_name(e->reason), 1));
 	rc = rc || canon_str(o, "recipient", e->recipient, 1);
 	rc = rc || canon_time(o, "recorded_at", e->recorded_ms);
-	rc = rc || (e->relation != MODEL_REL_NONE && canon_str(o, "relation", model_relation_name(e->relation), 1));
+	rc = rc || (e->relation != MODEL_REL_NONE &&
+	            canon_str(o, "relation", model_relation_name(e->relation), 1));
 	rc = rc || canon_int(o, "seq", e->seq);
 	rc = rc || canon_str(o, "sig", e->sig, 1);
 	rc = rc || canon_str(o, "signature_sha256", e->signature_sha256, 1);

@@ -68,7 +68,8 @@ static int isotime_date(const char **p, int *y, int *mo, int *d)
 	(*p)++;
 	if (isotime_digits(p, 2, d))
 		return -1;
-	if (*y < 1970 || *y > 9999 || *mo < 1 || *mo > 12 || *d < 1 || *d > isotime_month_days(*y, *mo))
+	if (*y < 1970 || *y > 9999 || *mo < 1 || *mo > 12 || *d < 1 ||
+	    *d > isotime_month_days(*y, *mo))
 		return -1;
 	return 0;
 }
@@ -237,7 +238,8 @@ enum ds_err isotime_format(int64_t unix_ms, int offset_min, char *buf, size_t le
 		snprintf(off, sizeof off, "%c%02d:%02d", offset_min < 0 ? '-' : '+',
 		         (abs_off / 60) % 100, abs_off % 60);
 	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", y, mo, d,
-	             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), frac, off);
+	             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+	             frac, off);
 	return (n < 0 || (size_t)n >= len) ? DS_ETOOBIG : DS_OK;
 }
 

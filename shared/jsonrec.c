@@ -1,8 +1,8 @@
 /* jsonrec.c: yajl's event parser feeds member tables directly, at a fraction of the cost of
- * building a tree of the whole batch (docs/PERFORMANCE.md). The parse keeps a stack of frames, one per open container, each
- * saying where the values inside it go. yajl checks the JSON grammar and UTF-8 structure; this
- * file adds what a strict decoder also needs: no duplicate keys, no NUL in text, exact
- * integers. */
+ * building a tree of the whole batch (docs/PERFORMANCE.md). The parse keeps a stack of frames, one
+ * per open container, each saying where the values inside it go. yajl checks the JSON grammar and
+ * UTF-8 structure; this file adds what a strict decoder also needs: no duplicate keys, no NUL in
+ * text, exact integers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +27,8 @@ struct jsonrec_parser {
 	size_t index;               /* the next record's */
 	int depth;                  /* open containers */
 	enum jsonrec_frame frame[JSONREC_DEPTH_MAX];
-	struct jsonrec_member *owner[JSONREC_DEPTH_MAX]; /* F_ITEMS, F_RECORDS: the member counting */
+	struct jsonrec_member *owner[JSONREC_DEPTH_MAX]; /* F_ITEMS, F_RECORDS: the member
+	                                                  * counting */
 	const char *key;            /* the pending key of the innermost object frame */
 	int stopped;                /* the record callback asked to stop */
 	yajl_handle h;
@@ -67,7 +68,8 @@ static int jsonrec_fail(struct jsonrec_parser *p, const char *what, const char *
 
 static enum jsonrec_frame jsonrec_top(const struct jsonrec_parser *p)
 {
-	return p->depth == 0 ? F_SKIP : p->depth > JSONREC_DEPTH_MAX ? F_SKIP : p->frame[p->depth - 1];
+	return p->depth == 0 ? F_SKIP
+	       : p->depth > JSONREC_DEPTH_MAX ? F_SKIP : p->frame[p->depth - 1];
 }
 
 static struct jsonrec_obj *jsonrec_frame_obj(struct jsonrec_parser *p, enum jsonrec_frame f)
@@ -77,7 +79,8 @@ static struct jsonrec_obj *jsonrec_frame_obj(struct jsonrec_parser *p, enum json
 
 /* Where the next value goes: a new member of the innermost object, an item of an array, or
  * nowhere. OUT: the member (NULL when the value is only counted or skipped). */
-static int jsonrec_slot(struct jsonrec_parser *p, struct jsonrec_member **m, struct jsonrec_value **v)
+static int jsonrec_slot(struct jsonrec_parser *p, struct jsonrec_member **m,
+                        struct jsonrec_value **v)
 {
 	enum jsonrec_frame f = jsonrec_top(p);
 	struct jsonrec_obj *o = jsonrec_frame_obj(p, f);
@@ -241,7 +244,8 @@ static int jsonrec_open(struct jsonrec_parser *p, int is_map)
 		if (m != NULL && !is_map)
 			inner = f == F_ROOT && p->array_key && strcmp(m->key, p->array_key) == 0 ?
 			        F_RECORDS : F_ITEMS;
-		else if (m != NULL && f == F_REC && p->child_key && strcmp(m->key, p->child_key) == 0) {
+		else if (m != NULL && f == F_REC && p->child_key &&
+		         strcmp(m->key, p->child_key) == 0) {
 			inner = F_CHILD;
 			m->obj = &p->child;
 		}
@@ -279,7 +283,8 @@ static int jsonrec_cb_end_array(void *ctx)
 }
 
 static const yajl_callbacks jsonrec_callbacks = {
-	.yajl_null = jsonrec_cb_null, .yajl_boolean = jsonrec_cb_bool, .yajl_number = jsonrec_cb_number,
+	.yajl_null = jsonrec_cb_null, .yajl_boolean = jsonrec_cb_bool,
+	.yajl_number = jsonrec_cb_number,
 	.yajl_string = jsonrec_cb_string, .yajl_start_map = jsonrec_cb_start_map,
 	.yajl_map_key = jsonrec_cb_key, .yajl_end_map = jsonrec_cb_end_map,
 	.yajl_start_array = jsonrec_cb_start_array, .yajl_end_array = jsonrec_cb_end_array,
@@ -331,7 +336,8 @@ static size_t jsonrec_lone_surrogate(const char *t, size_t len)
 /* True when bytes FROM to LEN of T are JSON white space (or there are none). */
 static int jsonrec_only_space(const char *t, size_t from, size_t len)
 {
-	while (from < len && (t[from] == ' ' || t[from] == '\t' || t[from] == '\r' || t[from] == '\n'))
+	while (from < len &&
+	       (t[from] == ' ' || t[from] == '\t' || t[from] == '\r' || t[from] == '\n'))
 		from++;
 	return from >= len;
 }
@@ -353,7 +359,8 @@ static enum ds_err jsonrec_run(struct jsonrec_parser *p, const char *text, size_
 	 * string's end and, at the end of input, forgets it. Only white space may follow. */
 	if (st == yajl_status_ok && !jsonrec_only_space(text, p->end, len)) {
 		yajl_free(h);
-		snprintf(err, JSONREC_ERR_MAX, "malformed JSON at byte %zu: trailing bytes", p->end);
+		snprintf(err, JSONREC_ERR_MAX, "malformed JSON at byte %zu: trailing bytes",
+		         p->end);
 		return DS_EINVAL;
 	}
 	if (st == yajl_status_client_canceled && p->err[0] != '\0') {

@@ -20,8 +20,8 @@
 #define JSONREC_NUMBER_MAX 63    /* number literals copied on the stack; longer ones on the heap */
 #define JSONREC_ERR_MAX 160
 
-enum jsonrec_type { JSONREC_NULL, JSONREC_FALSE, JSONREC_TRUE, JSONREC_INT, JSONREC_REAL, JSONREC_STRING,
-	JSONREC_OBJECT, JSONREC_ARRAY };
+enum jsonrec_type { JSONREC_NULL, JSONREC_FALSE, JSONREC_TRUE, JSONREC_INT, JSONREC_REAL,
+	JSONREC_STRING, JSONREC_OBJECT, JSONREC_ARRAY };
 
 /* One scalar value, or the type of a container. */
 struct jsonrec_value {
@@ -31,7 +31,8 @@ struct jsonrec_value {
 	int bad_text;         /* JSONREC_STRING: holds a NUL byte or is not valid UTF-8 (filled from
 	                       * jansson only: jsonrec_parse refuses such a text outright) */
 	int64_t i;            /* JSONREC_INT */
-	int range;            /* JSONREC_INT/REAL: 0 when the literal fits (int64_t, finite double) */
+	int range;            /* JSONREC_INT/REAL: 0 when the literal fits (int64_t, finite
+	                       * double) */
 	double d;             /* JSONREC_INT and JSONREC_REAL: the value as a double */
 };
 

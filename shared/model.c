@@ -34,11 +34,30 @@ static enum ds_err model_parse(const char *const *names, size_t n, const char *s
 	return DS_EINVAL;
 }
 
-const char *model_event_type_name(enum model_event_type t) { return model_name(model_types, MODEL_COUNT(model_types), (int)t); }
-const char *model_gps_source_name(enum model_gps_source s) { return model_name(model_sources, MODEL_COUNT(model_sources), (int)s); }
-const char *model_relation_name(enum model_relation r) { return model_name(model_relations, MODEL_COUNT(model_relations), (int)r); }
-const char *model_reason_name(enum model_fail_reason r) { return model_name(model_reasons, MODEL_COUNT(model_reasons), (int)r); }
-const char *model_kind_name(enum model_kind k) { return model_name(model_kinds, MODEL_COUNT(model_kinds), (int)k); }
+const char *model_event_type_name(enum model_event_type t)
+{
+	return model_name(model_types, MODEL_COUNT(model_types), (int)t);
+}
+
+const char *model_gps_source_name(enum model_gps_source s)
+{
+	return model_name(model_sources, MODEL_COUNT(model_sources), (int)s);
+}
+
+const char *model_relation_name(enum model_relation r)
+{
+	return model_name(model_relations, MODEL_COUNT(model_relations), (int)r);
+}
+
+const char *model_reason_name(enum model_fail_reason r)
+{
+	return model_name(model_reasons, MODEL_COUNT(model_reasons), (int)r);
+}
+
+const char *model_kind_name(enum model_kind k)
+{
+	return model_name(model_kinds, MODEL_COUNT(model_kinds), (int)k);
+}
 
 #define MODEL_PARSER(fn, type, table)                                   \
 	enum ds_err fn(const char *s, type *out)                        \
@@ -78,7 +97,8 @@ int model_uuid_valid(const char *s)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (c != '-')
 				return 0;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		             (c >= 'A' && c <= 'F'))) {
 			return 0;
 		}
 	}

@@ -397,7 +397,8 @@ enum ds_err record_batch(const struct jsonrec_obj *root, int version, size_t max
 	    (rc = record_get_int(root, "cursor", 0, INT64_MAX, cursor, err)) != DS_OK)
 		return rc;
 	if (got != version) {
-		snprintf(err, RECORD_ERR_MAX, "v: unsupported protocol version (this server speaks %d)",
+		snprintf(err, RECORD_ERR_MAX,
+		         "v: unsupported protocol version (this server speaks %d)",
 		         version);
 		return DS_EINVAL;
 	}

@@ -1,6 +1,7 @@
 /* row.h: SQLite rows read into the data model and its reals bound, so that both programs read
- * an appointment's columns one way and store a missing position one way: the caller selects ROW_APPOINTMENT_COLUMNS (its own table's
- * name for the stop column given) and row_appointment() reads them from a column on. */
+ * an appointment's columns one way and store a missing position one way: the caller selects
+ * ROW_APPOINTMENT_COLUMNS (its own table's name for the stop column given) and row_appointment()
+ * reads them from a column on. */
 #ifndef DS_ROW_H
 #define DS_ROW_H
 

@@ -103,8 +103,8 @@ enum ds_err text_fold(const char *in, char *out, size_t out_len)
 			return DS_EINVAL;
 		b = text_base(cp);
 		if (b > 0 && text_is_space(b)) {
-			/* Written only before the next kept character: no leading or trailing space,
-			 * and no room needed for one that is never written. */
+			/* Written only before the next kept character: no leading or trailing
+			 * space, and no room needed for one that is never written. */
 			space = o > 0;
 		} else if (b != 0) {
 			need = (size_t)space + (b > 0 ? 1 : n);

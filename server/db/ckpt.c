@@ -30,8 +30,8 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	if (pages >= c->pages * CKPT_BACKSTOP_FACTOR) {
 		/* The thread is far behind (or stuck behind a reader): bound the log here. */
-		int ok = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
-		         SQLITE_OK;
+		int ok = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+		                                   NULL) == SQLITE_OK;
 		uv_mutex_lock(&c->mu);
 		c->inline_runs += ok;
 		uv_mutex_unlock(&c->mu);
@@ -75,7 +75,8 @@ struct ckpt *ckpt_start(struct store *s, int pages)
 	int rc;
 
 	if (c == NULL || path == NULL || path[0] == '\0') {
-		snprintf(s->err, sizeof s->err, "checkpointer: %s", c ? "no database file" : "out of memory");
+		snprintf(s->err, sizeof s->err, "checkpointer: %s",
+		         c ? "no database file" : "out of memory");
 		free(c);
 		return NULL;
 	}
@@ -85,7 +86,8 @@ struct ckpt *ckpt_start(struct store *s, int pages)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(s->err, sizeof s->err, "checkpointer: cannot open %s: %s", path, sqlite3_errstr(rc));
+		snprintf(s->err, sizeof s->err, "checkpointer: cannot open %s: %s", path,
+		         sqlite3_errstr(rc));
 		sqlite3_close_v2(c->db);
 		free(c);
 		return NULL;

@@ -186,7 +186,8 @@ enum ds_err ingest_prepare(const struct seal *v, const uint8_t key[SEAL_KEY_LEN]
 		/* The UUID is the associated data: a sealed body cannot be moved to another row. */
 		rc = p[i].sealed == NULL ? DS_ETOOBIG : seal_hash(v, canon, len, p[i].hash);
 		if (rc == DS_OK)
-			rc = seal_batch_seal(sealer, e->uuid, strlen(e->uuid), canon, len, p[i].sealed);
+			rc = seal_batch_seal(sealer, e->uuid, strlen(e->uuid), canon, len,
+			                     p[i].sealed);
 		free(canon);
 		if (rc != DS_OK)
 			goto fail;
@@ -261,7 +262,8 @@ static enum ds_err ingest_save_state(struct ingest *in, const char *code,
 
 static const char *ingest_status_literal(const char *s)
 {
-	static const char *const names[] = {"booked", "arrived", "failed", "collected", "delivered"};
+	static const char *const names[] = {"booked", "arrived", "failed", "collected",
+	                                    "delivered"};
 	size_t i;
 
 	for (i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++)
@@ -288,7 +290,8 @@ static void ingest_appt_row(sqlite3_stmt *st, struct ingest_appt *a)
 	a->st.status = ingest_status_literal((const char *)sqlite3_column_text(st, 4));
 	a->st.done_ms = sqlite3_column_int64(st, 5);
 	ingest_text(st, 6, a->st.reason, sizeof a->st.reason);
-	a->last_ms = sqlite3_column_type(st, 7) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 7);
+	a->last_ms = sqlite3_column_type(st, 7) == SQLITE_NULL ? INT64_MIN
+	                                                      : sqlite3_column_int64(st, 7);
 	ingest_text(st, 8, a->last_uuid, sizeof a->last_uuid);
 }
 
@@ -533,7 +536,8 @@ enum ds_err ingest_batch(struct ingest *in, const struct store_device *dev,
 	memset(res, 0, sizeof *res);
 	in->n_appts = 0;
 	for (i = 0; i < b->count && i < INGEST_TOUCHED_MAX; i++)
-		if ((rc = ingest_one(in, dev, &b->events[i], &prep[i], now_ms, &last_seq, res)) != DS_OK ||
+		if ((rc = ingest_one(in, dev, &b->events[i], &prep[i], now_ms, &last_seq,
+		                     res)) != DS_OK ||
 		    res->refusal != INGEST_OK)
 			return rc;
 	res->last_seq = last_seq;
@@ -601,7 +605,8 @@ enum ds_err ingest_derive(struct ingest *in, const char *code)
 		a.window_end_ms = sqlite3_column_int64(st, 6);
 		a.due_ms = sqlite3_column_int64(st, 7);
 		f = ingest_apply(&a, (const char *)sqlite3_column_text(st, 1),
-		                 sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
+		                 sqlite3_column_int64(st, 2),
+		                 (const char *)sqlite3_column_text(st, 3));
 		f |= old & INGEST_FLAGS_AT_STORE;
 		/* Rows come in (recorded_ms, uuid) order: the last one is the latest event. */
 		last_ms = sqlite3_column_int64(st, 2);

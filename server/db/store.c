@@ -19,7 +19,8 @@ static const char *const store_migrations[] = {
 	" matrix_path TEXT);"
 	"CREATE TABLE couriers("
 	" id TEXT PRIMARY KEY, name TEXT NOT NULL, office_id TEXT NOT NULL REFERENCES offices(id),"
-	" shift_start_min INTEGER NOT NULL DEFAULT 450, shift_end_min INTEGER NOT NULL DEFAULT 1050);"
+	" shift_start_min INTEGER NOT NULL DEFAULT 450,"
+	" shift_end_min INTEGER NOT NULL DEFAULT 1050);"
 	"CREATE TABLE enroll_codes("
 	" code_hash BLOB PRIMARY KEY, courier_id TEXT NOT NULL REFERENCES couriers(id),"
 	" created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used_ms INTEGER);"
@@ -109,7 +110,8 @@ done:
 
 enum ds_err store_fail(struct store *s, int rc)
 {
-	snprintf(s->err, sizeof s->err, "database: %s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	snprintf(s->err, sizeof s->err, "database: %s",
+	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -202,7 +204,8 @@ static enum ds_err store_migrate(struct store *s)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version > STORE_MIGRATIONS) {
-		snprintf(s->err, sizeof s->err, "database schema %d is newer than this program (%d)",
+		snprintf(s->err, sizeof s->err,
+		         "database schema %d is newer than this program (%d)",
 		         version, STORE_MIGRATIONS);
 		rc = DS_EDB;
 		goto fail;
@@ -234,7 +237,8 @@ static enum ds_err store_key(struct store *s, const char *dir, int create)
 		if (seal_key_new(s->key) != DS_OK)
 			goto fail;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, s->key, sizeof s->key) != (ssize_t)sizeof s->key || fsync(fd) != 0)
+		if (fd < 0 || write(fd, s->key, sizeof s->key) != (ssize_t)sizeof s->key ||
+		    fsync(fd) != 0)
 			goto fail;
 		rc = DS_OK;
 		goto fail;

@@ -89,8 +89,8 @@ struct walsync *walsync_start(struct store *s, walsync_flush_fn flush, walsync_d
 	w->ctx = ctx;
 	w->fd = wal ? open(wal, O_RDONLY | O_CLOEXEC) : -1;
 	if (w->fd < 0) {
-		snprintf(s->err, sizeof s->err, "log flusher: cannot open %s: %s", wal ? wal : "the log",
-		         strerror(errno));
+		snprintf(s->err, sizeof s->err, "log flusher: cannot open %s: %s",
+		         wal ? wal : "the log", strerror(errno));
 		free(w);
 		return NULL;
 	}

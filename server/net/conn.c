@@ -63,18 +63,19 @@ struct conn {
 	struct buf body;      /* gunzipped request body */
 	struct net_exchange x;
 	/* The handshake's public-key steps run on the server's worker pool (about 2.4 ms of CPU
-	 * each with mbedTLS 2.28 and P-256), so a crowd of devices connecting at once does not stall every
-	 * open connection behind them on the loop thread. While a step runs, the worker owns
-	 * TLS and OUT; bytes that arrive meanwhile wait in HS_IN. */
+	 * each with mbedTLS 2.28 and P-256), so a crowd of devices connecting at once does not
+	 * stall every open connection behind them on the loop thread. While a step runs, the worker
+	 * owns TLS and OUT; bytes that arrive meanwhile wait in HS_IN. */
 	struct pool_work hs_work;
 	bool hs_busy;
 	enum tls_result hs_result;
 	struct buf hs_in;
 	/* A gzip body is inflated on the pool too: on the loop thread it took a large share of
 	 * that thread's time under load (docs/PERFORMANCE.md), and a body of
-	 * max_decompressed_bytes would hold every connection for tens of milliseconds. While it runs (ST_INFLATE) the
-	 * worker owns BODY and the parser's request, and nothing is read, so nothing closes
-	 * the connection meanwhile; a close would still wait for the step (conn_maybe_free). */
+	 * max_decompressed_bytes would hold every connection for tens of milliseconds. While it
+	 * runs (ST_INFLATE) the worker owns BODY and the parser's request, and nothing is read, so
+	 * nothing closes the connection meanwhile; a close would still wait for the step
+	 * (conn_maybe_free). */
 	struct pool_work gz_work;
 	bool gz_busy;
 	int gz_status;
@@ -212,9 +213,11 @@ static void on_tls_send(void *ctx, const unsigned char *buf, size_t len)
 	struct conn *c = ctx;
 	size_t need = c->out.len + len;
 
-	/* Twice what is needed, at least CONN_OUT_MIN_BYTES: a reply's records arrive one by one. */
+	/* Twice what is needed, at least CONN_OUT_MIN_BYTES: a reply's records arrive one by
+	 * one. */
 	if (len > c->out.cap - c->out.len &&
-	    buf_reserve(&c->out, need < CONN_OUT_MIN_BYTES ? CONN_OUT_MIN_BYTES : need * 2) != DS_OK) {
+	    buf_reserve(&c->out,
+	                need < CONN_OUT_MIN_BYTES ? CONN_OUT_MIN_BYTES : need * 2) != DS_OK) {
 		c->out_failed = true;
 		return;
 	}
@@ -761,7 +764,8 @@ void conn_shutdown_all(struct front *n)
 		next = c->next;
 		if (c->state == ST_HANDSHAKE)
 			conn_close(c);
-		else if (c->state == ST_READ && !http_started(c->http) && c->plain_off == c->plain_len)
+		else if (c->state == ST_READ && !http_started(c->http) &&
+		         c->plain_off == c->plain_len)
 			conn_linger(c);
 		/* A request being read, handled or answered finishes; conn_reply_written() then
 		 * ends the connection because the server is shutting down. */

@@ -29,7 +29,7 @@ struct net_limits {
 	unsigned handshake_timeout_ms; /* from accept to the end of the TLS handshake */
 	unsigned max_conns_per_addr;   /* open connections from one address */
 	unsigned max_handshakes_per_addr; /* of those, in the TLS handshake at once */
-	size_t body_budget_bytes;      /* request bodies held at once, all connections; past it: 503 */
+	size_t body_budget_bytes;   /* request bodies held at once, all connections; past it: 503 */
 };
 
 /* One request. Everything is borrowed and valid until net_reply() for it returns. */
@@ -39,7 +39,8 @@ struct net_request {
 	const char *query;         /* text after '?', or "" */
 	const char *authorization; /* Authorization header value, or NULL */
 	const char *content_type;  /* Content-Type header value, or NULL */
-	const unsigned char *body; /* gunzipped already when Content-Encoding was gzip; NUL-terminated */
+	const unsigned char *body; /* gunzipped already when Content-Encoding was gzip;
+	                            * NUL-terminated */
 	size_t body_len;
 	const char *peer;          /* "ip:port" of the client, for logs */
 };

@@ -253,7 +253,8 @@ static int on_body(http_parser *p, const char *at, size_t len)
 	if (len > h->max_body_bytes - h->body.len)
 		return http_fail(h, 413);
 	/* The announced length at once, so the body is not copied while it grows. */
-	if (h->body.len == 0 && h->body_expected > len && body_reserve(h, h->body_expected + 1) != 0)
+	if (h->body.len == 0 && h->body_expected > len &&
+	    body_reserve(h, h->body_expected + 1) != 0)
 		return -1;
 	if (body_reserve(h, h->body.len + len + 1) != 0)
 		return -1;
@@ -349,8 +350,9 @@ enum http_event http_feed(struct http *h, const char *data, size_t len, size_t *
 	*used = 0;
 	if (h->error_status != 0)
 		return HTTP_EV_ERROR;
+	/* A zero length would mean EOF to the parser. */
 	if (len == 0 || h->msg_done)
-		return h->msg_done ? HTTP_EV_DONE : HTTP_EV_MORE; /* zero length would mean EOF to the parser */
+		return h->msg_done ? HTTP_EV_DONE : HTTP_EV_MORE;
 	n = http_parser_execute(&h->p, &http_settings, data, len);
 	e = HTTP_PARSER_ERRNO(&h->p);
 	*used = n;

@@ -18,7 +18,8 @@
 /* What http_feed() stopped at. */
 enum http_event {
 	HTTP_EV_MORE,  /* every byte given was consumed; the request needs more */
-	HTTP_EV_HEAD,  /* the head is complete (limits checked); call http_feed() again for the body */
+	HTTP_EV_HEAD,  /* the head is complete (limits checked); call http_feed() again for the
+	                * body */
 	HTTP_EV_DONE,  /* a whole request is ready; bytes after it were not consumed */
 	HTTP_EV_ERROR, /* malformed or over a limit; http_error_status() says which */
 };
@@ -33,7 +34,7 @@ struct http_request {
 	const char *content_encoding;
 	bool accept_gzip;             /* Accept-Encoding lists gzip with a non-zero q */
 	bool expect_continue;         /* Expect: 100-continue */
-	bool keep_alive;              /* HTTP/1.1 without Connection: close, or 1.0 with keep-alive */
+	bool keep_alive;            /* HTTP/1.1 without Connection: close, or 1.0 with keep-alive */
 	unsigned char *body;          /* NUL-terminated; never NULL once HTTP_EV_DONE */
 	size_t body_len;
 };

@@ -162,7 +162,8 @@ static int build_cert(mbedtls_x509write_cert *crt, mbedtls_pk_context *key,
 	    (ret = mbedtls_x509write_crt_set_issuer_name(crt, "CN=doorstep")) != 0 ||
 	    (ret = mbedtls_x509write_crt_set_basic_constraints(crt, 0, -1)) != 0 ||
 	    (ret = mbedtls_x509write_crt_set_subject_key_identifier(crt)) != 0 ||
-	    (ret = mbedtls_x509write_crt_set_key_usage(crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) != 0)
+	    (ret = mbedtls_x509write_crt_set_key_usage(crt,
+	                                               MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) != 0)
 		return ret;
 	return add_san(crt);
 }

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			settings_print(f, &c, 0);
 			fclose(f);
 			settings_defaults(&again);
-			if (settings_load(dir, &again, err2) != DS_OK || memcmp(&again, &c, sizeof c) != 0)
+			if (settings_load(dir, &again, err2) != DS_OK ||
+			    memcmp(&again, &c, sizeof c) != 0)
 				abort();
 		}
 	}

@@ -21,8 +21,10 @@ static void fuzz_check_accepted(const char *s, const struct dossier_code *c)
 		abort();
 	serial++;
 	slen = strlen(serial);
-	if (ulen == 0 || ulen > DOSSIER_UNIT_MAX || strspn(c->unit, "0123456789.ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz") != ulen || c->unit[0] == '.' || c->unit[ulen - 1] == '.' ||
+	if (ulen == 0 || ulen > DOSSIER_UNIT_MAX ||
+	    strspn(c->unit, "0123456789.ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                    "abcdefghijklmnopqrstuvwxyz") != ulen ||
+	    c->unit[0] == '.' || c->unit[ulen - 1] == '.' ||
 	    strstr(c->unit, "..") != NULL)
 		abort();
 	if (c->year < 2000 || c->year > 2099 || c->month < 1 || c->month > 12 || c->day < 1 ||

@@ -106,7 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == DS_OK && (reports != 0 || res.bad_rows != 0 ||
 	                    res.inserted + res.updated != res.rows)) {
-		fprintf(stderr, "fuzz_import: accepted with %ld reports, %ld bad rows, %ld+%ld of %ld\n",
+		fprintf(stderr,
+		        "fuzz_import: accepted with %ld reports, %ld bad rows, %ld+%ld of %ld\n",
 		        reports, res.bad_rows, res.inserted, res.updated, res.rows);
 		abort();
 	}

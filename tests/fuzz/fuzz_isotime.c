@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 8 && i < size; i++)
 		raw = raw << 8 | data[i];
 	ms = FUZZ_MIN_MS + (int64_t)(raw % (uint64_t)(FUZZ_MAX_MS - FUZZ_MIN_MS));
-	off = size > 9 ? (int)((data[8] << 8 | data[9]) % (2 * (14 * 60 + 59) + 1)) - (14 * 60 + 59) : 0;
+	off = size > 9 ? (int)((data[8] << 8 | data[9]) % (2 * (14 * 60 + 59) + 1)) - (14 * 60 + 59)
+	                : 0;
 	fuzz_round_trip(ms, off);
 	return 0;
 }

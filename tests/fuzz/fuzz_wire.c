@@ -33,7 +33,8 @@ static void fuzz_check_canonical(const struct model_event *e)
 	}
 	c2 = canon_event(&again);
 	if (c2 == NULL || strcmp(c1, c2) != 0) {
-		fprintf(stderr, "fuzz_wire: canonical text not stable:\n%s\n%s\n", c1, c2 ? c2 : "(null)");
+		fprintf(stderr, "fuzz_wire: canonical text not stable:\n%s\n%s\n", c1,
+		        c2 ? c2 : "(null)");
 		abort();
 	}
 	json_decref(j);
@@ -82,7 +83,8 @@ static void fuzz_json(const uint8_t *data, size_t size)
  * it accepts (filling REF, count and canonical texts), 0 when it refuses. */
 static int fuzz_reference(const uint8_t *data, size_t size, char **canon, size_t *count)
 {
-	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL), *events, *v;
+	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL),
+	       *events, *v;
 	const char *key;
 	json_t *m;
 	struct model_event e;
@@ -93,14 +95,16 @@ static int fuzz_reference(const uint8_t *data, size_t size, char **canon, size_t
 
 	*count = 0;
 	json_object_foreach(ok ? root : NULL, key, m)
-		if (strcmp(key, "v") != 0 && strcmp(key, "cursor") != 0 && strcmp(key, "events") != 0)
+		if (strcmp(key, "v") != 0 && strcmp(key, "cursor") != 0 &&
+		    strcmp(key, "events") != 0)
 			ok = 0;
 	ok = ok && json_is_integer(json_object_get(root, "v")) &&
 	     json_integer_value(json_object_get(root, "v")) == WIRE_VERSION;
 	v = json_object_get(root, "cursor");
 	ok = ok && (v == NULL || (json_is_integer(v) && json_integer_value(v) >= 0));
 	events = json_object_get(root, "events");
-	ok = ok && (events == NULL || json_is_array(events)) && json_array_size(events) <= WIRE_MAX_BATCH;
+	ok = ok && (events == NULL || json_is_array(events)) &&
+	     json_array_size(events) <= WIRE_MAX_BATCH;
 	json_array_foreach(ok ? events : NULL, i, v) {
 		if (!ok || wire_event_decode(v, &e, err) != DS_OK) {
 			ok = 0;
@@ -112,7 +116,8 @@ static int fuzz_reference(const uint8_t *data, size_t size, char **canon, size_t
 	return ok;
 }
 
-static void fuzz_compare(const uint8_t *data, size_t size, enum ds_err rc, const struct wire_batch *b)
+static void fuzz_compare(const uint8_t *data, size_t size, enum ds_err rc,
+                         const struct wire_batch *b)
 {
 	static char *canon[WIRE_MAX_BATCH];
 	size_t n = 0, i;
@@ -126,7 +131,8 @@ static void fuzz_compare(const uint8_t *data, size_t size, enum ds_err rc, const
 	}
 	for (i = 0; ok && i < n; i++) {
 		mine = canon_event(&b->events[i]);
-		if (n != b->count || mine == NULL || canon[i] == NULL || strcmp(mine, canon[i]) != 0) {
+		if (n != b->count || mine == NULL || canon[i] == NULL ||
+		    strcmp(mine, canon[i]) != 0) {
 			fprintf(stderr, "fuzz_wire: event %zu decodes differently\n", i);
 			abort();
 		}

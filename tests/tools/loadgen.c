@@ -140,7 +140,8 @@ static unsigned char *lg_gzip(const char *in, size_t len, size_t *out_len)
 	return out;
 }
 
-static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e, struct model_event *ev)
+static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e,
+                     struct model_event *ev)
 {
 	/* Each seed continues the device's sequence, so runs with seeds 1, 2, 3 ... follow on. */
 	long seq = (long)(g->seed - 1) * g->batches * g->events + (long)b * g->events + e + 1;
@@ -150,7 +151,8 @@ static void lg_event(struct lg *g, struct lg_client *c, int ci, int b, int e, st
 	if (model_uuid_new(ev->uuid) != DS_OK)
 		abort();
 	ev->seq = seq;
-	ev->type = (enum model_event_type)(seq % 4 == 0 ? MODEL_FAIL : seq % 2 ? MODEL_ARRIVE : MODEL_COLLECT);
+	ev->type = (enum model_event_type)(seq % 4 == 0 ? MODEL_FAIL
+	                                   : seq % 2 ? MODEL_ARRIVE : MODEL_COLLECT);
 	if (ev->type == MODEL_FAIL)
 		ev->reason = MODEL_REASON_NOT_HOME;
 	/* About three acts per appointment, as at a real door (arrive, then collect or fail). */
@@ -182,7 +184,8 @@ static int lg_prepare(struct lg *g, struct lg_client *c, int ci)
 		/* A device that is up to date sends a cursor at or past the server's latest change;
 		 * a large one stands for that, so replies carry no appointments and the figure is
 		 * the push path's. */
-		json_t *root = json_pack("{s:i, s:I, s:[]}", "v", 1, "cursor", (json_int_t)1 << 40, "events");
+		json_t *root = json_pack("{s:i, s:I, s:[]}", "v", 1, "cursor", (json_int_t)1 << 40,
+		                         "events");
 		json_t *arr = json_object_get(root, "events");
 		char *text;
 		c->uuids[b] = calloc((size_t)g->events, sizeof(char *));
@@ -412,8 +415,8 @@ static struct lg_row *lg_raw_rows(struct lg *g, struct store *s, long total)
 				r->sealed_len = strlen(canon) + SEAL_OVERHEAD;
 				r->sealed = malloc(r->sealed_len);
 				if (r->sealed == NULL ||
-				    seal_seal(s->seal, s->key, r->ev.uuid, strlen(r->ev.uuid), canon,
-				              strlen(canon), r->sealed) != DS_OK)
+				    seal_seal(s->seal, s->key, r->ev.uuid, strlen(r->ev.uuid),
+				              canon, strlen(canon), r->sealed) != DS_OK)
 					return NULL;
 				free(canon);
 			}
@@ -509,7 +512,8 @@ static int lg_read_creds(struct lg *g, const char *path)
 	while (n < g->nclients && fgets(line, LG_LINE_MAX, f) != NULL) {
 		struct lg_client *c = &g->c[n];
 		if (strchr(line, '\n') == NULL && !feof(f)) {
-			fprintf(stderr, "loadgen: %s: a line is longer than %d bytes\n", path, LG_LINE_MAX);
+			fprintf(stderr, "loadgen: %s: a line is longer than %d bytes\n", path,
+			        LG_LINE_MAX);
 			break;
 		}
 		line[strcspn(line, "\r\n")] = '\0';
@@ -522,7 +526,8 @@ static int lg_read_creds(struct lg *g, const char *path)
 		     tok = strtok_r(NULL, ",", &save))
 			c->codes[c->ncodes++] = strdup(tok);
 		if (tok != NULL) {
-			fprintf(stderr, "loadgen: %s: more than %d codes on a line\n", path, LG_MAX_CODES);
+			fprintf(stderr, "loadgen: %s: more than %d codes on a line\n", path,
+			        LG_MAX_CODES);
 			break;
 		}
 		if (c->ncodes > 0)
@@ -569,7 +574,8 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--trace") == 0) {
 			if ((g->trace = fopen(v, "w")) == NULL) { perror(v); return 2; }
 		}
-		else if (strcmp(a, "--clients") == 0) g->nclients = (int)lg_arg(v, 1, LG_MAX_CLIENTS);
+		else if (strcmp(a, "--clients") == 0)
+			g->nclients = (int)lg_arg(v, 1, LG_MAX_CLIENTS);
 		else if (strcmp(a, "--batches") == 0) g->batches = (int)lg_arg(v, 1, 100000);
 		else if (strcmp(a, "--events") == 0) g->events = (int)lg_arg(v, 1, WIRE_MAX_BATCH);
 		else if (strcmp(a, "--seed") == 0) g->seed = (unsigned)lg_arg(v, 1, 1000000);
@@ -580,7 +586,8 @@ int main(int argc, char **argv)
 		creds = NULL;
 	if (creds == NULL || lg_read_creds(g, creds) != 0) {
 		fprintf(stderr, "usage: loadgen --url URL --pin PIN --creds FILE [--clients N]"
-		        " [--batches B] [--events E] [--acked FILE] [--seed S] [--plain] [--ready FILE]"
+		        " [--batches B] [--events E] [--acked FILE] [--seed S]"
+		        " [--plain] [--ready FILE]"
 		        " [--trace FILE] | --raw DIR ...\n");
 		return 2;
 	}

@@ -50,7 +50,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: net_echo --listen HOST:PORT --cert F --key F [--max-body N]\n"
 	           "                [--max-header N] [--timeout-ms N] [--max-conn N] [--no-pool]\n"
-	           "                [--auth TOKEN] [--hs-timeout-ms N] [--per-addr N] [--budget N]\n"
+	           "                [--auth TOKEN] "
+	           "[--hs-timeout-ms N] [--per-addr N] [--budget N]\n"
 	           "       net_echo --make-cert CERT KEY\n");
 }
 
@@ -253,8 +254,10 @@ static int run(struct net_config *cfg, int with_pool, const char *auth)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' }, { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' }, { "max-body", required_argument, NULL, 'b' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "max-body", required_argument, NULL, 'b' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "max-conn", required_argument, NULL, 'm' }, { "no-pool", no_argument, NULL, 'P' },

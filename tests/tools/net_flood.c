@@ -183,7 +183,8 @@ static int tls_open(struct flood_tls *t, const struct flood_opts *o, unsigned id
 	t->net.fd = flood_socket(o, idx, false);
 	if (t->net.fd < 0 ||
 	    mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, NULL, 0) != 0 ||
-	    mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+	    mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+	                                MBEDTLS_SSL_TRANSPORT_STREAM,
 	                                MBEDTLS_SSL_PRESET_DEFAULT) != 0)
 		goto fail;
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
@@ -255,7 +256,8 @@ static void flood_body(struct flood_tls *t, struct flood_result *r, double end)
 	if (o->auth != NULL)
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", o->auth);
 	n = snprintf(head, sizeof head, "POST /v1/sync HTTP/1.1\r\nHost: doorstep\r\n%s"
-	             "Content-Type: application/json\r\nContent-Length: %lu\r\n\r\n", auth, o->length);
+	             "Content-Type: application/json\r\nContent-Length: %lu\r\n\r\n", auth,
+	             o->length);
 	if (n <= 0 || (size_t)n >= sizeof head ||
 	    tls_write_all(t, (const unsigned char *)head, (size_t)n, end) != 0)
 		return;
@@ -427,7 +429,8 @@ static bool parse_opt(struct flood_opts *o, int c, const char *arg)
 	case 'p': ok = parse_num(arg, 1, 65535, &v); o->port = (int)v; return ok;
 	case 'S': ok = parse_num(arg, 1, FLOOD_MAX_SRCS, &v); o->srcs = (unsigned)v; return ok;
 	case 'n': ok = parse_num(arg, 1, FLOOD_MAX_CONNS, &v); o->conns = (unsigned)v; return ok;
-	case 't': ok = parse_num(arg, 1, FLOOD_MAX_SECONDS, &v); o->seconds = (unsigned)v; return ok;
+	case 't': ok = parse_num(arg, 1, FLOOD_MAX_SECONDS, &v); o->seconds = (unsigned)v;
+		return ok;
 	case 'r': ok = parse_num(arg, 1, 100000, &v); o->rate = (unsigned)v; return ok;
 	case 'w': ok = parse_num(arg, 0, 60000, &v); o->wait_ms = (unsigned)v; return ok;
 	default: return false;
@@ -450,9 +453,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' }, { "src", required_argument, NULL, 's' },
 		{ "srcs", required_argument, NULL, 'S' }, { "port", required_argument, NULL, 'p' },
-		{ "conns", required_argument, NULL, 'n' }, { "seconds", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' }, { "length", required_argument, NULL, 'l' },
-		{ "auth", required_argument, NULL, 'a' }, { "wait-ms", required_argument, NULL, 'w' },
+		{ "conns", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "length", required_argument, NULL, 'l' },
+		{ "auth", required_argument, NULL, 'a' },
+		{ "wait-ms", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct flood_opts o = { .port = 0, .srcs = 1, .conns = 100, .seconds = 10, .rate = 100,
@@ -481,7 +487,8 @@ int main(int argc, char **argv)
 	if (o.port == 0 || optind != argc || (o.mode != MODE_HOLD && o.conns > FLOOD_MAX_TLS_CONNS))
 		goto usage;
 	raise_fd_limit();
-	signal(SIGPIPE, SIG_IGN); /* a write to a connection the server closed is an error, not death */
+	/* A write to a connection the server closed is an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return o.mode == MODE_HOLD ? run_hold(&o) : run_tls(&o);
 usage:

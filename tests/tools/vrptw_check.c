@@ -118,7 +118,8 @@ static int check_route(const struct inst *in, json_t *route, int r, int *seen, d
 		*total += dist(prev, c);
 		t += dist(prev, c);
 		if (t > c->due + CHECK_EPS) {
-			printf("INFEASIBLE: route %d: customer %ld reached at %.3f after due %.3f\n",
+			printf("INFEASIBLE: route %d: customer "
+			       "%ld reached at %.3f after due %.3f\n",
 			    r, c->id, t, c->due);
 			bad++;
 		}
@@ -130,11 +131,13 @@ static int check_route(const struct inst *in, json_t *route, int r, int *seen, d
 	*total += dist(prev, dep);
 	t += dist(prev, dep);
 	if (t > dep->due + CHECK_EPS) {
-		printf("INFEASIBLE: route %d returns at %.3f after depot due %.3f\n", r, t, dep->due);
+		printf("INFEASIBLE: route %d returns at %.3f after depot due %.3f\n", r, t,
+		       dep->due);
 		bad++;
 	}
 	if (load > in->capacity + CHECK_EPS) {
-		printf("INFEASIBLE: route %d load %.1f over capacity %.1f\n", r, load, in->capacity);
+		printf("INFEASIBLE: route %d load %.1f over capacity %.1f\n", r, load,
+		       in->capacity);
 		bad++;
 	}
 	return bad;
@@ -162,7 +165,8 @@ static int check_cover(const struct inst *in, json_t *unas, int *seen, int requi
 	}
 	for (k = 1; k < in->n; k++)
 		if (seen[k] != 1) {
-			printf("INFEASIBLE: customer %ld appears %d times\n", in->rows[k].id, seen[k]);
+			printf("INFEASIBLE: customer %ld appears %d times\n", in->rows[k].id,
+			       seen[k]);
 			bad++;
 		}
 	return bad;
@@ -176,7 +180,8 @@ static int check(const struct inst *in, json_t *sol, int require_all)
 	double total = 0;
 	size_t r;
 
-	if (!json_is_array(routes) || !json_is_array(unas) || !json_is_integer(jv) || !json_is_number(jd)) {
+	if (!json_is_array(routes) || !json_is_array(unas) || !json_is_integer(jv) ||
+	    !json_is_number(jd)) {
 		printf("INFEASIBLE: solution lacks vehicles, distance, routes or unassigned\n");
 		return 1;
 	}
@@ -218,7 +223,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vrptw_check: cannot read instance %s\n", argv[1]);
 		return 2;
 	}
-	sol = strcmp(argv[2], "-") == 0 ? json_loadf(stdin, 0, &jerr) : json_load_file(argv[2], 0, &jerr);
+	sol = strcmp(argv[2], "-") == 0 ? json_loadf(stdin, 0, &jerr)
+	                                : json_load_file(argv[2], 0, &jerr);
 	if (sol == NULL) {
 		printf("INFEASIBLE: unreadable solution: %s\n", jerr.text);
 		return 1;

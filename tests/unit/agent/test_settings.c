@@ -121,12 +121,15 @@ START_TEST(hostport)
 {
 	char host[64], port[8];
 
-	ck_assert_int_eq(settings_hostport("localhost:2947", host, sizeof host, port, sizeof port), DS_OK);
+	ck_assert_int_eq(settings_hostport("localhost:2947", host, sizeof host, port, sizeof port),
+	                 DS_OK);
 	ck_assert_str_eq(host, "localhost");
 	ck_assert_str_eq(port, "2947");
-	ck_assert_int_eq(settings_hostport("localhost", host, sizeof host, port, sizeof port), DS_EINVAL);
+	ck_assert_int_eq(settings_hostport("localhost", host, sizeof host, port, sizeof port),
+	                 DS_EINVAL);
 	ck_assert_int_eq(settings_hostport(":1", host, sizeof host, port, sizeof port), DS_EINVAL);
-	ck_assert_int_eq(settings_hostport("h:70000", host, sizeof host, port, sizeof port), DS_EINVAL);
+	ck_assert_int_eq(settings_hostport("h:70000", host, sizeof host, port, sizeof port),
+	                 DS_EINVAL);
 }
 END_TEST
 

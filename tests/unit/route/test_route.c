@@ -322,7 +322,8 @@ START_TEST(test_unfit_reasons)
 	ck_assert_int_eq(reason_of(s, 2), ROUTE_REASON_TIME_WINDOW);
 	ck_assert_int_eq(reason_of(s, 3), ROUTE_REASON_CAPACITY);
 	ck_assert_int_eq(s->n_unassigned, 4);
-	ck_assert_str_eq(route_reason_text(ROUTE_REASON_TIME_WINDOW), "time window cannot be reached");
+	ck_assert_str_eq(route_reason_text(ROUTE_REASON_TIME_WINDOW),
+	                 "time window cannot be reached");
 	route_solution_free(s);
 }
 END_TEST
@@ -486,8 +487,10 @@ START_TEST(test_matrix_and_etas)
 	ck_assert_int_eq(r->n_stops, 2);
 	/* 0 -> 1 -> 2 -> 0 costs 10 + 10 + 25 = 45; 0 -> 2 -> 1 -> 0 costs 20 + 12 + 15 = 47. */
 	ck_assert_int_eq(r->stops[0].job, 0);
-	ck_assert(r->stops[0].arrival_s == 10 && r->stops[0].start_s == 10 && r->stops[0].end_s == 15);
-	ck_assert(r->stops[1].arrival_s == 25 && r->stops[1].start_s == 40 && r->stops[1].end_s == 45);
+	ck_assert(r->stops[0].arrival_s == 10 && r->stops[0].start_s == 10 &&
+	          r->stops[0].end_s == 15);
+	ck_assert(r->stops[1].arrival_s == 25 && r->stops[1].start_s == 40 &&
+	          r->stops[1].end_s == 45);
 	ck_assert(r->return_s == 70 && r->dist == 45 && s->dist == 45);
 	route_solution_free(s);
 	route_problem_free(p);

@@ -50,7 +50,8 @@ START_TEST(test_courier_add_update_and_unknown_office)
 {
 	ck_assert_int_eq(admin_office_add(&S, "o1", "One", 10.4, 105.6), DS_OK);
 	ck_assert_int_eq(admin_office_add(&S, "o2", "Two", 10.5, 105.7), DS_OK);
-	ck_assert_int_eq(admin_courier_add(&S, "c1", "Trần Văn Bình", "nope", 450, 1020), DS_ENOTFOUND);
+	ck_assert_int_eq(admin_courier_add(&S, "c1", "Trần Văn Bình", "nope", 450, 1020),
+	                 DS_ENOTFOUND);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM couriers"), 0);
 	ck_assert_int_eq(admin_courier_add(&S, "c1", "Trần Văn Bình", "o1", 450, 1020), DS_OK);
 	ck_assert_int_eq(q_int("SELECT shift_start_min * 10000 + shift_end_min FROM couriers"
@@ -99,7 +100,8 @@ START_TEST(test_parse_shift_bad)
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(admin_parse_shift(bad[i], &a, &b) == DS_EINVAL, "accepted \"%s\"", bad[i]);
+		ck_assert_msg(admin_parse_shift(bad[i], &a, &b) == DS_EINVAL, "accepted \"%s\"",
+		              bad[i]);
 	ck_assert_int_eq(admin_parse_shift(NULL, &a, &b), DS_EINVAL);
 }
 END_TEST

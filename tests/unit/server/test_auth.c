@@ -30,7 +30,8 @@ static void enrol(struct store_device *dev, char *secret)
 	enum auth_refusal why = AUTH_UNKNOWN_CODE;
 
 	ck_assert_int_eq(auth_code_new(&S, "c1", NOW_MS, code), DS_OK);
-	ck_assert_int_eq(auth_redeem(&S, code, "handheld 7", NULL, NOW_MS + 1000, dev, secret, &why), DS_OK);
+	ck_assert_int_eq(auth_redeem(&S, code, "handheld 7", NULL, NOW_MS + 1000, dev, secret,
+	                             &why), DS_OK);
 	ck_assert_int_eq(why, AUTH_OK);
 }
 
@@ -61,7 +62,8 @@ START_TEST(test_code_shape)
 		else /* no look-alikes: 0/O, 1/I/L, U/V */
 			ck_assert_ptr_null(strchr("01ILOU", code[i]));
 	}
-	ck_assert_int_eq(q_int("SELECT expires_ms - created_ms FROM enroll_codes"), AUTH_CODE_TTL_MS);
+	ck_assert_int_eq(q_int("SELECT expires_ms - created_ms FROM enroll_codes"),
+	                 AUTH_CODE_TTL_MS);
 }
 END_TEST
 
@@ -129,7 +131,8 @@ START_TEST(test_redeem_unknown_code)
 	ck_assert_int_eq(auth_code_new(&S, "c1", NOW_MS, code), DS_OK);
 	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
 		why = AUTH_OK;
-		ck_assert_int_eq(auth_redeem(&S, codes[i], NULL, NULL, NOW_MS, &dev, secret, &why), DS_OK);
+		ck_assert_int_eq(auth_redeem(&S, codes[i], NULL, NULL, NOW_MS, &dev, secret, &why),
+		                 DS_OK);
 		ck_assert_msg(why == AUTH_UNKNOWN_CODE, "%s: %d", codes[i], why);
 	}
 	why = AUTH_OK;

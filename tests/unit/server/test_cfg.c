@@ -67,7 +67,8 @@ START_TEST(test_file_overrides_values)
 	char err[256];
 
 	ck_assert_int_eq(load("# a comment\n\n  listen = 0.0.0.0:9443  \r\n"
-	                      "log_level=3\n\tread_timeout_ms = 250\n", &c, err, sizeof err), DS_OK);
+	                      "log_level=3\n\tread_timeout_ms = 250\n", &c, err, sizeof err),
+	                 DS_OK);
 	ck_assert_str_eq(c.listen, "0.0.0.0:9443");
 	ck_assert_int_eq(c.log_level, 3);
 	ck_assert_int_eq(c.read_timeout_ms, 250);
@@ -80,7 +81,8 @@ START_TEST(test_unknown_name_is_einval_naming_the_line)
 	struct cfg c;
 	char err[256];
 
-	ck_assert_int_eq(load("log_level = 1\n# x\nlisten_port = 80\n", &c, err, sizeof err), DS_EINVAL);
+	ck_assert_int_eq(load("log_level = 1\n# x\nlisten_port = 80\n", &c, err, sizeof err),
+	                 DS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "line 3"));
 	ck_assert_ptr_nonnull(strstr(err, "listen_port"));
 }
@@ -99,11 +101,13 @@ START_TEST(test_out_of_range_and_malformed_values_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(load(bad[i], &c, err, sizeof err) == DS_EINVAL, "accepted: %s", bad[i]);
+		ck_assert_msg(load(bad[i], &c, err, sizeof err) == DS_EINVAL, "accepted: %s",
+		              bad[i]);
 		ck_assert_msg(strstr(err, "line 1") != NULL, "%s: %s", bad[i], err);
 	}
 	/* The bounds themselves are accepted. */
-	ck_assert_int_eq(load("log_level = 0\nmax_connections = 100000\n", &c, err, sizeof err), DS_OK);
+	ck_assert_int_eq(load("log_level = 0\nmax_connections = 100000\n", &c, err, sizeof err),
+	                 DS_OK);
 	ck_assert_int_eq(c.log_level, 0);
 	ck_assert_int_eq(c.max_connections, 100000);
 }
@@ -165,8 +169,8 @@ START_TEST(test_sample_parses_back_to_defaults)
 				e++;
 			if (e - i > 2 && buf[i] == '#' && memchr(buf + i, '=', e - i) != NULL &&
 			    strncmp(buf + i, "# Doorstep", 10) != 0) {
-				o += (size_t)snprintf(out + o, sizeof out - o, "%.*s\n", (int)(e - i - 2),
-				                      buf + i + 2);
+				o += (size_t)snprintf(out + o, sizeof out - o, "%.*s\n",
+				                      (int)(e - i - 2), buf + i + 2);
 			}
 			i = e + 1;
 		}

@@ -22,7 +22,8 @@ static void commit_rows(int n)
 
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(store_begin(&S), DS_OK);
-		ck_assert_int_eq(store_exec(&S, "INSERT INTO t(b) VALUES (randomblob(4000))"), DS_OK);
+		ck_assert_int_eq(store_exec(&S, "INSERT INTO t(b) VALUES (randomblob(4000))"),
+		                 DS_OK);
 		ck_assert_int_eq(store_commit(&S), DS_OK);
 	}
 }
@@ -78,7 +79,8 @@ START_TEST(test_writer_backstop_when_a_reader_pins_the_log)
 	ck_assert_int_eq(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	/* An open read transaction keeps its snapshot: the log cannot be reset behind it. */
 	ck_assert_int_eq(sqlite3_exec(reader, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(reader, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(reader, "SELECT count(*) FROM t", -1, &st, NULL),
+	                 SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	c = ckpt_start(&S, 2);
 	ck_assert_ptr_nonnull(c);

@@ -47,10 +47,12 @@ static void put(const struct model_event *e, const uint8_t *key, const char *dev
 	sealed = malloc(len + SEAL_OVERHEAD);
 	ck_assert_ptr_nonnull(sealed);
 	crypto_sha256(canon, len, hash);
-	ck_assert_int_eq(seal_seal(S.seal, key, e->uuid, strlen(e->uuid), canon, len, sealed), DS_OK);
+	ck_assert_int_eq(seal_seal(S.seal, key, e->uuid, strlen(e->uuid), canon, len, sealed),
+	                 DS_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "INSERT INTO events(uuid, device_id, seq,"
 	    " courier_id, appointment, type, reason, recorded_ms, received_ms, content_hash, body,"
-	    " server_flags) VALUES (?, ?, ?, 'c1', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);
+	    " server_flags) VALUES (?, ?, ?, 'c1', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_text(st, 1, e->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, e->seq);
@@ -168,7 +170,8 @@ START_TEST(test_json_has_protocol_members)
 	ck_assert_int_eq(json_array_size(a), 3);
 	json_array_foreach(a, i, o)
 		for (k = 0; k < sizeof members / sizeof members[0]; k++)
-			ck_assert_msg(json_object_get(o, members[k]) != NULL, "event %zu lacks %s", i, members[k]);
+			ck_assert_msg(json_object_get(o, members[k]) != NULL, "event %zu lacks %s",
+			              i, members[k]);
 	o = json_array_get(a, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "uuid")), E[0].uuid);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "device")), "dev-a");
@@ -190,7 +193,8 @@ START_TEST(test_json_has_protocol_members)
 	ck_assert(has_string(json_object_get(o, "flags"), "far"));
 	ck_assert_int_eq(json_array_size(json_object_get(o, "flags")), 1);
 	o = json_array_get(a, 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "gps"), "source")), "none");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "gps"), "source")),
+	                 "none");
 	ck_assert_ptr_null(json_object_get(json_object_get(o, "gps"), "lat"));
 	ck_assert(has_string(json_object_get(o, "flags"), "seq_gap"));
 	ck_assert(has_string(json_object_get(o, "flags"), "late_window"));
@@ -224,7 +228,8 @@ static void csv_field(void *data, size_t len, void *ctx)
 	struct csv_rows *r = ctx;
 
 	if (r->nrec < 8 && r->nfield < 32)
-		snprintf(r->fields[r->nrec][r->nfield], 160, "%.*s", (int)len, data ? (const char *)data : "");
+		snprintf(r->fields[r->nrec][r->nfield], 160, "%.*s", (int)len,
+		         data ? (const char *)data : "");
 	r->nfield++;
 }
 
@@ -245,7 +250,8 @@ static void parse_csv(const char *text, struct csv_rows *r)
 
 	memset(r, 0, sizeof *r);
 	ck_assert_int_eq(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI), 0);
-	ck_assert_uint_eq(csv_parse(&p, text, strlen(text), csv_field, csv_record, r), strlen(text));
+	ck_assert_uint_eq(csv_parse(&p, text, strlen(text), csv_field, csv_record, r),
+	                  strlen(text));
 	ck_assert_int_eq(csv_fini(&p, csv_field, csv_record, r), 0);
 	csv_free(&p);
 }
@@ -341,13 +347,16 @@ START_TEST(test_geojson_feature_collection_of_positioned_events)
 	ck_assert_int_eq(json_array_size(feats), 2); /* the visit without a fix is left out */
 	json_array_foreach(feats, i, f) {
 		ck_assert_str_eq(json_string_value(json_object_get(f, "type")), "Feature");
-		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "geometry"), "type")),
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "geometry"),
+		                                                   "type")),
 		                 "Point");
-		ck_assert_str_ne(json_string_value(json_object_get(json_object_get(f, "properties"), "uuid")),
+		ck_assert_str_ne(json_string_value(json_object_get(json_object_get(f, "properties"),
+		                                                   "uuid")),
 		                 E[1].uuid);
 	}
 	c = json_object_get(json_object_get(json_array_get(feats, 0), "geometry"), "coordinates");
-	ck_assert(fabs(json_number_value(json_array_get(c, 0)) - 105.6412001) < 1e-9); /* lon first */
+	/* lon first */
+	ck_assert(fabs(json_number_value(json_array_get(c, 0)) - 105.6412001) < 1e-9);
 	ck_assert(fabs(json_number_value(json_array_get(c, 1)) - 10.4748123) < 1e-9);
 	json_decref(o);
 	free(text);
@@ -360,7 +369,8 @@ START_TEST(test_since_filters_by_received_time)
 	json_t *a = load(text);
 
 	ck_assert_int_eq(json_array_size(a), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "uuid")), E[2].uuid);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "uuid")),
+	                 E[2].uuid);
 	json_decref(a);
 	free(text);
 	text = run(EXPORT_JSON, T2 + 1, DS_OK);
@@ -400,7 +410,8 @@ START_TEST(test_body_moved_to_another_row_is_ecrypto)
 	char *text;
 
 	/* Swap two bodies: each is bound to its own UUID. */
-	ck_assert_int_eq(store_exec(&S, "UPDATE events SET body = (SELECT body FROM events WHERE seq = 1)"
+	ck_assert_int_eq(store_exec(&S, "UPDATE events SET body ="
+	                                " (SELECT body FROM events WHERE seq = 1)"
 	                                " WHERE seq = 4"), DS_OK);
 	text = run(EXPORT_CSV, 0, DS_ECRYPTO);
 	free(text);

@@ -25,7 +25,8 @@ static enum http_event feed_all(struct http *h, const char *s, size_t len, size_
 	while (*total < len || ev == HTTP_EV_HEAD) {
 		ev = http_feed(h, s + *total, len - *total, &used);
 		*total += used;
-		if (ev == HTTP_EV_DONE || ev == HTTP_EV_ERROR || (ev == HTTP_EV_MORE && *total == len))
+		if (ev == HTTP_EV_DONE || ev == HTTP_EV_ERROR ||
+		    (ev == HTTP_EV_MORE && *total == len))
 			break;
 	}
 	return ev;
@@ -211,7 +212,8 @@ START_TEST(body_over_cap_is_413)
 	ck_assert_int_eq(http_error_status(h), 413);
 	http_free(h);
 	h = http_new(T_HEAD, 4);
-	const char *c = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n";
+	const char *c = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                "3\r\nabc\r\n3\r\ndef\r\n";
 	ck_assert_int_eq(feed_all(h, c, strlen(c), &used), HTTP_EV_ERROR);
 	ck_assert_int_eq(http_error_status(h), 413);
 	http_free(h);
@@ -233,7 +235,8 @@ START_TEST(malformed_is_400)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct http *h = http_new(T_HEAD, T_BODY);
-		ck_assert_msg(feed_all(h, bad[i], strlen(bad[i]), &used) == HTTP_EV_ERROR, "%zu", i);
+		ck_assert_msg(feed_all(h, bad[i], strlen(bad[i]), &used) == HTTP_EV_ERROR, "%zu",
+		              i);
 		ck_assert_int_eq(http_error_status(h), 400);
 		/* Errors are sticky. */
 		ck_assert_int_eq(http_feed(h, "GET", 3, &used), HTTP_EV_ERROR);

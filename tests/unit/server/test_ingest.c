@@ -63,7 +63,8 @@ START_TEST(test_same_batch_again_is_all_duplicates_tables_unchanged)
 	ck_assert_str_eq(a1, a2);
 	ck_assert_str_eq(e1, e2);
 	ck_assert_int_eq(q_int("SELECT value FROM counters WHERE name = 'rev'"), 1);
-	/* And a re-sent batch with one new event: the old ones are duplicates, the new one stored. */
+	/* And a re-sent batch with one new event: the old ones are duplicates, the new one
+	 * stored. */
 	{
 		struct model_event f[4] = {e[0], e[1], e[2], ev(4, 4, MODEL_ARRIVE, A4, T(10, 5))};
 		sync_ok(&dev_a, f, 4, &r);
@@ -89,14 +90,18 @@ END_TEST
 
 START_TEST(test_resent_with_other_json_formatting_is_duplicate)
 {
-	static const char one[] = "{\"v\":1,\"events\":[{\"uuid\":\"0b7c0a3e-1d2f-4c5b-9a8e-7f6d5c4b3a21\","
+	static const char one[] = "{\"v\":1,\"events\":[{"
+		"\"uuid\":\"0b7c0a3e-1d2f-4c5b-9a8e-7f6d5c4b3a21\","
 		"\"seq\":1,\"type\":\"arrive\",\"appointment\":\"" A1 "\","
 		"\"recorded_at\":\"2026-11-26T01:20:00Z\",\"gps\":{\"source\":\"live\","
 		"\"lat\":10.4748123,\"lon\":105.6412001,\"mode\":3,\"fix_age_s\":0.4}}]}";
-	static const char two[] = "{ \"events\" : [ { \"gps\" : { \"fix_age_s\" : 0.400, \"mode\" : 3,"
+	static const char two[] = "{ \"events\" : [ { \"gps\" :"
+		" { \"fix_age_s\" : 0.400, \"mode\" : 3,"
 		" \"lon\" : 105.64120010, \"lat\" : 10.47481230, \"source\" : \"live\" },"
-		" \"recorded_at\" : \"2026-11-26T08:20:00.000+07:00\", \"appointment\" : \"" A1 "\","
-		" \"type\" : \"arrive\", \"seq\" : 1, \"uuid\" : \"0b7c0a3e-1d2f-4c5b-9a8e-7f6d5c4b3a21\" } ],"
+		" \"recorded_at\" : \"2026-11-26T08:20:00.000+07:00\","
+		" \"appointment\" : \"" A1 "\","
+		" \"type\" : \"arrive\", \"seq\" : 1,"
+		" \"uuid\" : \"0b7c0a3e-1d2f-4c5b-9a8e-7f6d5c4b3a21\" } ],"
 		" \"cursor\" : 0, \"v\" : 1 }";
 	struct wire_batch b1, b2;
 	struct ingest_result r;
@@ -117,7 +122,8 @@ END_TEST
 START_TEST(test_same_uuid_different_content_is_conflict)
 {
 	struct model_event e[1] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20))};
-	struct model_event f[2] = {ev(2, 2, MODEL_ARRIVE, A2, T(9, 5)), ev(1, 1, MODEL_ARRIVE, A1, T(8, 21))};
+	struct model_event f[2] = {ev(2, 2, MODEL_ARRIVE, A2, T(9, 5)),
+	                           ev(1, 1, MODEL_ARRIVE, A1, T(8, 21))};
 	static char before[4096], after[4096];
 	struct ingest_result r;
 
@@ -165,7 +171,8 @@ END_TEST
 
 START_TEST(test_another_couriers_appointment_refused_as_unknown)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)), ev(2, 2, MODEL_ARRIVE, A3, T(8, 30))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)),
+	                           ev(2, 2, MODEL_ARRIVE, A3, T(8, 30))};
 	struct ingest_result r;
 
 	ck_assert_int_eq(sync_on(&S, &dev_a, e, 2, T(18, 0), &r), DS_OK);
@@ -183,7 +190,8 @@ START_TEST(test_moved_appointment_still_takes_old_couriers_event)
 	struct ingest_result r;
 
 	/* A3 was c1's and was moved to c2; c1's device recorded the delivery before it heard. */
-	ck_assert_int_eq(store_exec(&S, "INSERT INTO appointment_moves VALUES ('c1', '" A3 "', 1)"), DS_OK);
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO appointment_moves VALUES ('c1', '" A3 "', 1)"),
+	                 DS_OK);
 	sync_ok(&dev_a, e, 1, &r);
 	ck_assert_int_eq(r.stored, 1);
 	ck_assert_uint_eq(flags_of(1) & INGEST_FLAG_MOVED, INGEST_FLAG_MOVED);
@@ -194,7 +202,8 @@ END_TEST
 
 START_TEST(test_unknown_appointment_refused)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)), ev(2, 2, MODEL_ARRIVE, AX, T(8, 30))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)),
+	                           ev(2, 2, MODEL_ARRIVE, AX, T(8, 30))};
 	struct ingest_result r;
 
 	ck_assert_int_eq(sync_on(&S, &dev_a, e, 2, T(18, 0), &r), DS_OK);
@@ -206,7 +215,8 @@ END_TEST
 
 START_TEST(test_seq_gap_flagged)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)), ev(3, 3, MODEL_ARRIVE, A2, T(9, 5))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(8, 20)),
+	                           ev(3, 3, MODEL_ARRIVE, A2, T(9, 5))};
 	struct model_event f[1] = {ev(4, 4, MODEL_ARRIVE, A4, T(10, 5))};
 	struct ingest_result r;
 
@@ -245,7 +255,8 @@ START_TEST(test_bodies_sealed_and_open_with_uuid_to_canonical_text)
 
 	ck_assert_ptr_nonnull(canon);
 	sync_ok(&dev_a, e, 1, &r);
-	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "SELECT body, content_hash FROM events", -1, &st, NULL),
+	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "SELECT body, content_hash FROM events",
+	                                    -1, &st, NULL),
 	                 SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	body = sqlite3_column_blob(st, 0);
@@ -256,11 +267,13 @@ START_TEST(test_bodies_sealed_and_open_with_uuid_to_canonical_text)
 	ck_assert(!blob_has(body, n, "Nguy"));
 	ck_assert(!blob_has(body, n, "1234"));
 	ck_assert(!blob_has(body, n, "\"lat\""));
-	ck_assert_int_eq(seal_open(S.seal, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain), DS_OK);
+	ck_assert_int_eq(seal_open(S.seal, S.key, e[0].uuid, strlen(e[0].uuid), body, n, plain),
+	                 DS_OK);
 	plain[n - SEAL_OVERHEAD] = '\0';
 	ck_assert_str_eq(plain, canon);
 	/* Bound to its row: another UUID as associated data does not open it. */
-	ck_assert_int_eq(seal_open(S.seal, S.key, "00000000-0000-4000-8000-000000000002", 36, body, n, plain),
+	ck_assert_int_eq(seal_open(S.seal, S.key, "00000000-0000-4000-8000-000000000002", 36,
+	                           body, n, plain),
 	                 DS_ECRYPTO);
 	/* content_hash is the SHA-256 of the canonical text. */
 	{
@@ -316,7 +329,8 @@ START_TEST(test_disk_full_mid_batch_keeps_nothing_then_retry_stores_once)
 	struct ingest_result r;
 	char sql[96];
 
-	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)q_int("PRAGMA page_count"));
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+	         (long long)q_int("PRAGMA page_count"));
 	ck_assert_int_eq(store_exec(&S, sql), DS_OK);
 	ck_assert_int_eq(sync_on(&S, &dev_a, e, BIG_N, T(18, 0), &r), DS_EFULL);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), 0);
@@ -372,7 +386,8 @@ static void die_while_ingesting(struct model_event *e, size_t n, int committed)
 
 		if (store_open(&s, tdir, 0) != DS_OK || (in = ingest_new(&s)) == NULL ||
 		    ingest_prepare(s.seal, s.key, &b, &prep) != DS_OK || store_begin(&s) != DS_OK ||
-		    ingest_batch(in, &dev_a, &b, prep, T(18, 0), &r) != DS_OK || r.refusal != INGEST_OK)
+		    ingest_batch(in, &dev_a, &b, prep, T(18, 0), &r) != DS_OK ||
+		    r.refusal != INGEST_OK)
 			_exit(2);
 		if (committed && store_commit(&s) != DS_OK)
 			_exit(3);

@@ -327,7 +327,8 @@ static Suite *moved_suite(void)
 	tcase_add_unchecked_fixture(moved, suite_setup, suite_teardown);
 	tcase_add_test(moved, test_moved_event_recorded_before_device_pulled_move_kept_and_flagged);
 	tcase_add_test(moved, test_moved_event_recorded_after_device_pulled_move_forbidden);
-	tcase_add_test(moved, test_moved_event_in_the_request_that_first_shows_the_move_kept_then_refused);
+	tcase_add_test(moved,
+	               test_moved_event_in_the_request_that_first_shows_the_move_kept_then_refused);
 	tcase_add_test(moved, test_refused_batch_is_refused_again_when_resent_later);
 	tcase_add_test(moved, test_moved_event_recorded_before_the_pull_sent_later_kept);
 	tcase_add_test(moved, test_move_reaching_one_device_does_not_bind_another);

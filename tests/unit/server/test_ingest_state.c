@@ -14,7 +14,8 @@
 #define APPTS_SQL "SELECT code, status, done_ms, fail_reason, last_event_ms, last_event_uuid" \
                   " FROM appointments ORDER BY code"
 /* Appointments whose kept latest-event key is not their latest event's: must be none. */
-#define LAST_WRONG_SQL "SELECT count(*) FROM appointments a WHERE (last_event_ms, last_event_uuid)" \
+#define LAST_WRONG_SQL "SELECT count(*) FROM appointments a" \
+	" WHERE (last_event_ms, last_event_uuid)" \
 	" IS NOT (SELECT recorded_ms, uuid FROM events e WHERE e.appointment = a.code" \
 	" ORDER BY recorded_ms DESC, uuid DESC LIMIT 1)"
 #define FLAGS_SQL "SELECT uuid, server_flags FROM events ORDER BY uuid"
@@ -24,7 +25,8 @@ static void state_of(const char *code, char *status, int64_t *done_ms, char *rea
 	sqlite3_stmt *st = NULL;
 
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "SELECT status, done_ms, fail_reason FROM"
-	                                    " appointments WHERE code = ?", -1, &st, NULL), SQLITE_OK);
+	                                    " appointments WHERE code = ?", -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -53,7 +55,8 @@ END_TEST
 
 START_TEST(test_collect_on_collect_kind_sets_collected_and_done)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A2, T(9, 20)), ev(2, 2, MODEL_COLLECT, A2, T(9, 25))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A2, T(9, 20)),
+	                           ev(2, 2, MODEL_COLLECT, A2, T(9, 25))};
 	struct ingest_result r;
 	char status[16], reason[32];
 	int64_t done;
@@ -69,7 +72,8 @@ END_TEST
 
 START_TEST(test_deliver_on_collect_kind_is_contradictory_state_unchanged)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A2, T(9, 20)), ev(2, 2, MODEL_DELIVER, A2, T(9, 25))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A2, T(9, 20)),
+	                           ev(2, 2, MODEL_DELIVER, A2, T(9, 25))};
 	struct ingest_result r;
 	char status[16], reason[32];
 	int64_t done;
@@ -86,8 +90,8 @@ END_TEST
 
 START_TEST(test_act_after_final_is_contradictory)
 {
-	struct model_event e[3] = {ev(1, 1, MODEL_DELIVER, A1, T(8, 20)), ev(2, 2, MODEL_FAIL, A1, T(8, 30)),
-		ev(3, 3, MODEL_DELIVER, A1, T(8, 40))};
+	struct model_event e[3] = {ev(1, 1, MODEL_DELIVER, A1, T(8, 20)),
+		ev(2, 2, MODEL_FAIL, A1, T(8, 30)), ev(3, 3, MODEL_DELIVER, A1, T(8, 40))};
 	struct ingest_result r;
 	char status[16], reason[32];
 	int64_t done;
@@ -105,7 +109,8 @@ END_TEST
 
 START_TEST(test_act_after_window_end_is_late_window)
 {
-	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(9, 20)), ev(2, 2, MODEL_DELIVER, A1, T(9, 30))};
+	struct model_event e[2] = {ev(1, 1, MODEL_ARRIVE, A1, T(9, 20)),
+	                           ev(2, 2, MODEL_DELIVER, A1, T(9, 30))};
 	struct ingest_result r;
 	char status[16], reason[32];
 	int64_t done;
@@ -176,7 +181,8 @@ END_TEST
 static void det_events(struct model_event *a, struct model_event *b)
 {
 	a[0] = ev(11, 1, MODEL_ARRIVE, A1, T(8, 20));
-	a[1] = ev(12, 2, MODEL_DELIVER, A1, T(8, 25));   /* after b's earlier delivery: contradictory */
+	a[1] = ev(12, 2, MODEL_DELIVER, A1, T(8, 25));   /* after b's earlier delivery:
+	                                                  * contradictory */
 	a[2] = ev(13, 3, MODEL_COLLECT, A2, T(9, 40));
 	a[3] = ev(14, 4, MODEL_ARRIVE, A4, T(11, 30));   /* after the final act */
 	a[4] = ev(15, 5, MODEL_FAIL, A5, T(8, 30));
@@ -205,8 +211,8 @@ static void det_run(struct store *s, const struct det_step *steps, int nsteps, c
 	da.last_seq = db.last_seq = 0;
 	for (i = 0; i < nsteps; i++) {
 		struct model_event *e = steps[i].dev == 0 ? a : b;
-		ck_assert_int_eq(sync_on(s, steps[i].dev == 0 ? &da : &db, e + steps[i].from, (size_t)steps[i].n,
-		                         T(18, i), &r), DS_OK);
+		ck_assert_int_eq(sync_on(s, steps[i].dev == 0 ? &da : &db, e + steps[i].from,
+		                         (size_t)steps[i].n, T(18, i), &r), DS_OK);
 		ck_assert_msg(r.refusal == INGEST_OK, "step %d refused: %s", i, r.detail);
 		ck_assert_int_eq(r.stored, steps[i].n);
 	}
@@ -217,11 +223,13 @@ static void det_run(struct store *s, const struct det_step *steps, int nsteps, c
 START_TEST(test_determinism_same_events_any_order_any_batches)
 {
 	static const struct det_step one[] = {{0, 0, 5}, {1, 0, 6}};
-	static const struct det_step two[] = {{1, 0, 2}, {0, 0, 1}, {1, 2, 1}, {0, 1, 3}, {1, 3, 3}, {0, 4, 1}};
+	static const struct det_step two[] = {{1, 0, 2}, {0, 0, 1}, {1, 2, 1}, {0, 1, 3}, {1, 3, 3},
+		{0, 4, 1}};
 	static const struct det_step three[] = {{1, 0, 6}, {0, 0, 5}};
-	static const struct det_step four[] = {{1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {1, 3, 1}, {1, 4, 1},
-		{1, 5, 1}, {0, 0, 1}, {0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {0, 4, 1}};
-	const struct { const struct det_step *s; int n; } orders[] = {{one, 2}, {two, 6}, {three, 2}, {four, 11}};
+	static const struct det_step four[] = {{1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {1, 3, 1},
+		{1, 4, 1}, {1, 5, 1}, {0, 0, 1}, {0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {0, 4, 1}};
+	const struct { const struct det_step *s; int n; } orders[] = {{one, 2}, {two, 6},
+	                                                              {three, 2}, {four, 11}};
 	static char appts[4][4096], flags[4][4096];
 	struct store s2;
 	char dir2[768];
@@ -237,15 +245,18 @@ START_TEST(test_determinism_same_events_any_order_any_batches)
 		store_close(&s2);
 		rm_dir(dir2);
 		if (k > 0) {
-			ck_assert_msg(strcmp(appts[0], appts[k]) == 0, "order %d:\n%s\nvs\n%s", k, appts[0], appts[k]);
-			ck_assert_msg(strcmp(flags[0], flags[k]) == 0, "order %d:\n%s\nvs\n%s", k, flags[0], flags[k]);
+			ck_assert_msg(strcmp(appts[0], appts[k]) == 0, "order %d:\n%s\nvs\n%s", k,
+			              appts[0], appts[k]);
+			ck_assert_msg(strcmp(flags[0], flags[k]) == 0, "order %d:\n%s\nvs\n%s", k,
+			              flags[0], flags[k]);
 		}
 	}
 	/* And the state is the one the rules give (checked in the fixture's store, order two). */
 	det_run(&S, two, 6, appts[0], flags[0], sizeof appts[0]);
 	/* Each appointment keeps its latest event's key, whatever order the events came in. */
 	ck_assert_int_eq(q_int(LAST_WRONG_SQL), 0);
-	ck_assert_int_gt(q_int("SELECT count(*) FROM appointments WHERE last_event_ms IS NOT NULL"), 3);
+	ck_assert_int_gt(q_int("SELECT count(*) FROM appointments WHERE last_event_ms IS NOT NULL"),
+	                 3);
 	state_of(A1, status, &done, reason);
 	ck_assert_str_eq(status, "delivered");
 	ck_assert_int_eq(done, T(8, 15));
@@ -356,8 +367,8 @@ END_TEST
 
 START_TEST(test_derive_is_idempotent)
 {
-	struct model_event e[3] = {ev(1, 1, MODEL_FAIL, A1, T(8, 20)), ev(2, 2, MODEL_DELIVER, A1, T(9, 20)),
-		ev(3, 3, MODEL_DELIVER, A2, T(9, 25))};
+	struct model_event e[3] = {ev(1, 1, MODEL_FAIL, A1, T(8, 20)),
+		ev(2, 2, MODEL_DELIVER, A1, T(9, 20)), ev(3, 3, MODEL_DELIVER, A2, T(9, 25))};
 	static char a1[4096], a2[4096], f1[4096], f2[4096];
 	struct ingest_result r;
 	struct ingest *in;

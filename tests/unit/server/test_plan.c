@@ -107,7 +107,8 @@ START_TEST(test_impossible_appointment_unplaced_and_reported)
 	char *out = plan(DS_OK), *p;
 
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code = '" IMPOSSIBLE "'"
-	                       " AND stop_no IS NULL AND eta_ms IS NULL AND courier_id IS NULL"), 1);
+	                       " AND stop_no IS NULL AND eta_ms IS NULL AND courier_id IS NULL"),
+	                 1);
 	p = strstr(out, "could not be placed");
 	ck_assert_msg(p != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(p, IMPOSSIBLE));
@@ -125,7 +126,8 @@ START_TEST(test_stop_under_way_stays_first_with_its_courier)
 	free(out);
 	/* Take a stop that is not first in its round, and have its courier arrive there. */
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "SELECT code, courier_id FROM appointments"
-	                                    " WHERE stop_no >= 2 ORDER BY stop_no DESC, code LIMIT 1",
+	                                    " WHERE stop_no >= 2"
+	                                    " ORDER BY stop_no DESC, code LIMIT 1",
 	                                    -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	snprintf(code, sizeof code, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -163,7 +165,8 @@ START_TEST(test_replan_keeps_rounds_with_their_couriers)
 	                                " WHEN 'c1' THEN 'c2' ELSE 'c1' END"
 	                                " WHERE courier_id IN ('c1', 'c2');"
 	                                " CREATE TEMP TABLE prev AS SELECT code, courier_id"
-	                                " FROM appointments WHERE courier_id IN ('c1', 'c2')"), DS_OK);
+	                                " FROM appointments WHERE courier_id IN ('c1', 'c2')"),
+	                 DS_OK);
 	ck_assert_int_gt(q_int("SELECT count(*) FROM prev"), 0);
 	out = plan(DS_OK);
 	kept = q_int("SELECT count(*) FROM appointments a JOIN prev p USING (code)"

@@ -36,7 +36,8 @@ static void appt(const char *office, int n, const char *kind, int d, int ws, int
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "INSERT INTO appointments(code, kind, citizen,"
 	    " phone, address, lat, lon, window_start_ms, window_end_ms, offset_min, service_min,"
 	    " office_id, due_ms, courier_id, status, done_ms, rev, imported_ms) VALUES (?1, ?2,"
-	    " 'An', '0912345678', 'Addr', 10.47, 105.64, ?3, ?4, 420, 10, ?5, ?6, NULL, ?7, ?8, 1, 0)",
+	    " 'An', '0912345678', 'Addr', 10.47, 105.64,"
+	    " ?3, ?4, 420, 10, ?5, ?6, NULL, ?7, ?8, 1, 0)",
 	    -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -61,7 +62,8 @@ static void event(int n, int id, const char *type, const char *reason, int64_t a
 	snprintf(uuid, sizeof uuid, "00000000-0000-4000-8000-%012d", id);
 	ck_assert_int_eq(sqlite3_prepare_v2(S.db, "INSERT INTO events(uuid, device_id, seq,"
 	    " courier_id, appointment, type, reason, recorded_ms, received_ms, content_hash, body)"
-	    " VALUES (?1, 'dev-a', ?2, 'c1', ?3, ?4, ?5, ?6, ?6, x'00', x'00')", -1, &st, NULL), SQLITE_OK);
+	    " VALUES (?1, 'dev-a', ?2, 'c1', ?3, ?4, ?5, ?6, ?6, x'00', x'00')", -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, id);
 	sqlite3_bind_text(st, 3, code, -1, SQLITE_TRANSIENT);
@@ -81,16 +83,17 @@ static void report_setup(void)
 	/* o1, day 0 */
 	appt("o1", 1, "deliver", 0, 8, 9, T(0, 17, 0), "delivered", T(0, 8, 30));   /* on time */
 	event(1, 1, "deliver", NULL, T(0, 8, 30));
-	appt("o1", 2, "deliver", 0, 9, 10, T(0, 17, 0), "delivered", T(0, 10, 30)); /* late window */
+	/* late window */
+	appt("o1", 2, "deliver", 0, 9, 10, T(0, 17, 0), "delivered", T(0, 10, 30));
 	event(2, 2, "deliver", NULL, T(0, 10, 30));
 	appt("o1", 3, "deliver", 0, 10, 11, T(0, 10, 30), "delivered", T(0, 10, 45)); /* late due */
 	event(3, 3, "deliver", NULL, T(0, 10, 45));
-	appt("o1", 4, "collect", 0, 8, 9, T(7, 17, 0), "failed", 0);                /* 2 fails, pending */
+	appt("o1", 4, "collect", 0, 8, 9, T(7, 17, 0), "failed", 0);          /* 2 fails, pending */
 	event(4, 4, "fail", "not-home", T(0, 8, 10));
 	event(4, 5, "fail", "refused", T(0, 8, 40));
-	appt("o1", 5, "deliver", 0, 13, 14, T(0, 17, 0), "booked", 0);              /* overdue at 18:00 */
+	appt("o1", 5, "deliver", 0, 13, 14, T(0, 17, 0), "booked", 0);        /* overdue at 18:00 */
 	appt("o1", 6, "collect", 0, 14, 15, T(7, 17, 0), "collected", T(0, 14, 20)); /* on time */
-	event(6, 6, "fail", "not-home", T(0, 14, 5));                               /* then collected */
+	event(6, 6, "fail", "not-home", T(0, 14, 5));                           /* then collected */
 	event(6, 7, "collect", NULL, T(0, 14, 20));
 	appt("o1", 7, "collect", 0, 15, 16, T(7, 17, 0), "booked", 0);              /* pending */
 	/* o2, day 0 */
@@ -145,13 +148,15 @@ static long num(json_t *row, const char *key)
 
 static long reason(json_t *row, const char *key)
 {
-	return (long)json_integer_value(json_object_get(json_object_get(row, "failed_by_reason"), key));
+	return (long)json_integer_value(json_object_get(json_object_get(row, "failed_by_reason"),
+	                                                key));
 }
 
 START_TEST(test_day_numbers_per_office_and_total)
 {
 	json_t *o = run(NULL, DAY0, DAY0, T(0, 18, 0));
-	json_t *o1 = office_row(o, "o1"), *o2 = office_row(o, "o2"), *t = json_object_get(o, "total");
+	json_t *o1 = office_row(o, "o1"), *o2 = office_row(o, "o2"),
+	       *t = json_object_get(o, "total");
 
 	ck_assert_ptr_nonnull(o1);
 	ck_assert_ptr_nonnull(o2);

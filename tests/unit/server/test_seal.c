@@ -96,7 +96,8 @@ START_TEST(sealer_seals_many_with_distinct_nonces)
 	for (i = 0; i < N; i++) {
 		snprintf(msg, sizeof msg, "event %05zu at lat=10.47 lon=105.64 ....", i);
 		snprintf(aad, sizeof aad, "uuid-%zu", i);
-		ck_assert_int_eq(seal_open(V, key1, aad, strlen(aad), sealed[i], sizeof sealed[i], back),
+		ck_assert_int_eq(seal_open(V, key1, aad, strlen(aad), sealed[i],
+		                           sizeof sealed[i], back),
 		                 DS_OK);
 		ck_assert(memcmp(back, msg, LEN) == 0);
 		ck_assert_int_eq(seal_open(V, key1, "uuid-x", 6, sealed[i], sizeof sealed[i], back),
@@ -124,7 +125,8 @@ START_TEST(open_refuses_every_flipped_byte)
 	/* nonce, body and tag: every byte matters */
 	for (i = 0; i < sizeof sealed; i++) {
 		sealed[i] ^= 0x01;
-		ck_assert_msg(seal_open(V, key1, "aad", 3, sealed, sizeof sealed, back) == DS_ECRYPTO,
+		ck_assert_msg(seal_open(V, key1, "aad", 3, sealed, sizeof sealed, back) ==
+		              DS_ECRYPTO,
 		              "flip at byte %zu accepted", i);
 		sealed[i] ^= 0x01;
 	}

@@ -114,8 +114,10 @@ START_TEST(test_garbage_number)
 	expect_err(11, "    1      45         6x8         10        912        967         90",
 	    "line 11: bad number '6x8'");
 	expect_err(5, "  two         50", "line 5: bad vehicle number");
-	expect_err(11, "    1      45         68         10        912        967", "line 11: expected 7 fields");
-	expect_err(11, "    1      inf         68         10        912        967   1", "line 11: bad number");
+	expect_err(11, "    1      45         68         10        912        967",
+	           "line 11: expected 7 fields");
+	expect_err(11, "    1      inf         68         10        912        967   1",
+	           "line 11: bad number");
 }
 END_TEST
 
@@ -123,7 +125,8 @@ START_TEST(test_missing_section)
 {
 	expect_err(3, "VEHICLES?", "line 3: expected the VEHICLE section");
 	expect_err(7, "CUSTOMERS", "line 7: expected the CUSTOMER section");
-	ck_assert_ptr_nonnull(strstr(parse_err("NAME\n\n", 6), "line 3: truncated: VEHICLE section missing"));
+	ck_assert_ptr_nonnull(strstr(parse_err("NAME\n\n", 6),
+	                             "line 3: truncated: VEHICLE section missing"));
 }
 END_TEST
 
@@ -167,11 +170,13 @@ START_TEST(test_truncated_file)
 	err = parse_err(small, cut);       /* ends after the CUSTOMER line */
 	ck_assert_ptr_nonnull(strstr(err, "line 8: truncated: no depot or customer rows"));
 	err = parse_err(small, 34);        /* ends after the fleet header */
-	ck_assert_ptr_nonnull(strstr(err, "line 5: truncated: vehicle number and capacity missing"));
+	ck_assert_ptr_nonnull(strstr(err,
+	                             "line 5: truncated: vehicle number and capacity missing"));
 	err = parse_err(small, sizeof(small) - 10);  /* last row cut short */
 	ck_assert_ptr_nonnull(strstr(err, "line 12: expected 7 fields"));
 	ck_assert_ptr_nonnull(strstr(parse_err("", 0), "line 1: file is empty"));
-	ck_assert_ptr_nonnull(strstr(parse_err("A\0B\n", 4), "line 1: line too long or holds a NUL"));
+	ck_assert_ptr_nonnull(strstr(parse_err("A\0B\n", 4),
+	                             "line 1: line too long or holds a NUL"));
 }
 END_TEST
 

@@ -61,10 +61,12 @@ START_TEST(test_migration_3_fills_latest_event_keys)
 		"INSERT INTO offices(id, name, lat, lon) VALUES ('o1', 'O', 10.4, 105.6)",
 		"INSERT INTO appointments(code, kind, citizen, phone, address, lat, lon,"
 		" window_start_ms, window_end_ms, offset_min, service_min, office_id, due_ms, rev,"
-		" imported_ms) VALUES ('A', 'collect', 'c', 'p', 'a', 10, 105, 0, 1, 420, 5, 'o1', 2, 0,"
+		" imported_ms) VALUES"
+		" ('A', 'collect', 'c', 'p', 'a', 10, 105, 0, 1, 420, 5, 'o1', 2, 0,"
 		" 0), ('B', 'collect', 'c', 'p', 'a', 10, 105, 0, 1, 420, 5, 'o1', 2, 0, 0)",
-		"INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type, recorded_ms,"
-		" received_ms, content_hash, body) VALUES ('u1', 'd', 1, 'c', 'A', 'arrive', 50, 0, x'', x''),"
+		"INSERT INTO events(uuid, device_id, seq, courier_id, appointment, type,"
+		" recorded_ms, received_ms, content_hash, body)"
+		" VALUES ('u1', 'd', 1, 'c', 'A', 'arrive', 50, 0, x'', x''),"
 		" ('u3', 'd', 2, 'c', 'A', 'arrive', 70, 0, x'', x''),"
 		" ('u2', 'd', 3, 'c', 'A', 'collect', 70, 0, x'', x'')",
 		"ALTER TABLE appointments DROP COLUMN last_event_ms",
@@ -83,8 +85,10 @@ START_TEST(test_migration_3_fills_latest_event_keys)
 	ck_assert_int_eq(q_int("PRAGMA user_version"), store_schema_version());
 	/* The latest by (recorded_ms, uuid): u3 beats u2 at the same millisecond. */
 	ck_assert_int_eq(q_int("SELECT last_event_ms FROM appointments WHERE code = 'A'"), 70);
-	ck_assert_int_eq(q_int("SELECT last_event_uuid = 'u3' FROM appointments WHERE code = 'A'"), 1);
-	ck_assert_int_eq(q_int("SELECT last_event_ms IS NULL FROM appointments WHERE code = 'B'"), 1);
+	ck_assert_int_eq(q_int("SELECT last_event_uuid = 'u3' FROM appointments WHERE code = 'A'"),
+	                 1);
+	ck_assert_int_eq(q_int("SELECT last_event_ms IS NULL FROM appointments WHERE code = 'B'"),
+	                 1);
 }
 END_TEST
 
@@ -121,7 +125,8 @@ START_TEST(test_write_one_counts_changed_rows)
 	sqlite3_stmt *st = NULL;
 
 	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES"
-	                                " ('o1', 'A', 10.4, 105.6), ('o2', 'B', 10.4, 105.6)"), DS_OK);
+	                                " ('o1', 'A', 10.4, 105.6), ('o2', 'B', 10.4, 105.6)"),
+	                 DS_OK);
 	ck_assert_int_eq(store_prepare(&S, "UPDATE offices SET name = 'C' WHERE id = 'o1'", &st),
 	                 DS_OK);
 	ck_assert_int_eq(store_write_one(&S, st), DS_OK);
@@ -156,7 +161,8 @@ START_TEST(test_newer_schema_refuses_to_open_with_message)
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st = NULL;
-		ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL),
+		                 SQLITE_OK);
 		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 		ck_assert_int_eq(sqlite3_column_int(st, 0), 99);
 		sqlite3_finalize(st);
@@ -273,11 +279,14 @@ END_TEST
 
 START_TEST(test_real_constraint_is_econflict)
 {
-	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES ('o1','O',1,1)"), DS_OK);
-	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon) VALUES ('o1','O',1,1)"),
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon)"
+	                                " VALUES ('o1','O',1,1)"), DS_OK);
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO offices(id, name, lat, lon)"
+	                                " VALUES ('o1','O',1,1)"),
 	                 DS_ECONFLICT);
 	/* A courier at an office that does not exist: a foreign key, also a constraint. */
-	ck_assert_int_eq(store_exec(&S, "INSERT INTO couriers(id, name, office_id) VALUES ('c','C','nope')"),
+	ck_assert_int_eq(store_exec(&S, "INSERT INTO couriers(id, name, office_id)"
+	                                " VALUES ('c','C','nope')"),
 	                 DS_ECONFLICT);
 }
 END_TEST

@@ -86,7 +86,8 @@ START_TEST(test_every_item_back_once_in_order)
 	for (i = 0; i < T_ITEMS; i++) {
 		if (i % 100 == 0) {
 			ck_assert_int_eq(store_begin(&S), DS_OK);
-			ck_assert_int_eq(store_exec(&S, "INSERT INTO t(b) VALUES (randomblob(1000))"), DS_OK);
+			ck_assert_int_eq(store_exec(&S, "INSERT INTO t(b) "
+			                            "VALUES (randomblob(1000))"), DS_OK);
 			ck_assert_int_eq(store_commit(&S), DS_OK);
 		}
 		walsync_submit(w, (void *)(intptr_t)i);

@@ -40,13 +40,15 @@ static unsigned rnd_below(unsigned n)
 static void rnd_text(char *out, size_t max)
 {
 	static const char *const parts[] = {"a", "Z", " ", "\"", "\\", "/", "\x7f", "ễ", "Đ",
-		"ươ", "\xF0\x9F\x98\x80", "\t", "\n", "\r", "\b", "\f", "\x01", "\x1f", "\x0b", "9"};
+		"ươ", "\xF0\x9F\x98\x80", "\t", "\n", "\r", "\b", "\f", "\x01", "\x1f", "\x0b",
+		"9"};
 	size_t n = rnd_below(12), used = 0, len;
 	const char *p;
 
 	out[0] = '\0';
 	while (n-- > 0) {
-		p = rnd_below(200) == 0 ? "\xC3\x28" : parts[rnd_below(sizeof parts / sizeof parts[0])];
+		p = rnd_below(200) == 0 ? "\xC3\x28"
+		                        : parts[rnd_below(sizeof parts / sizeof parts[0])];
 		len = strlen(p);
 		if (used + len >= max)
 			break;
@@ -118,9 +120,11 @@ static void ck_same_canonical(const struct model_event *e, int run)
 	char *want = jansson_canonical(e), *got = canon_event(e);
 
 	if (want == NULL)
-		ck_assert_msg(got == NULL, "run %d: jansson refuses, canon_event wrote %s", run, got);
+		ck_assert_msg(got == NULL, "run %d: jansson refuses, canon_event wrote %s", run,
+		              got);
 	else
-		ck_assert_msg(got != NULL && strcmp(want, got) == 0, "run %d:\n jansson %s\n canon   %s",
+		ck_assert_msg(got != NULL && strcmp(want, got) == 0,
+		              "run %d:\n jansson %s\n canon   %s",
 		              run, want, got ? got : "(null)");
 	free(want);
 	free(got);

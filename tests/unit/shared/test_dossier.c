@@ -14,7 +14,8 @@
 		const char *e_ = NULL;                                                  \
 		ck_assert_int_eq(dossier_parse((s), &c_, &e_), DS_EINVAL);              \
 		ck_assert_msg(e_ != NULL && strstr(e_, (why)) != NULL,                  \
-		              "\"%s\": message \"%s\" lacks \"%s\"", (s), e_ ? e_ : "(null)", (why)); \
+		              "\"%s\": message \"%s\" lacks \"%s\"", (s), e_ ? e_ : "(null)", \
+		              (why));                                                   \
 	} while (0)
 
 START_TEST(parse_reference_code_fills_every_field)

@@ -97,9 +97,11 @@ START_TEST(distance_matches_reference_on_a_grid)
 	for (i = -80; i <= 80; i += 20) {
 		for (j = -170; j <= 170; j += 34) {
 			double lat2 = i / 3.0 + 7.25, lon2 = j / 2.0 - 33.5;
-			double got = geo_distance_m(i, j, lat2, lon2), want = ref_distance_m(i, j, lat2, lon2);
+			double got = geo_distance_m(i, j, lat2, lon2),
+			       want = ref_distance_m(i, j, lat2, lon2);
 			ck_assert_msg(fabs(got - want) < 1e-3 + want * 1e-9,
-			              "(%d,%d)-(%g,%g): got %.4f want %.4f", i, j, lat2, lon2, got, want);
+			              "(%d,%d)-(%g,%g): got %.4f want %.4f", i, j, lat2, lon2, got,
+			              want);
 		}
 	}
 }

@@ -63,11 +63,15 @@ END_TEST
 
 START_TEST(parse_fractional_seconds)
 {
-	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.250Z", NULL), DAY_2026_11_26_MS + HOUR_MS + 250);
-	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.1Z", NULL), DAY_2026_11_26_MS + HOUR_MS + 100);
-	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.05Z", NULL), DAY_2026_11_26_MS + HOUR_MS + 50);
+	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.250Z", NULL),
+	                 DAY_2026_11_26_MS + HOUR_MS + 250);
+	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.1Z", NULL),
+	                 DAY_2026_11_26_MS + HOUR_MS + 100);
+	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.05Z", NULL),
+	                 DAY_2026_11_26_MS + HOUR_MS + 50);
 	/* Digits past milliseconds are dropped, not rounded. */
-	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.123999Z", NULL), DAY_2026_11_26_MS + HOUR_MS + 123);
+	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00.123999Z", NULL),
+	                 DAY_2026_11_26_MS + HOUR_MS + 123);
 	ck_assert_int_eq(parse_ok("2026-11-26T01:00:00,5+07:00", NULL),
 	                 DAY_2026_11_26_MS - 6 * HOUR_MS + 500);
 }
@@ -203,11 +207,13 @@ START_TEST(format_matches_libc_calendar)
 		ck_assert_ptr_nonnull(gmtime_r(&secs, &tm));
 		a = off_min < 0 ? -off_min : off_min;
 		snprintf(frac, sizeof frac, ms ? ".%03d" : "", ms);
-		snprintf(off, sizeof off, off_min ? "%c%02d:%02d" : "Z", off_min < 0 ? '-' : '+', a / 60, a % 60);
+		snprintf(off, sizeof off, off_min ? "%c%02d:%02d" : "Z", off_min < 0 ? '-' : '+',
+		         a / 60, a % 60);
 		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", tm.tm_year + 1900,
 		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, off);
 		ck_assert_int_eq(isotime_format(t, off_min, buf, sizeof buf), DS_OK);
-		ck_assert_msg(strcmp(buf, want) == 0, "%lld %+d: %s != %s", (long long)t, off_min, buf, want);
+		ck_assert_msg(strcmp(buf, want) == 0, "%lld %+d: %s != %s", (long long)t, off_min,
+		              buf, want);
 		ck_assert_int_eq(isotime_format(t, off_min, buf, strlen(want)), DS_ETOOBIG);
 	}
 	ck_assert_int_eq(isotime_format(253402300800000LL, 0, buf, sizeof buf), DS_OK);

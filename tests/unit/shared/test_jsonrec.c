@@ -47,7 +47,8 @@ static int on_record(void *ctx, size_t i, const struct jsonrec_obj *rec)
 	return s->stop_at > 0 && (int)s->n == s->stop_at;
 }
 
-static enum ds_err parse_batch(const char *text, struct jsonrec_obj *root, struct seen *s, char *err)
+static enum ds_err parse_batch(const char *text, struct jsonrec_obj *root, struct seen *s,
+                               char *err)
 {
 	memset(s, 0, sizeof *s);
 	err[0] = '\0';
@@ -72,7 +73,8 @@ START_TEST(records_reach_the_callback_in_order)
 	const struct jsonrec_member *m;
 
 	ck_assert_int_eq(parse_batch("{} \r\n\t", &root, &s, err), DS_OK);
-	ck_assert_int_eq(parse_batch("{\"v\":1,\"events\":[{\"x\":\"a\",\"gps\":{\"p\":1,\"q\":[1]},"
+	ck_assert_int_eq(parse_batch("{\"v\":1,\"events\":[{\"x\":\"a\",\"gps\":{\"p\":1,"
+	                             "\"q\":[1]},"
 	                             "\"flags\":[\"f\",2,{},[]]},7,{\"x\":\"Nguyễn\"},[1]],"
 	                             "\"cursor\":12}", &root, &s, err), DS_OK);
 	ck_assert_uint_eq(s.n, 4);
@@ -112,12 +114,14 @@ START_TEST(values_keep_their_types_and_exact_integers)
 	m = jsonrec_get(&root, "d");
 	ck_assert(m->v.type == JSONREC_REAL && m->v.d == 1.5);
 	ck_assert(jsonrec_get(&root, "e")->v.range);
-	ck_assert(!jsonrec_get(&root, "f")->v.range); /* underflow is the nearest value, as in jansson */
+	ck_assert(!jsonrec_get(&root, "f")->v.range); /* underflow is the nearest value, as in
+	                                               * jansson */
 	ck_assert_int_eq(jsonrec_get(&root, "g")->v.type, JSONREC_TRUE);
 	ck_assert_int_eq(jsonrec_get(&root, "h")->v.type, JSONREC_FALSE);
 	ck_assert_int_eq(jsonrec_get(&root, "i")->v.type, JSONREC_NULL);
 	m = jsonrec_get(&root, "j");
-	ck_assert(m->v.type == JSONREC_STRING && m->v.len == 4 && strcmp(m->v.s, "t\xc3\xa9\n") == 0);
+	ck_assert(m->v.type == JSONREC_STRING && m->v.len == 4 &&
+	          strcmp(m->v.s, "t\xc3\xa9\n") == 0);
 	ck_assert_int_eq(jsonrec_get(&root, "k")->v.type, JSONREC_REAL);
 	ck_assert_int_eq(jsonrec_get(&root, "l")->v.type, JSONREC_OBJECT);
 	ck_assert_ptr_null(jsonrec_get(&root, "l")->obj);
@@ -188,7 +192,8 @@ START_TEST(lone_surrogate_escapes_are_refused)
 	ck_refused("{\"a\":\"x\\uD800y\"}", "malformed JSON");
 	ck_refused("{\"a\":\"\\udc00\"}", "malformed JSON");
 	ck_refused("{\"a\":\"\\uD83D\\u0041\"}", "malformed JSON");
-	ck_assert_int_eq(parse_batch("{\"a\":\"\\uD83D\\uDE00\",\"b\":\"\\\\uD800\"}", &root, &s, err),
+	ck_assert_int_eq(parse_batch("{\"a\":\"\\uD83D\\uDE00\",\"b\":\"\\\\uD800\"}", &root, &s,
+	                             err),
 	                 DS_OK);
 	m = jsonrec_get(&root, "a");
 	ck_assert_str_eq(m->v.s, "\xF0\x9F\x98\x80");
@@ -250,7 +255,8 @@ START_TEST(refuses_too_many_members)
 
 	used += (size_t)snprintf(text + used, sizeof text - used, "{");
 	for (i = 0; i <= JSONREC_MEMBERS_MAX; i++)
-		used += (size_t)snprintf(text + used, sizeof text - used, "%s\"k%d\":%d", i ? "," : "", i, i);
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s\"k%d\":%d",
+		                         i ? "," : "", i, i);
 	snprintf(text + used, sizeof text - used, "}");
 	ck_refused(text, "too many members");
 }

@@ -35,7 +35,8 @@ START_TEST(gps_source_names_round_trip)
 		ck_assert_int_eq(model_gps_source_parse(want[s], &back), DS_OK);
 		ck_assert_int_eq(back, s);
 	}
-	ck_assert_ptr_null(model_gps_source_name((enum model_gps_source)(MODEL_GPS_LAST_KNOWN + 1)));
+	ck_assert_ptr_null(model_gps_source_name(
+		(enum model_gps_source)(MODEL_GPS_LAST_KNOWN + 1)));
 }
 END_TEST
 
@@ -58,8 +59,8 @@ END_TEST
 
 START_TEST(reason_names_round_trip)
 {
-	static const char *const want[] = {"", "not-home", "wrong-address", "refused", "id-mismatch",
-		"no-proxy-letter", "fee-unpaid", "other"};
+	static const char *const want[] = {"", "not-home", "wrong-address", "refused",
+		"id-mismatch", "no-proxy-letter", "fee-unpaid", "other"};
 	int r;
 	enum model_fail_reason back;
 
@@ -139,7 +140,8 @@ START_TEST(uuid_new_is_valid_version_7)
 		ck_assert_msg(model_uuid_valid(u), "%s", u);
 		ck_assert_msg(u[14] == '7', "%s: version nibble", u);
 		ck_assert_msg(strchr("89ab", u[19]) != NULL, "%s: variant nibble", u);
-		ck_assert_msg(strspn(u, "0123456789abcdef-") == MODEL_UUID_LEN, "%s: lower case", u);
+		ck_assert_msg(strspn(u, "0123456789abcdef-") == MODEL_UUID_LEN, "%s: lower case",
+		              u);
 	}
 }
 END_TEST

@@ -18,7 +18,8 @@ static const char *const vowels_upper[] = {
 };
 static const char vowel_base[] = "aaaeeiooouuy";
 /* Combining marks in UTF-8: the five tones, then breve, circumflex and horn. */
-static const char *const tone_marks[] = {"\xcc\x80", "\xcc\x81", "\xcc\x89", "\xcc\x83", "\xcc\xa3"};
+static const char *const tone_marks[] = {"\xcc\x80", "\xcc\x81", "\xcc\x89", "\xcc\x83",
+                                         "\xcc\xa3"};
 static const char *const vowel_modifier[] = {"", "\xcc\x86", "\xcc\x82", "", "\xcc\x82", "",
 	"", "\xcc\x82", "\xcc\x9b", "", "\xcc\x9b", ""};
 
@@ -29,7 +30,8 @@ static void fold_is(const char *in, const char *want)
 	char out[TEXT_MAX_FOLD];
 
 	ck_assert_msg(text_fold(in, out, sizeof out) == DS_OK, "\"%s\" refused", in);
-	ck_assert_msg(strcmp(out, want) == 0, "\"%s\" folded to \"%s\", want \"%s\"", in, out, want);
+	ck_assert_msg(strcmp(out, want) == 0, "\"%s\" folded to \"%s\", want \"%s\"", in, out,
+	              want);
 }
 
 START_TEST(fold_vietnamese_name)
@@ -127,9 +129,11 @@ START_TEST(fold_every_vowel_with_every_tone_precomposed)
 				ck_assert_uint_lt((size_t)(q - p), sizeof form);
 				memcpy(form, p, (size_t)(q - p));
 				form[q - p] = '\0';
-				ck_assert_msg(text_fold(form, out, sizeof out) == DS_OK, "%s refused", form);
+				ck_assert_msg(text_fold(form, out, sizeof out) == DS_OK,
+				              "%s refused", form);
 				ck_assert_msg(out[0] == vowel_base[r] && out[1] == '\0',
-				              "%s folded to \"%s\", want %c", form, out, vowel_base[r]);
+				              "%s folded to \"%s\", want %c", form, out,
+				              vowel_base[r]);
 				checked++;
 			}
 		}
@@ -146,10 +150,13 @@ START_TEST(fold_every_vowel_with_every_tone_decomposed)
 	for (up = 0; up < 2; up++) {
 		for (r = 0; r < NROWS; r++) {
 			for (t = 0; t <= 5; t++) {
-				/* base letter + modifier (breve, circumflex, horn) + tone, all combining */
-				snprintf(in, sizeof in, "%c%s%s", up ? vowel_base[r] - 32 : vowel_base[r],
+				/* base letter + modifier (breve, circumflex, horn) + tone, all
+				 * combining */
+				snprintf(in, sizeof in, "%c%s%s",
+				         up ? vowel_base[r] - 32 : vowel_base[r],
 				         vowel_modifier[r], t ? tone_marks[t - 1] : "");
-				ck_assert_msg(text_fold(in, out, sizeof out) == DS_OK, "row %zu tone %zu", r, t);
+				ck_assert_msg(text_fold(in, out, sizeof out) == DS_OK,
+				              "row %zu tone %zu", r, t);
 				ck_assert_msg(out[0] == vowel_base[r] && out[1] == '\0',
 				              "row %zu tone %zu folded to \"%s\"", r, t, out);
 			}

@@ -49,7 +49,8 @@ static void fill_event(struct model_event *e, enum model_event_type t)
 
 /* Asserts two reals are equal to 1e-9, or both unknown (NaN). */
 #define ck_same_real(a, b) \
-	ck_assert_msg((isnan(a) && isnan(b)) || fabs((a) - (b)) < 1e-9, "%s: %.10g != %.10g", #a, (a), (b))
+	ck_assert_msg((isnan(a) && isnan(b)) || fabs((a) - (b)) < 1e-9, "%s: %.10g != %.10g", #a, \
+	              (a), (b))
 
 static void ck_same_event(const struct model_event *a, const struct model_event *b)
 {
@@ -159,7 +160,8 @@ START_TEST(event_canonical_text_is_sorted_compact_and_fixed)
 	c = canon_event(&e);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c,
-		"{\"appointment\":\"" CODE1 "\",\"flags\":[\"far\",\"poor_accuracy\",\"clock_skew\"],"
+		"{\"appointment\":\"" CODE1 "\",\"flags\":[\"far\",\"poor_accuracy\","
+		                            "\"clock_skew\"],"
 		"\"gps\":{\"accuracy_m\":13.3,\"dist_m\":8.2,\"fix_age_s\":0.412,"
 		"\"gps_time\":\"2026-11-26T01:42:09Z\",\"lat\":10.4748123,\"lon\":105.6412001,"
 		"\"mode\":3,\"sats\":9,\"source\":\"live\"},\"id_last4\":\"0042\","
@@ -201,10 +203,12 @@ START_TEST(event_canonical_equal_for_reordered_members)
 	struct model_event a, b;
 	char *ca, *cb;
 
-	ck_decodes(json_loads("{\"seq\":1,\"uuid\":\"" UUID1 "\",\"type\":\"arrive\",\"appointment\":\""
+	ck_decodes(json_loads("{\"seq\":1,\"uuid\":\"" UUID1 "\",\"type\":\"arrive\","
+	                      "\"appointment\":\""
 	                      CODE1 "\",\"recorded_at\":\"2026-11-26T08:42:10.12+07:00\","
 	                      "\"gps\":{\"source\":\"none\"}}", 0, NULL), &a);
-	ck_decodes(json_loads("{\"gps\":{\"source\":\"none\"},\"recorded_at\":\"2026-11-26T01:42:10.120Z\","
+	ck_decodes(json_loads("{\"gps\":{\"source\":\"none\"},"
+	                      "\"recorded_at\":\"2026-11-26T01:42:10.120Z\","
 	                      "\"appointment\":\"" CODE1 "\",\"type\":\"arrive\",\"uuid\":\"" UUID1
 	                      "\",\"seq\":1}", 0, NULL), &b);
 	ca = canon_event(&a);

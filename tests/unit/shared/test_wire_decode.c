@@ -1,5 +1,6 @@
 /* test_wire_decode.c: pins shared/wire.c's decoding against docs/PROTOCOL.md: every refusal
- * names the member at fault, and a batch decodes in order or is refused naming the event's index. */
+ * names the member at fault, and a batch decodes in order or is refused naming the event's
+ * index. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

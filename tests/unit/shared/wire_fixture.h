@@ -28,7 +28,8 @@ static const char *const event_texts[] = {
 	"{" COMMON ",\"type\":\"collect\",\"documents\":3,\"fee_vnd\":50000}",
 	"{" COMMON ",\"type\":\"deliver\",\"recipient\":\"Nguyễn Văn An\",\"relation\":\"self\","
 	"\"id_last4\":\"1234\",\"signature_sha256\":\"" HEX_A "\",\"photo_sha256\":\"" HEX_B "\"}",
-	"{" COMMON ",\"type\":\"fail\",\"reason\":\"not-home\",\"note\":\"Gọi 2 lần không nghe máy\"}",
+	"{" COMMON ",\"type\":\"fail\",\"reason\":\"not-home\",\"note\":\"Gọi "
+	           "2 lần không nghe máy\"}",
 };
 
 /* A fresh, valid event object of type T. */
