@@ -29,6 +29,7 @@ static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
 static void *(*real_realloc)(void *, size_t);
 static int (*real_memalign)(void **, size_t, size_t);
+static void (*real_free)(void *);
 static _Atomic long fm_calls;
 static long fm_nth = -1;
 static const char *fm_count_path;
@@ -60,6 +61,7 @@ static void fm_init(void)
 	real_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
 	real_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
 	real_memalign = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT, "posix_memalign");
+	real_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
 	n = getenv("FAILMALLOC_NTH");
 	if (n != NULL)
 		fm_nth = strtol(n, NULL, 10);
@@ -149,12 +151,13 @@ int posix_memalign(void **out, size_t align, size_t n)
 
 void free(void *p)
 {
-	static void (*real_free)(void *);
-
 	if (p == NULL || fm_in_arena(p))
 		return;
+	fm_init();
+	/* Only while the real functions are being looked up (dlsym frees its own messages):
+	 * that block is left, rather than looking free up from inside free. */
 	if (real_free == NULL)
-		real_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+		return;
 	real_free(p);
 }
 
