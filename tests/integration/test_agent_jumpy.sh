@@ -11,7 +11,7 @@ round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 check "agent enrolled and synced" eval 'agent_enroll && agent sync >/dev/null'
 check "gpsd and daemon started" eval 'gpsd_start && daemon_start'
-wait_status 5 gpsd !unreachable
+check "daemon connected to gpsd" wait_status 5 gpsd '!unreachable'
 
 act() { local t=$1 a=$2 f=$3; shift 3; agent "$t" "$a" --json "$@" >"$T/$f" 2>>"$T/act.err"; }
 flags() { event_field "$T/$1" '" ".join(e.get("flags", []))'; }
