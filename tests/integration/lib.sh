@@ -60,6 +60,9 @@ start_server() {
 	grep -q "^listening on" "$T/serve.out" || { echo "# server did not start:"; sed 's/^/# /' "$T/serve.err"; return 1; }
 }
 
+# running PID: the process is alive and not a zombie (kill -0 succeeds on a zombie).
+running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [[ "$st" != Z* ]]; }
+
 stop_server() { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 
 # api PATH [curl args...]: HTTPS call with the pinned key; prints the body, then the status
@@ -70,6 +73,23 @@ api() {
 }
 status_of() { tail -n1; }
 body_of() { sed '$d'; }
+
+# error_of: reads an api reply on stdin; prints "STATUS ERROR", ERROR being the body's
+# "error" member ("-" when the body is not a JSON object with one).
+error_of() {
+	python3 -c '
+import json, sys
+text = sys.stdin.read()
+body, _, status = text.rpartition("\n")
+try:
+    err = json.loads(body).get("error", "-")
+except (ValueError, AttributeError):
+    err = "-"
+print(status, err)'
+}
+
+# check_error DESC STATUS ERROR REPLY: REPLY (an api reply) has that status and error code.
+check_error() { check_eq "$1: $2 $3" "$2 $3" "$(printf '%s' "$4" | error_of)"; }
 
 # enroll COURIER: enrols a device; sets CRED ("dev-….secret").
 enroll() {
