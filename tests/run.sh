@@ -64,7 +64,11 @@ for t in "$BUILD"/tests/*/test_*; do
 	CK_FORK=yes "$t" >"$log" 2>&1
 	rc=$?
 	count_check "$name" "$log" "$rc"
-	if [ $rc -ne 0 ]; then echo "FAIL $name (exit $rc)"; tail -20 "$log"; else echo "ok   $name"; fi
+	if [ $rc -ne 0 ]; then
+		echo "FAIL $name (exit $rc)"; tail -20 "$log"
+	else
+		echo "ok   $name"
+	fi
 done
 
 # Fuzz corpora replay through the same entry points the fuzzers use.
@@ -75,7 +79,8 @@ for t in "$BUILD"/fuzz-replay/fuzz_*; do
 	corpus="tests/fuzz/corpus/${name#fuzz_}"
 	log="$logdir/$name.log"
 	if "$t" "$corpus" >"$log" 2>&1; then
-		passed=$((passed+1)); echo "ok   $name ($(grep -c . "$log" 2>/dev/null || echo 0) inputs)"
+		passed=$((passed+1))
+		echo "ok   $name ($(grep -c . "$log" 2>/dev/null || echo 0) inputs)"
 	else
 		fail_one "$name"; echo "FAIL $name"; tail -20 "$log"
 	fi
@@ -101,7 +106,8 @@ count_tap() {
 	fi
 	passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
 	if [ "$f" -gt 0 ]; then
-		failures="$failures $name"; echo "FAIL $name ($p ok, $f not ok, $s skipped, exit $rc)"
+		failures="$failures $name"
+		echo "FAIL $name ($p ok, $f not ok, $s skipped, exit $rc)"
 		grep -E '^not ok' "$log" | head -20; tail -30 "$log"
 	else
 		[ "$s" -gt 0 ] && s_note=", $s skipped" || s_note=""

@@ -122,7 +122,8 @@ cell() {
 		check_eq "$row by $label: nothing written" "$before" "$after"
 	fi
 	if [ "$want" = 200 ] && [[ $row == sync_p* ]]; then
-		check "$row by $label: only its courier's appointments come back" pulled_only "$who" "$out"
+		check "$row by $label: only its courier's appointments come back" \
+			pulled_only "$who" "$out"
 	fi
 }
 

@@ -71,7 +71,8 @@ check_error "a member is missing" 400 invalid "$out"
 check "and the message names it (events[0]: type)" grep -q 'events\[0\]: type' <<<"$out"
 mkbatch --seed pe --seq 3 --count 1 --appt "$A1" | python3 -c '
 import json, sys
-b = json.load(sys.stdin); b["events"][0]["colour"] = "red"; json.dump(b, sys.stdout)' >"$T/unknown.json"
+b = json.load(sys.stdin); b["events"][0]["colour"] = "red"
+json.dump(b, sys.stdout)' >"$T/unknown.json"
 check_error "an unknown member" 400 invalid "$(sync_file "$T/unknown.json")"
 # 401 unauthorized: none, unknown, revoked (revoked is in test_authz.sh's matrix too).
 check_error "no credential" 401 unauthorized \
@@ -81,14 +82,16 @@ check_error "unknown credential" 401 unauthorized "$(sync_file "$T/good.json")"
 CRED=$C1
 # 403 forbidden, 422 unknown_appointment.
 mkbatch --seed pe --seq 3 --count 2 --appt "$A1,$A4" >"$T/other.json"
-check_error "an event names another courier's appointment" 403 forbidden "$(sync_file "$T/other.json")"
+check_error "an event names another courier's appointment" 403 forbidden \
+	"$(sync_file "$T/other.json")"
 mkbatch --seed pe --seq 3 --count 1 --appt H15.50.05.13-261126-9999 >"$T/unk.json"
 check_error "an event names an unknown dossier code" 422 unknown_appointment \
 	"$(sync_file "$T/unk.json")"
 # 404, 405.
 check_error "no such endpoint" 404 not_found "$(api /v1/nothing)"
 check_error "wrong method (GET /v1/sync)" 405 method_not_allowed "$(api /v1/sync)"
-check_error "wrong method (PUT /v1/enroll)" 405 method_not_allowed "$(api /v1/enroll -X PUT -d '{}')"
+check_error "wrong method (PUT /v1/enroll)" 405 method_not_allowed \
+	"$(api /v1/enroll -X PUT -d '{}')"
 # 408 timeout: half a request head, then nothing; the server answers near its 1 s timeout.
 start=$(date +%s%N)
 out=$(raw stall)
@@ -102,7 +105,8 @@ b = json.load(open(sys.argv[1])); b["events"] = b["events"][:1]
 b["events"][0]["gps"]["lat"] = 10.5
 json.dump(b, sys.stdout)
 PY
-uuid=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["events"][0]["uuid"])' "$T/good.json")
+uuid=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["events"][0]["uuid"])' "$T/good.json")
 out=$(sync_file "$T/conflict.json")
 check_error "a stored uuid with different content" 409 conflict "$out"
 check "and the message names the uuid" grep -qF "$uuid" <<<"$out"
