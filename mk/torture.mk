@@ -12,3 +12,9 @@ $(BUILD)/tools/%.so: tests/tools/preload/%.c
 	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 test-build: $(PRELOAD_SO)
+
+.PHONY: torture
+# The long form takes about TBD; TRIALS_SCALE=0.1 make torture checks it works in a tenth.
+torture: deps
+	@$(MAKE) --no-print-directory test-build
+	@BUILD=$(BUILD) tests/torture/run.sh

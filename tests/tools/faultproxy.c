@@ -114,6 +114,8 @@ static void fp_choose(struct fp *p, struct fp_pair *q)
 	q->budget = (size_t)fp_rand(p, p->max_bytes);
 	q->delay_ms = fp_rand(p, p->max_delay_ms + 1);
 	p->conns[q->kind]++;
+	if (q->kind == FP_DELAY)      /* a delay acts on every chunk from the start */
+		p->fired[FP_DELAY]++;
 }
 
 /* Accepts one client and connects it to the server. */
@@ -278,8 +280,8 @@ static int fp_listen(struct fp *p, long port)
 static void fp_usage(void)
 {
 	fprintf(stderr, "usage: faultproxy --listen PORT --to PORT [--faults cut,truncate,reset,"
-	        "delay] [--rate PCT]\n                  [--seed N] [--max-bytes N] [--max-delay-ms MS]"
-	        " [--max-conns N] [--max-seconds S]\n");
+	        "delay] [--rate PCT]\n                  [--seed N] [--max-bytes N]"
+	        " [--max-delay-ms MS] [--max-conns N] [--max-seconds S]\n");
 }
 
 /* Parses V as an integer in [LO, HI]; returns -1 (an impossible value here) otherwise. */
