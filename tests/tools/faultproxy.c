@@ -10,7 +10,7 @@
  *                   [--seed N] [--max-bytes N] [--max-delay-ms MS] [--max-conns N]
  *                   [--max-seconds S]
  * Prints "listening on 127.0.0.1:PORT" when ready, and on exit (SIGTERM or a bound reached)
- * one line per kind: "KIND connections N fired N". Exit 0, or 1 on a set-up failure, 2 on a
+ * one line per kind, "KIND connections N fired N", and the bytes read each way. Exit 0, or 1 on a set-up failure, 2 on a
  * usage error. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,6 +55,7 @@ struct fp {
 	unsigned seed;
 	long max_bytes, max_delay_ms, max_conns, max_seconds, accepted;
 	long conns[FP_KINDS], fired[FP_KINDS];
+	long long bytes[2];          /* read from clients, from the server */
 	struct sockaddr_in to;
 	struct fp_pair pair[FP_MAX_PAIRS];
 };
@@ -179,6 +180,7 @@ static int fp_read(struct fp *p, struct fp_pair *q, int d)
 		shutdown(q->fd[1 - d], SHUT_WR);
 		return q->dir[1 - d].eof ? -1 : 0;
 	}
+	p->bytes[d] += n;
 	x->off = 0;
 	x->len = fp_account(p, q, d, (size_t)n);
 	if (x->len == 0 && q->fire)
@@ -378,6 +380,7 @@ static void fp_report(const struct fp *p)
 
 	for (k = 0; k < FP_KINDS; k++)
 		printf("%s connections %ld fired %ld\n", fp_kind_name[k], p->conns[k], p->fired[k]);
+	printf("bytes from clients %lld from the server %lld\n", p->bytes[0], p->bytes[1]);
 	fflush(stdout);
 }
 
