@@ -300,21 +300,23 @@ static long fp_num(const char *v, long lo, long hi)
 /* Parses "cut,reset,..." into the kinds to choose from; returns -1 on an unknown name. */
 static int fp_faults(struct fp *p, const char *v)
 {
-	char list[64];
-	char *s, *save = NULL;
+	const char *s = v, *end;
+	size_t len;
 	int k;
 
-	if (snprintf(list, sizeof list, "%s", v) >= (int)sizeof list)
-		return -1;
 	p->nkinds = 0;
-	for (s = strtok_r(list, ",", &save); s != NULL; s = strtok_r(NULL, ",", &save)) {
-		for (k = FP_CUT; k < FP_KINDS && strcmp(s, fp_kind_name[k]) != 0; k++)
-			;
+	for (; *s != '\0'; s = *end ? end + 1 : end) {
+		end = strchr(s, ',');
+		end = end ? end : s + strlen(s);
+		len = (size_t)(end - s);
+		for (k = FP_CUT; k < FP_KINDS; k++)
+			if (strlen(fp_kind_name[k]) == len && strncmp(s, fp_kind_name[k], len) == 0)
+				break;
 		if (k == FP_KINDS || p->nkinds == FP_KINDS)
 			return -1;
 		p->kinds[p->nkinds++] = k;
 	}
-	return 0;
+	return p->nkinds > 0 ? 0 : -1;
 }
 
 /* One option and its value; returns -1 on an unknown option or a bad value. */
