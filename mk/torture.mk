@@ -14,7 +14,7 @@ $(BUILD)/tools/%.so: tests/tools/preload/%.c
 test-build: $(PRELOAD_SO)
 
 .PHONY: torture
-# The long form takes about TBD; TRIALS_SCALE=0.1 make torture checks it works in a tenth.
+# The long form takes about a quarter of an hour; TRIALS_SCALE=0.1 runs a tenth of it.
 torture: deps
 	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) tests/torture/run.sh

@@ -13,7 +13,7 @@ start_server || { notok "server starts"; finish; }
 setup_load 4 40 || { notok "load set-up"; finish; }
 
 : >"$T/acked"
-lost=0; doubled=0; killed_mid=0
+lost=0; doubled=0; killed_mid=0; restart_failed=0
 for trial in $(seq 1 "$TRIALS"); do
 	rm -f "$T/ready"
 	# Seed N continues every device's sequence where seed N-1 ended.
@@ -33,9 +33,15 @@ for trial in $(seq 1 "$TRIALS"); do
 	[ $((now - ${before:-0})) -lt 8000 ] && killed_mid=$((killed_mid + 1))
 	before=$now
 	if ! start_server; then
+		# Say how it ended, keep the data for a post-mortem, and try once more.
+		restart_failed=$((restart_failed + 1))
+		running "$SRV_PID" && kill -KILL "$SRV_PID"
+		wait "$SRV_PID"
+		echo "# trial $trial: the server did not start after kill -9 (exit $?)"
 		sed 's/^/# out: /' "$T/serve.out"
-		notok "trial $trial: the server restarts after kill -9"
-		lost=$((lost + 1)); break
+		keep=$(mktemp -d "${TMPDIR:-/tmp}/server-kill-failed.XXXXXX")
+		cp -a "$T/data" "$keep/" && echo "# data kept in $keep"
+		start_server || { notok "trial $trial: a second start fails too"; break; }
 	fi
 	sort -u "$T/acked" >"$T/acked.sorted"
 	sql 'SELECT uuid FROM events' | sort >"$T/stored"
@@ -50,6 +56,7 @@ for trial in $(seq 1 "$TRIALS"); do
 done
 figures "server kill -9 while ingesting" "$trial" "$lost" "$doubled" \
 	"$(wc -l <"$T/acked.sorted") events acknowledged, killed mid-load in $killed_mid"
-check_eq "database integrity after $TRIALS kills" ok "$(sql 'PRAGMA integrity_check')"
+check_eq "the server started again after each of $trial kills" 0 "$restart_failed"
+check_eq "database integrity after $trial kills" ok "$(sql 'PRAGMA integrity_check')"
 [ "$TORTURE_BAD" -eq 0 ] || exit 1
 finish
