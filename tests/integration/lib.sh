@@ -57,7 +57,11 @@ start_server() {
 		sleep 0.05
 	done
 	URL="https://127.0.0.1:$port"
-	grep -q "^listening on" "$T/serve.out" || { echo "# server did not start:"; sed 's/^/# /' "$T/serve.err"; return 1; }
+	grep -q "^listening on" "$T/serve.out" && return 0
+	echo "# server did not start (port '$port', $i polls, $(running "$SRV_PID" && echo running ||
+		echo gone)):"
+	sed 's/^/# /' "$T/serve.err"
+	return 1
 }
 
 # running PID: the process is alive and not a zombie (kill -0 succeeds on a zombie).

@@ -32,7 +32,12 @@ for trial in $(seq 1 "$TRIALS"); do
 	now=$(wc -l <"$T/acked")
 	[ $((now - ${before:-0})) -lt 8000 ] && killed_mid=$((killed_mid + 1))
 	before=$now
-	if ! start_server; then
+	t0=$(date +%s%N)
+	start_server
+	started=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$ms" -gt 2000 ] && echo "# trial $trial: the restart took $ms ms"
+	if [ $started -ne 0 ]; then
 		# Say how it ended, keep the data for a post-mortem, and try once more.
 		restart_failed=$((restart_failed + 1))
 		running "$SRV_PID" && kill -KILL "$SRV_PID"
