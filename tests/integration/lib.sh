@@ -44,6 +44,9 @@ setup_server() {
 	srv import "$ROOT/tests/data/appointments.csv" >/dev/null
 }
 
+# running PID: the process is alive and not a zombie (kill -0 succeeds on a zombie).
+running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [[ "$st" != Z* ]]; }
+
 # start_server: serve on a free port and wait for "listening on". Sets URL, SRV_PID.
 start_server() {
 	local port i
@@ -53,7 +56,7 @@ start_server() {
 	PIDS="$PIDS $SRV_PID"
 	for i in $(seq 1 400); do
 		grep -q "^listening on" "$T/serve.out" 2>/dev/null && break
-		kill -0 "$SRV_PID" 2>/dev/null || break
+		running "$SRV_PID" || break
 		sleep 0.05
 	done
 	URL="https://127.0.0.1:$port"
@@ -63,9 +66,6 @@ start_server() {
 	sed 's/^/# /' "$T/serve.err"
 	return 1
 }
-
-# running PID: the process is alive and not a zombie (kill -0 succeeds on a zombie).
-running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [[ "$st" != Z* ]]; }
 
 stop_server() { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 
