@@ -38,7 +38,8 @@ check() { # check DESC COMMAND...: ok when COMMAND succeeds
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 finish() { [ "$T_FAILED" -eq 0 ]; exit $?; }
-skip_all() { echo "ok - # SKIP $*"; exit 0; }
+# bail REASON: a set-up step failed; that is a failure of the test, never a skip.
+bail() { echo "not ok - $*"; T_FAILED=$((T_FAILED + 1)); exit 1; }
 
 free_port() { # $1: 1 = TCP, 2 = UDP
 	python3 -c 'import socket,sys;s=socket.socket(type=int(sys.argv[1]));s.bind(("127.0.0.1",0));print(s.getsockname()[1])' "$1"

@@ -44,6 +44,9 @@ setup_server() {
 	srv import "$ROOT/tests/data/appointments.csv" >/dev/null
 }
 
+# running PID: the process is alive and not a zombie (kill -0 succeeds on a zombie).
+running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [[ "$st" != Z* ]]; }
+
 # start_server: serve on a free port and wait for "listening on". Sets URL, SRV_PID.
 start_server() {
 	local port i
@@ -53,11 +56,15 @@ start_server() {
 	PIDS="$PIDS $SRV_PID"
 	for i in $(seq 1 400); do
 		grep -q "^listening on" "$T/serve.out" 2>/dev/null && break
-		kill -0 "$SRV_PID" 2>/dev/null || break
+		running "$SRV_PID" || break
 		sleep 0.05
 	done
 	URL="https://127.0.0.1:$port"
-	grep -q "^listening on" "$T/serve.out" || { echo "# server did not start:"; sed 's/^/# /' "$T/serve.err"; return 1; }
+	grep -q "^listening on" "$T/serve.out" && return 0
+	echo "# server did not start (port '$port', $i polls, $(running "$SRV_PID" && echo running ||
+		echo gone)):"
+	sed 's/^/# /' "$T/serve.err"
+	return 1
 }
 
 stop_server() { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
@@ -70,6 +77,23 @@ api() {
 }
 status_of() { tail -n1; }
 body_of() { sed '$d'; }
+
+# error_of: reads an api reply on stdin; prints "STATUS ERROR", ERROR being the body's
+# "error" member ("-" when the body is not a JSON object with one).
+error_of() {
+	python3 -c '
+import json, sys
+text = sys.stdin.read()
+body, _, status = text.rpartition("\n")
+try:
+    err = json.loads(body).get("error", "-")
+except (ValueError, AttributeError):
+    err = "-"
+print(status, err)'
+}
+
+# check_error DESC STATUS ERROR REPLY: REPLY (an api reply) has that status and error code.
+check_error() { check_eq "$1: $2 $3" "$2 $3" "$(printf '%s' "$4" | error_of)"; }
 
 # enroll COURIER: enrols a device; sets CRED ("dev-….secret").
 enroll() {

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/agent_lib.sh"
 agent_init
 
-server_wait_built 1 || skip_all "no doorstep-server"
+server_wait_built 1 || bail "doorstep-server is built and initialises"
 round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 code=$("$SERVER" --data "$T/server" enroll --courier c1 | sed -n 's/^code: //p')

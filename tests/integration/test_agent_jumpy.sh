@@ -6,12 +6,12 @@
 agent_init
 LOG=cao-lanh-jumpy.nmea
 
-server_wait_built 1 || skip_all "no doorstep-server"
+server_wait_built 1 || bail "doorstep-server is built and initialises"
 round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 check "agent enrolled and synced" eval 'agent_enroll && agent sync >/dev/null'
 check "gpsd and daemon started" eval 'gpsd_start && daemon_start'
-wait_status 5 gpsd !unreachable
+check "daemon connected to gpsd" wait_status 5 gpsd '!unreachable'
 
 act() { local t=$1 a=$2 f=$3; shift 3; agent "$t" "$a" --json "$@" >"$T/$f" 2>>"$T/act.err"; }
 flags() { event_field "$T/$1" '" ".join(e.get("flags", []))'; }

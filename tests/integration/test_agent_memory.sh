@@ -6,7 +6,7 @@
 . "$(dirname "$0")/agent_lib.sh"
 agent_init
 
-server_wait_built 1 || skip_all "no doorstep-server"
+server_wait_built 1 || bail "doorstep-server is built and initialises"
 round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 check "agent enrolled and synced" eval 'agent_enroll && agent sync >/dev/null'
@@ -26,7 +26,7 @@ sys.exit(0 if r["status"] == "ok" and r["requests"] == 5 and r["connections"] ==
 agent config --set connect_timeout_ms=500 >/dev/null
 agent config --set sync_backoff_max_s=1 >/dev/null
 check "daemon started" daemon_start
-wait_status 5 gpsd '!unreachable' >/dev/null
+check "daemon connected to gpsd" wait_status 5 gpsd '!unreachable'
 replay cao-lanh-round.nmea 0 300 200
 for i in 1 2 3 4 5 6; do agent arrive $(( (i % 3) + 1 )) >/dev/null; done
 check "the daemon syncs the acts" wait_status 10 waiting 0

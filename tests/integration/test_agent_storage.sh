@@ -5,7 +5,7 @@
 . "$(dirname "$0")/agent_lib.sh"
 agent_init
 
-server_wait_built 1 || skip_all "no doorstep-server"
+server_wait_built 1 || bail "doorstep-server is built and initialises"
 round_csv >"$T/round.csv"
 check "server set up and serving" eval 'server_setup "$T/round.csv" && server_start'
 check "agent enrolled and synced" eval 'agent_enroll && agent sync >/dev/null'
