@@ -42,7 +42,10 @@ finish() { [ "$T_FAILED" -eq 0 ]; exit $?; }
 bail() { echo "not ok - $*"; T_FAILED=$((T_FAILED + 1)); exit 1; }
 
 free_port() { # $1: 1 = TCP, 2 = UDP
-	python3 -c 'import socket,sys;s=socket.socket(type=int(sys.argv[1]));s.bind(("127.0.0.1",0));print(s.getsockname()[1])' "$1"
+	python3 -c \
+		'import socket,sys;s=socket.socket(type=int(sys.argv[1]));s.bind(
+			("127.0.0.1",0));print(s.getsockname()[1])' \
+		"$1"
 }
 
 wait_for() { # wait_for SECONDS COMMAND...: poll every 50 ms
@@ -105,7 +108,10 @@ daemon_stop() {
 }
 
 status_field() { # status_field NAME: one member of `status --json`
-	agent status --json | python3 -c 'import json,sys;v=json.load(sys.stdin).get(sys.argv[1]);print(v if v is not None else "")' "$1"
+	agent status --json | python3 -c \
+		'import json,sys;v=json.load(sys.stdin).get(sys.argv[1]);print(
+			v if v is not None else "")' \
+		"$1"
 }
 
 # ---- the server ----
@@ -201,7 +207,8 @@ print(round(2 * 6371008.8 * math.asin(math.sqrt(h)), 1))
 PY
 }
 
-lt() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
+lt() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' \
+	"$1" "$2"; }
 
 # export_check: the server's events for this device are exactly the agent's SEQ 1..N, each
 # once, in order. Prints a reason and fails otherwise.
@@ -212,8 +219,10 @@ import json, sys
 ev = json.load(open(sys.argv[1])); n = int(sys.argv[2])
 seqs = [e["seq"] for e in ev]
 uuids = [e["uuid"] for e in ev]
-if len(set(uuids)) != len(uuids): sys.exit("doubled uuids: %d of %d unique" % (len(set(uuids)), len(uuids)))
-if sorted(seqs) != list(range(1, n + 1)): sys.exit("seqs %s... expected 1..%d (got %d)" % (sorted(seqs)[:10], n, len(seqs)))
+if len(set(uuids)) != len(uuids): sys.exit("doubled uuids: %d of %d unique"
+                                           % (len(set(uuids)), len(uuids)))
+if sorted(seqs) != list(range(1, n + 1)): sys.exit("seqs %s... expected 1..%d (got %d)"
+                                                  % (sorted(seqs)[:10], n, len(seqs)))
 if seqs != sorted(seqs): sys.exit("stored out of order")
 PY
 }

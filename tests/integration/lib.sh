@@ -27,7 +27,8 @@ check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', go
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }
 
 free_port() {
-	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+	python3 -c \
+		'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
 # srv ARGS...: the server CLI on the test's data folder.
@@ -51,7 +52,8 @@ running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [[ 
 start_server() {
 	local port i
 	port=$(free_port)
-	"$SERVER" --data "$T/data" serve --listen "127.0.0.1:$port" >"$T/serve.out" 2>>"$T/serve.err" &
+	"$SERVER" --data "$T/data" serve --listen "127.0.0.1:$port" >"$T/serve.out" \
+		2>>"$T/serve.err" &
 	SRV_PID=$!
 	PIDS="$PIDS $SRV_PID"
 	for i in $(seq 1 400); do
@@ -61,8 +63,8 @@ start_server() {
 	done
 	URL="https://127.0.0.1:$port"
 	grep -q "^listening on" "$T/serve.out" && return 0
-	echo "# server did not start (port '$port', $i polls, $(running "$SRV_PID" && echo running ||
-		echo gone)):"
+	echo "# server did not start (port '$port', $i polls, $(running "$SRV_PID" &&
+		echo running || echo gone)):"
 	sed 's/^/# /' "$T/serve.err"
 	return 1
 }
@@ -99,8 +101,10 @@ check_error() { check_eq "$1: $2 $3" "$2 $3" "$(printf '%s' "$4" | error_of)"; }
 enroll() {
 	local code out
 	code=$(srv enroll --courier "$1" | sed -n 's/^code: //p')
-	out=$(api /v1/enroll -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" | body_of)
-	CRED=$(printf '%s' "$out" | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["device"]+"."+d["credential"])')
+	out=$(api /v1/enroll -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" \
+		| body_of)
+	CRED=$(printf '%s' "$out" | python3 -c \
+		'import json,sys;d=json.load(sys.stdin);print(d["device"]+"."+d["credential"])')
 }
 
 # sync_file FILE [curl args...]: POST FILE to /v1/sync with the current CRED.

@@ -45,7 +45,8 @@ gpsd_stop KILL
 check "gpsd killed: status says unreachable" wait_status 5 gpsd unreachable
 agent collect 1 --json >"$T/e3.json"
 check "gpsd killed: the act is last_known, with its age" \
-	eval 'test "$(src e3.json)" = last_known && test "$(event_field "$T/e3.json" "e[\"gps\"][\"fix_age_s\"] > 0")" = True'
+	eval \
+	'test "$(src e3.json)" = last_known && test "$(event_field "$T/e3.json" "e[\"gps\"][\"fix_age_s\"] > 0")" = True'
 check "gpsd restarted on the same port" gpsd_start
 check "daemon reconnects after the restart" wait_status 8 gpsd '!unreachable'
 replay $LOG 900 30

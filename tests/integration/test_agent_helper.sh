@@ -17,7 +17,8 @@ DOORSTEP_LIBEXEC_DIR=$T/none agent enroll --server "$URL" --pin "$PIN" --code "$
 rc=$?
 check "enroll without the helper exits 1 (exit $rc)" test $rc -eq 1
 check "and says the helper is missing and where it looked" \
-	grep -q "doorstep-agent-sync is not installed (looked in $T/none, from DOORSTEP_LIBEXEC_DIR)" \
+	grep -q \
+	"doorstep-agent-sync is not installed (looked in $T/none, from DOORSTEP_LIBEXEC_DIR)" \
 	"$T/enroll.err"
 check "and stores no credential" test ! -e "$T/agent/credential"
 check "enroll with DOORSTEP_LIBEXEC_DIR naming the build's helper" eval \

@@ -35,5 +35,8 @@ check "the courier was warned" eval 'agent arrive 1 | grep -q "warning: poor_acc
 check "sync delivers the flagged events" eval 'agent sync >/dev/null'
 check "server holds 3 events in order" export_check 3
 check "server kept the poor_accuracy flag" \
-	python3 -c 'import json,sys; ev=json.load(open(sys.argv[1])); sys.exit(0 if "poor_accuracy" in ev[1]["flags"] else 1)' "$T/export.json"
+	python3 -c \
+	'import json,sys; ev=json.load(open(sys.argv[1])); sys.exit(
+		0 if "poor_accuracy" in ev[1]["flags"] else 1)' \
+	"$T/export.json"
 finish

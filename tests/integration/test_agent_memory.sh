@@ -44,7 +44,8 @@ check "the daemon ran its syncs in child processes" \
 if grep -Eq "libasan|libsqlite3" "$maps"; then
 	ok "# SKIP shared-library check (sanitizer or dynamic build)"
 else
-	libs=$(grep -o '[^/ ]*\.so[.0-9]*$' "$maps" | sort -u | grep -Ev '^(ld-linux[^ ]*|libc\.so\.6|libm\.so\.6)$' | tr '\n' ' ')
+	libs=$(grep -o '[^/ ]*\.so[.0-9]*$' "$maps" | sort -u | grep -Ev \
+		'^(ld-linux[^ ]*|libc\.so\.6|libm\.so\.6)$' | tr '\n' ' ')
 	check "the daemon maps only libc, libm and the loader (others: '$libs')" test -z "$libs"
 fi
 

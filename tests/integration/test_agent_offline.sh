@@ -31,7 +31,8 @@ check "12 acts recorded while the server is down ($recorded)" test "$recorded" -
 agent sync >"$T/sync.out" 2>"$T/sync.err"
 rc=$?
 check "sync exits 3 when the server is unreachable (exit $rc)" test $rc -eq 3
-check "and says so, with the count kept" grep -q "server unreachable.*events kept: 12 waiting" "$T/sync.err"
+check "and says so, with the count kept" grep -q "server unreachable.*events kept: 12 waiting" \
+	"$T/sync.err"
 check "status shows 12 waiting" test "$(status_field waiting)" = 12
 check "status shows the last error" eval 'status_field last_error | grep -q unreachable'
 sleep 2   # the daemon fails a few times and backs off

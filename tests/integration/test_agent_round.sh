@@ -34,7 +34,8 @@ act arrive 1 a1.json;                check "arrive at house 1 is live within 30 
 act collect 1 c1.json --documents 3 --fee-vnd 26000
 check "collect at house 1 is live within 30 m" near c1.json 1
 replay $LOG 600 300                    # to epoch 899, at house 2 (873..962)
-act fail 2 f2.json --reason not-home; check "failed visit at house 2 is live within 30 m" near f2.json 2
+act fail 2 f2.json --reason not-home; check "failed visit at house 2 is live within 30 m" near \
+	f2.json 2
 replay $LOG 900 300                    # to 1199, at house 3 (1101..1340)
 act deliver 3 d3.json --recipient "Phạm Đức Minh" --relation self --id-last4 4321
 check "delivery at house 3 is live within 30 m" near d3.json 3
@@ -44,11 +45,13 @@ check "delivery near its address is not flagged far" \
 crumbs() { sqlite3 "$T/agent/agent.db" "SELECT $1 FROM crumb"; }
 check "breadcrumbs older than the retention were purged" test "$(crumbs "count(*)" | head -1)" != 0
 check "and none is older than 24 h" \
-	test "$(sqlite3 "$T/agent/agent.db" "SELECT count(*) FROM crumb WHERE at_ms < $old_ms + 3600000")" = 0
+	test "$(sqlite3 "$T/agent/agent.db" \
+		"SELECT count(*) FROM crumb WHERE at_ms < $old_ms + 3600000")" = 0
 check "breadcrumbs are coarse: on a 100 m grid, to the minute" \
 	python3 -c 'import sys
 rows = [l.split("|") for l in sys.stdin.read().split()]
-ok = rows and all(abs(float(a) * 1113.2 - round(float(a) * 1113.2)) < 1e-6 and int(t) % 60000 == 0 for t, a, _ in rows)
+ok = rows and all(abs(float(a) * 1113.2 - round(float(a) * 1113.2)) < 1e-6 and int(t) % 60000 == 0
+                  for t, a, _ in rows)
 sys.exit(0 if ok else 1)' <<<"$(crumbs "at_ms, lat, lon")"
 
 # Under the market roof: replay from the start into the no-fix window (180..214).
@@ -76,7 +79,10 @@ kill $REPLAY_PID 2>/dev/null; wait $REPLAY_PID 2>/dev/null
 check "sync pushes every act" eval 'agent sync >/dev/null'
 check "server holds 6 events, once each, in order" export_check 6
 check "the GPS stamp reached the server" \
-	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]; sys.exit(0 if e["gps"]["source"]=="live" and "lat" in e["gps"] else 1)' "$T/export.json"
+	python3 -c \
+	'import json,sys; e=json.load(open(sys.argv[1]))[0]; sys.exit(
+		0 if e["gps"]["source"]=="live" and "lat" in e["gps"] else 1)' \
+	"$T/export.json"
 check "daemon logs hold no names or positions" \
 	eval '! grep -Eq "Nguy|Phạm|Đào|10\.4[5-7]|105\.6" "$T/daemon.err"'
 finish

@@ -2,11 +2,11 @@
 # test_agent_seq_recover.sh: an agent database lost together with its journal (truncated to
 # nothing, or an older copy put back; with the journal kept, the agent refuses and `doctor
 # --repair` rebuilds, see test_agent_truncate.sh) starts its count again, while the server
-# already holds this device's events 1..N (issue 15, finding 5). Regression: the next act was #1 and every sync after it failed
-# with 409 until the device was enrolled again. The agent follows the server's last_seq (in
-# every sync reply): after a sync of the fresh database the next act takes the next free
-# number, and an outbox refused for numbers the server holds is renumbered after last_seq and
-# sent again. The server ends with every event once.
+# already holds this device's events 1..N (issue 15, finding 5). Regression: the next act was
+# #1 and every sync after it failed with 409 until the device was enrolled again. The agent
+# follows the server's last_seq (in every sync reply): after a sync of the fresh database the
+# next act takes the next free number, and an outbox refused for numbers the server holds is
+# renumbered after last_seq and sent again. The server ends with every event once.
 . "$(dirname "$0")/agent_lib.sh"
 agent_init
 

@@ -45,7 +45,8 @@ agent arrive 1 >/dev/null 2>"$T/lock.err"
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "a locked database refuses the act with exit 5 (exit $rc, ${ms} ms)" test $rc -eq 5
-check "with a clear message" grep -q "locked by another program: the act was NOT recorded" "$T/lock.err"
+check "with a clear message" grep -q "locked by another program: the act was NOT recorded" \
+	"$T/lock.err"
 check "status still reads while locked" test "$(status_field waiting)" = "${before%%:*}"
 echo "ROLLBACK;" >&7
 exec 7>&-

@@ -34,7 +34,8 @@ trials() {
 		alloc_fail "$k" "$@"
 		tried=$((tried + 1))
 		if [ "$RC" -ge 128 ]; then
-			crashed=$((crashed + 1)); echo "# $name: allocation $k: signal $((RC - 128))"
+			crashed=$((crashed + 1)); echo \
+				"# $name: allocation $k: signal $((RC - 128))"
 		fi
 		[ "$RC" -ne 0 ] && [ ! -s "$T/fault.err" ] && silent=$((silent + 1))
 		[ "$(db 'PRAGMA integrity_check')" = ok ] || corrupt=$((corrupt + 1))
@@ -42,7 +43,8 @@ trials() {
 		# Recorded (exit 0) means exactly one more event; refused means none.
 		if { [ "$RC" -eq 0 ] && [ "$got" != "$adds" ]; } ||
 		   { [ "$RC" -ne 0 ] && [ "$got" != 0 ]; }; then
-			partial=$((partial + 1)); echo "# $name: allocation $k: exit $RC, outbox $got"
+			partial=$((partial + 1)); echo \
+				"# $name: allocation $k: exit $RC, outbox $got"
 		fi
 	done
 	check_eq "$name: no crash in $tried failure points of $n" 0 "$crashed"

@@ -30,7 +30,8 @@ trials() {
 		rm -rf "$T/data"; cp -a "$T/pristine" "$T/data"
 		alloc_fail "$k" "$@"
 		tried=$((tried + 1))
-		[ "$RC" -ge 128 ] && { crashed=$((crashed + 1)); echo "# $name: allocation $k: signal $((RC - 128))"; }
+		[ "$RC" -ge 128 ] && { crashed=$((crashed + 1)); echo \
+			"# $name: allocation $k: signal $((RC - 128))"; }
 		[ "$RC" -ne 0 ] && [ ! -s "$T/fault.err" ] && silent=$((silent + 1))
 		[ "$(sql 'PRAGMA integrity_check')" = ok ] || corrupt=$((corrupt + 1))
 		held=$(sql "SELECT count(*) FROM appointments")
@@ -42,7 +43,8 @@ trials() {
 	check_eq "$name: a failed run leaves the data as it was" 0 "$partial"
 }
 
-trials "import" '[ "$held" = 0 ]' "$SERVER" --data "$T/data" import "$ROOT/tests/data/appointments.csv"
+trials "import" '[ "$held" = 0 ]' "$SERVER" --data "$T/data" import \
+	"$ROOT/tests/data/appointments.csv"
 rm -rf "$T/data"; cp -a "$T/pristine" "$T/data"
 check "import succeeds once memory is there again" srv import "$ROOT/tests/data/appointments.csv"
 check_eq "and holds every row" "$ROWS" "$(sql 'SELECT count(*) FROM appointments')"

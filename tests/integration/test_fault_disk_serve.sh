@@ -48,6 +48,7 @@ check_eq "every acknowledged event is held after the restart" "$acked" \
 check_eq "the database passes its integrity check" ok "$(sql 'PRAGMA integrity_check')"
 body=$(sync_file "$T/b$n.json")
 check_eq "the refused batch goes in once there is room" 200 "$(printf '%s' "$body" | status_of)"
-check_eq "and nothing is doubled" $((acked + 200)) "$(sql 'SELECT count(DISTINCT uuid) FROM events')"
+check_eq "and nothing is doubled" $((acked + 200)) \
+	"$(sql 'SELECT count(DISTINCT uuid) FROM events')"
 check_eq "... counting rows too" $((acked + 200)) "$(sql 'SELECT count(*) FROM events')"
 finish

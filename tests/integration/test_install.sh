@@ -61,7 +61,8 @@ for m in "$ROOT"/man/*.[158]; do
 		"$D/usr/share/man/man${m##*.}/${m##*/}" 644
 done
 check_eq "the samples are 0644" "644 644" \
-	"$(stat -c %a "$D/etc/doorstep/doorstep.conf.sample" "$D/etc/doorstep/agent.conf.sample" | xargs)"
+	"$(stat -c %a "$D/etc/doorstep/doorstep.conf.sample" "$D/etc/doorstep/agent.conf.sample" | \
+	xargs)"
 
 # The installed agent runs, on a data dir of its own, against nothing.
 A="$T/agent"
@@ -86,7 +87,8 @@ check "with a clear message" grep -q "enrolment failed: server unreachable" "$T/
 "$AGENT_I" --data "$A" --gpsd "127.0.0.1:$port" status >"$T/status.out" 2>&1
 check_eq "installed agent: status exits 0" 0 $?
 check "status says not enrolled and gpsd unreachable" \
-	eval 'grep -q "^enrolled: no" "$T/status.out" && grep -q "^gpsd: unreachable" "$T/status.out"'
+	eval \
+	'grep -q "^enrolled: no" "$T/status.out" && grep -q "^gpsd: unreachable" "$T/status.out"'
 "$AGENT_I" --data "$A" sync >"$T/sync.out" 2>&1
 check_eq "installed agent: sync when not enrolled exits 2" 2 $?
 check "with a clear message" grep -q "not enrolled: run .doorstep-agent enroll" "$T/sync.out"

@@ -25,7 +25,8 @@ notok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
 # check DESC CONDITION...: runs the condition as a command.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 has() { [[ "$1" == *"$2"* ]]; }
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+free_port() { python3 -c \
+	'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # start_server NAME ARGS...: start net_echo, wait for "listening on"; sets PORT and SPID.
 start_server() {
@@ -435,10 +436,13 @@ out=$("${CURL[@]}" -w ' %{http_code}' "$URL/hello?x=1")
 check "GET round trip" has "$out" '"method":"GET","path":"/hello","body_len":0'
 check "GET answered 200" has "$out" '} 200'
 printf 'hello doorstep' >"$TMP/body"
-crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' "$TMP/body")
+crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' \
+	"$TMP/body")
 out=$("${CURL[@]}" --data-binary @"$TMP/body" -H 'Content-Type: text/plain' "$URL/post")
-check "POST round trip (length and CRC of the body)" has "$out" "\"method\":\"POST\",\"path\":\"/post\",\"body_len\":14,\"crc32\":\"$crc\""
-out=$(curl -sk --max-time 20 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= "$URL/x" 2>&1)
+check "POST round trip (length and CRC of the body)" has "$out" \
+	"\"method\":\"POST\",\"path\":\"/post\",\"body_len\":14,\"crc32\":\"$crc\""
+out=$(curl -sk --max-time 20 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+	"$URL/x" 2>&1)
 rc=$?
 check "a wrong pin is refused by curl" [ $rc -ne 0 -a -z "$out" ]
 
@@ -446,17 +450,21 @@ check "a wrong pin is refused by curl" [ $rc -ne 0 -a -z "$out" ]
 out=$("${CURL[@]}" -o /dev/null -o /dev/null -w '%{num_connects} ' "$URL/a" "$URL/b")
 check "keep-alive: two requests, one connection ($out)" [ "$out" = "1 0 " ]
 out=$("${CURL[@]}" --head -w '%{num_connects}\n' "$URL/h1" "$URL/h2")
-check "HEAD: headers only, connection reused" eval '[ "$(grep -c "^HTTP/1.1 200" <<<"$out")" = 2 ] && [ "$(grep -c "^Content-Length: [1-9]" <<<"$out")" = 2 ] && [ "$(tail -1 <<<"$out")" = 0 ]'
+check "HEAD: headers only, connection reused" eval \
+	'[ "$(grep -c "^HTTP/1.1 200" <<<"$out")" = 2 ] && [ "$(grep -c "^Content-Length: [1-9]" <<<"$out")" = 2 ] && [ "$(tail -1 <<<"$out")" = 0 ]'
 out=$(probe pipeline "$PORT")
 check "pipelined requests answered in order ($out)" [ "$out" = "200:/p1 200:/p2 200:/p3" ]
 head -c 40000 /dev/urandom >"$TMP/40k"
-out=$("${CURL[@]}" -o /dev/null -w '%{http_code} %{time_total}' -H 'Expect: 100-continue' --data-binary @"$TMP/40k" "$URL/expect")
-check "Expect: 100-continue is answered without curl's 1 s wait ($out)" python3 -c "import sys;c,t='$out'.split();sys.exit(not(c=='200' and float(t)<0.9))"
+out=$("${CURL[@]}" -o /dev/null -w '%{http_code} %{time_total}' -H 'Expect: 100-continue' \
+	--data-binary @"$TMP/40k" "$URL/expect")
+check "Expect: 100-continue is answered without curl's 1 s wait ($out)" python3 -c \
+	"import sys;c,t='$out'.split();sys.exit(not(c=='200' and float(t)<0.9))"
 
 # --- gzip ---------------------------------------------------------------------------------
 head -c 30000 /dev/urandom | base64 >"$TMP/plain"
 gzip -c "$TMP/plain" >"$TMP/plain.gz"
-crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' "$TMP/plain")
+crc=$(python3 -c 'import zlib,sys;print("%08x"%zlib.crc32(open(sys.argv[1],"rb").read()))' \
+	"$TMP/plain")
 len=$(stat -c %s "$TMP/plain")
 out=$("${CURL[@]}" --data-binary @"$TMP/plain.gz" -H 'Content-Encoding: gzip' "$URL/gz")
 check "gzip request body is decompressed" has "$out" "\"body_len\":$len,\"crc32\":\"$crc\""
@@ -475,14 +483,19 @@ out=$("${CURL[@]}" -w ' %{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr 
 check "oversize header: 431 header_too_large ($out)" has "$out" '"error":"header_too_large"'
 check "oversize header: status 431" has "$out" '} 431'
 head -c 40000000 /dev/zero | gzip -9 >"$TMP/bomb.gz"
-out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/bomb.gz" -H 'Content-Encoding: gzip' "$URL/bomb")
-check "gzip bomb ($(stat -c %s "$TMP/bomb.gz") bytes -> 40 MB): 413" has "$out" '"error":"too_large"'
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/bomb.gz" -H 'Content-Encoding: gzip' \
+	"$URL/bomb")
+check "gzip bomb ($(stat -c %s "$TMP/bomb.gz") bytes -> 40 MB): 413" has "$out" \
+	'"error":"too_large"'
 out=$("${CURL[@]}" -w ' %{http_code}' --data-binary x -H 'Content-Encoding: br' "$URL/br")
-check "unsupported Content-Encoding: 415 unsupported_encoding ($out)" has "$out" '"error":"unsupported_encoding","message":'
-out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' "$URL/notgz")
+check "unsupported Content-Encoding: 415 unsupported_encoding ($out)" has "$out" \
+	'"error":"unsupported_encoding","message":'
+out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' \
+	"$URL/notgz")
 check "corrupt gzip body: 400 bad_request" has "$out" '"error":"bad_request"'
 out=$(probe gzpipeline "$PORT")
-check "pipelined gzip requests: each inflated whole, answered in order ($out)" [ "$out" = "200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
+check "pipelined gzip requests: each inflated whole, answered in order ($out)" [ "$out" = \
+	"200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
 out=$(probe gzhangup "$PORT" 12); sleep 0.5
 code=$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-gzgone")
 check "12 clients gone while their gzip bodies inflate: server lives on and serves ($out $code)" \
@@ -491,22 +504,27 @@ out=$(probe malformed "$PORT")
 check "malformed HTTP over TLS: 400 ($out)" has "$out" 'status=400 body={"error":"bad_request"'
 out=$(probe slow "$PORT")
 check "slow client cut off near the 2 s timeout with 408 ($out)" python3 -c "
-import sys; e=float('$out'.split()[0].split('=')[1]); sys.exit(not (1.5 <= e <= 4.0 and ' 408 ' in '$out'))"
+import sys; e=float('$out'.split()[0].split('=')[1]); sys.exit(
+    not (1.5 <= e <= 4.0 and ' 408 ' in '$out'))"
 out=$(probe idle "$PORT")
 check "idle connection closed near the timeout ($out)" python3 -c "
 import sys; e=float('$out'.split('=')[1]); sys.exit(not (1.5 <= e <= 4.0))"
 out=$(probe cap "$PORT" 8)
-check "connections past the cap are refused, slots come back ($out)" eval 'has "$out" "extra=refused" && has "$out" "after=ok"'
+check "connections past the cap are refused, slots come back ($out)" eval \
+	'has "$out" "extra=refused" && has "$out" "after=ok"'
 
 # --- TLS ------------------------------------------------------------------------------------
 out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.1 "$URL/" 2>&1)
 check "curl --tls-max 1.1 is refused ($out)" [ "$out" != 200 ]
-out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 "$URL/" 2>&1)
+out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers \
+	ECDHE-ECDSA-AES128-SHA256 "$URL/" 2>&1)
 check "non-AEAD suite (ECDHE-ECDSA-AES128-SHA256) is refused ($out)" [ "$out" != 200 ]
-out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 "$URL/" 2>&1)
+out=$("${CURL[@]}" -w '%{http_code}' -o /dev/null --tls-max 1.2 --ciphers \
+	ECDHE-ECDSA-CHACHA20-POLY1305 "$URL/" 2>&1)
 check "control: the same curl with CHACHA20-POLY1305 succeeds ($out)" [ "$out" = 200 ]
 CTL=$(free_port)
-timeout 30 python3 "$TMP/probe.py" server11 "$CTL" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/ctl.out" 2>&1 &
+timeout 30 python3 "$TMP/probe.py" server11 "$CTL" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/ctl.out" \
+	2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 1 50); do grep -qs ready "$TMP/ctl.out" && break; sleep 0.1; done
 out=$(probe tlsver "$CTL" 1.1)
@@ -529,9 +547,11 @@ check "session resumes by session ID ($out)" [ "$out" = "reused=True status=200"
 out=$(probe plain "$PORT")
 check "non-TLS bytes: connection closed ($out)" has "$out" closed
 out=$(probe dribble "$PORT")
-check "handshake sent one byte per segment (bytes arrive while a step runs): 200 ($out)" has "$out" "HTTP/1.1 200"
+check "handshake sent one byte per segment (bytes arrive while a step runs): 200 ($out)" has \
+	"$out" "HTTP/1.1 200"
 out=$(probe abandon "$PORT" 40)
-check "40 clients reset mid-handshake: server lives on and answers" eval 'alive && [ "$out" = done ] && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-abandon")" = 200 ]'
+check "40 clients reset mid-handshake: server lives on and answers" eval \
+	'alive && [ "$out" = done ] && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-abandon")" = 200 ]'
 # Handshake steps run on a thread pool; a step queued for a client that is gone must be
 # dropped, or a flood of hello-and-reset clients piles up work and memory (41 KB each) and
 # starves real clients.
@@ -543,10 +563,12 @@ code=$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after-flood")
 # Under AddressSanitizer freed memory sits in its quarantine, so RSS says nothing there.
 limit=6000
 [ -n "${ASAN_OPTIONS:-}" ] && limit=1000000
-check "3000 hello-and-reset clients: memory stays bounded (RSS ${rss0} -> ${rss1} kB) and a client is served ($code)" \
+what="3000 hello-and-reset clients: memory stays bounded (RSS ${rss0} -> ${rss1} kB)"
+check "$what and a client is served ($code)" \
 	eval '[ "$out" = done ] && [ $((rss1 - rss0)) -lt $limit ] && [ "$code" = 200 ]'
 out=$(probe hangup "$PORT"); sleep 0.6
-check "client gone before a deferred reply: server lives on" eval 'alive && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after")" = 200 ]'
+check "client gone before a deferred reply: server lives on" eval \
+	'alive && [ "$("${CURL[@]}" -o /dev/null -w "%{http_code}" "$URL/after")" = 200 ]'
 
 # --- graceful shutdown --------------------------------------------------------------------
 "${CURL[@]}" "$URL/late?delay_ms=1500" >"$TMP/late.out" 2>&1 &
@@ -558,7 +580,8 @@ sleep 0.2
 out=$(curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$URL/new" 2>&1)
 check "no new connections after SIGTERM ($out)" [ "$out" = 000 ]
 wait "$CPID"
-check "SIGTERM: the request in flight still gets its reply" has "$(cat "$TMP/late.out")" '"path":"/late"'
+check "SIGTERM: the request in flight still gets its reply" has "$(cat "$TMP/late.out")" \
+	'"path":"/late"'
 for _ in $(seq 1 50); do alive || break; sleep 0.1; done
 if alive; then
 	kill -9 "$SPID"
@@ -567,18 +590,22 @@ fi
 wait "$SPID"
 rc=$?
 check "SIGTERM: server exits 0 (rc=$rc)" [ $rc -eq 0 ]
-if [ -s "$TMP/main.err" ]; then echo "# server stderr:"; sed 's/^/# /' "$TMP/main.err" | head -40; fi
+if [ -s "$TMP/main.err" ]; then \
+	echo "# server stderr:"; sed 's/^/# /' "$TMP/main.err" | head -40; fi
 
 # --- without a worker pool ----------------------------------------------------------------
 # net.h lets a program leave the pool out; handshakes and gzip bodies then run on the loop.
 if start_server nopool --max-body 65536 --timeout-ms 2000 --no-pool; then
 	URL=https://127.0.0.1:$PORT
 	out=$("${CURL[@]}" --data-binary @"$TMP/plain.gz" -H 'Content-Encoding: gzip' "$URL/gz")
-	check "no pool: handshake, and a gzip body inflated on the loop" has "$out" "\"body_len\":$len,\"crc32\":\"$crc\""
-	out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H 'Content-Encoding: gzip' "$URL/notgz")
+	check "no pool: handshake, and a gzip body inflated on the loop" has "$out" \
+		"\"body_len\":$len,\"crc32\":\"$crc\""
+	out=$("${CURL[@]}" -w ' %{http_code}' --data-binary @"$TMP/body" -H \
+		'Content-Encoding: gzip' "$URL/notgz")
 	check "no pool: corrupt gzip body: 400 bad_request" has "$out" '"error":"bad_request"'
 	out=$(probe gzpipeline "$PORT")
-	check "no pool: pipelined gzip requests answered in order ($out)" [ "$out" = "200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
+	check "no pool: pipelined gzip requests answered in order ($out)" [ "$out" = \
+		"200:/g1:ok 200:/g2:ok 200:/p3:ok" ]
 	kill -TERM "$SPID"
 	wait "$SPID"
 	rc=$?

@@ -10,7 +10,8 @@ ok "8 devices enrolled"
 
 for round in 1 2 3; do
 	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 8 \
-		--batches 400 --events 50 --seed "$round" --acked "$T/acked" --ready "$T/ready$round" >/dev/null 2>"$T/lg.err" &
+		--batches 400 --events 50 --seed "$round" --acked "$T/acked" --ready \
+		"$T/ready$round" >/dev/null 2>"$T/lg.err" &
 	LG=$!
 	PIDS="$PIDS $LG"
 	for i in $(seq 1 200); do [ -e "$T/ready$round" ] && break; sleep 0.05; done
@@ -20,7 +21,8 @@ for round in 1 2 3; do
 	wait "$LG" 2>/dev/null
 	sort -u "$T/acked" >"$T/acked.sorted"
 	new=$(( $(wc -l <"$T/acked.sorted") - ${prev:-0} )); prev=$(wc -l <"$T/acked.sorted")
-	if [ "$new" -gt 0 ]; then ok "round $round: $new events acknowledged before the kill"; else notok "round $round: nothing acknowledged before the kill"; fi
+	if [ "$new" -gt 0 ]; then ok "round $round: $new events acknowledged before the kill"; \
+		else notok "round $round: nothing acknowledged before the kill"; fi
 	start_server || { notok "server restarts after kill -9 (round $round)"; finish; }
 	sql 'SELECT uuid FROM events' | sort >"$T/stored"
 	missing=$(comm -23 "$T/acked.sorted" "$T/stored" | wc -l)
@@ -30,14 +32,16 @@ for round in 1 2 3; do
 	else
 		notok "round $round: $missing of $acked acknowledged events missing"
 	fi
-	check_eq "round $round: no event stored twice" 0 "$(sql 'SELECT count(*) - count(DISTINCT uuid) FROM events')"
+	check_eq "round $round: no event stored twice" 0 \
+		"$(sql 'SELECT count(*) - count(DISTINCT uuid) FROM events')"
 	check_eq "round $round: database integrity" ok "$(sql 'PRAGMA integrity_check')"
 done
 
 # SIGTERM under load: requests in flight are answered, the server exits 0, and everything it
 # acknowledged is there.
 "$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 8 \
-	--batches 400 --events 50 --seed 4 --acked "$T/acked" --ready "$T/ready4" >/dev/null 2>"$T/lg.err" &
+	--batches 400 --events 50 --seed 4 --acked "$T/acked" --ready "$T/ready4" >/dev/null \
+	2>"$T/lg.err" &
 LG=$!
 PIDS="$PIDS $LG"
 for i in $(seq 1 200); do [ -e "$T/ready4" ] && break; sleep 0.05; done
@@ -48,5 +52,6 @@ check_eq "SIGTERM under load: exit status 0" 0 $?
 wait "$LG" 2>/dev/null
 sort -u "$T/acked" >"$T/acked.sorted"
 sql 'SELECT uuid FROM events' | sort >"$T/stored"
-check_eq "SIGTERM under load: every acknowledged event stored" 0 "$(comm -23 "$T/acked.sorted" "$T/stored" | wc -l)"
+check_eq "SIGTERM under load: every acknowledged event stored" 0 \
+	"$(comm -23 "$T/acked.sorted" "$T/stored" | wc -l)"
 finish

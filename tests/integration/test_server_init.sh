@@ -11,7 +11,8 @@ mkdir -m 0755 "$T/existing"
 "$SERVER" --data "$T/existing" init >"$T/existing.out" 2>&1
 check_eq "existing 0755 folder: init succeeds" 0 $?
 check_eq "existing 0755 folder: made 0700" 700 "$(stat -c %a "$T/existing")"
-check "existing folder: init says it changed the mode" grep -q 'was mode 0755: set to 0700' "$T/existing.out"
+check "existing folder: init says it changed the mode" grep -q 'was mode 0755: set to 0700' \
+	"$T/existing.out"
 check_eq "the data key inside is 0600" 600 "$(stat -c %a "$T/existing/data.key")"
 
 : >"$T/afile"

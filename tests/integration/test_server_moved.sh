@@ -19,7 +19,8 @@ K0=$(echo "$out" | body_of | cursor_of)
 # The dispatcher re-imports A1 for courier c2.
 sed "/^$A1,/s/,c1\$/,c2/" "$ROOT/tests/data/appointments.csv" >"$T/moved.csv"
 srv import "$T/moved.csv" >/dev/null
-check_eq "re-import moves A1 to c2" c2 "$(sql "SELECT courier_id FROM appointments WHERE code='$A1'")"
+check_eq "re-import moves A1 to c2" c2 \
+	"$(sql "SELECT courier_id FROM appointments WHERE code='$A1'")"
 
 # Offline, the courier arrived at A1; the device syncs with the cursor it had.
 mkbatch --seed m --seq 1 --count 1 --appt "$A1" --type arrive --at 2026-11-26T01:05:00 \
@@ -30,7 +31,8 @@ check_eq "act recorded before the move reached the device: 200" 200 \
 check_eq "that act is stored" 1 "$(sql "SELECT count(*) FROM events WHERE appointment='$A1'")"
 check "that act is flagged moved in the export" bash -c \
 	"'$SERVER' --data '$T/data' export events | grep -q '\"moved\"'"
-check "the reply tells the device A1 is removed" grep -q "\"code\":\"$A1\",\"removed\":true" <<<"$out"
+check "the reply tells the device A1 is removed" grep -q "\"code\":\"$A1\",\"removed\":true" \
+	<<<"$out"
 K1=$(echo "$out" | body_of | cursor_of)
 
 # The device has stored that reply: its next sync carries the new cursor.

@@ -16,17 +16,27 @@ A4=H15.50.05.13-261126-0004
 mkbatch --seed s1 --seq 1 --count 3 --appt "$A1,$A1,$A2" --type arrive,collect,arrive >"$T/b1.json"
 out=$(sync_file "$T/b1.json")
 check_eq "new batch: 200" 200 "$(echo "$out" | status_of)"
-check_eq "new batch: 3 stored" "3 0" "$(echo "$out" | body_of | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["stored"],d["duplicates"])')"
-check_eq "new batch: 3 appointments of c1 pulled" 3 "$(echo "$out" | body_of | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["appointments"]))')"
+check_eq "new batch: 3 stored" "3 0" \
+	"$(echo "$out" | body_of | python3 -c \
+	'import json,sys;d=json.load(sys.stdin);print(d["stored"],d["duplicates"])')"
+check_eq "new batch: 3 appointments of c1 pulled" 3 \
+	"$(echo "$out" | body_of | python3 -c \
+	'import json,sys;print(len(json.load(sys.stdin)["appointments"]))')"
 check_eq "events in the database" 3 "$(sql 'SELECT count(*) FROM events')"
-check_eq "appointment state derived: collected" collected "$(sql "SELECT status FROM appointments WHERE code='$A1'")"
-check_eq "database and its WAL are private (0600), the directory 0700" "600 600 700" "$(stat -c %a "$T/data/doorstep.db" "$T/data/doorstep.db-wal" "$T/data" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "no position in clear in the database" 0 "$(sql "SELECT count(*) FROM events WHERE body LIKE '%10.47%'")"
+check_eq "appointment state derived: collected" collected \
+	"$(sql "SELECT status FROM appointments WHERE code='$A1'")"
+check_eq "database and its WAL are private (0600), the directory 0700" "600 600 700" \
+	"$(stat -c %a "$T/data/doorstep.db" "$T/data/doorstep.db-wal" "$T/data" | tr '\n' ' ' | \
+	sed 's/ $//')"
+check_eq "no position in clear in the database" 0 \
+	"$(sql "SELECT count(*) FROM events WHERE body LIKE '%10.47%'")"
 
 # Re-sending the same batch any number of times changes nothing.
 before=$(srv export events | sha256sum)
 for i in 1 2 3; do out=$(sync_file "$T/b1.json"); done
-check_eq "re-sent batch: acknowledged as duplicates" "200 0 3" "$(echo "$out" | status_of) $(echo "$out" | body_of | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["stored"],d["duplicates"])')"
+check_eq "re-sent batch: acknowledged as duplicates" "200 0 3" \
+	"$(echo "$out" | status_of) $(echo "$out" | body_of | python3 -c \
+	'import json,sys;d=json.load(sys.stdin);print(d["stored"],d["duplicates"])')"
 check_eq "re-sent batch: export unchanged" "$before" "$(srv export events | sha256sum)"
 check_eq "re-sent batch: still 3 events" 3 "$(sql 'SELECT count(*) FROM events')"
 
@@ -41,7 +51,8 @@ json.dump(new, open(sys.argv[3], "w"))
 PY
 out=$(sync_file "$T/b2.json")
 check_eq "conflicting duplicate: 409" 409 "$(echo "$out" | status_of)"
-uuid=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["events"][0]["uuid"])' "$T/b1.json")
+uuid=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["events"][0]["uuid"])' \
+	"$T/b1.json")
 check "conflicting duplicate: error conflict naming the uuid $uuid" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1].rsplit("\n", 1)[0])
@@ -58,14 +69,17 @@ gzip -c "$T/b4.json" >"$T/b4.json.gz"
 out=$(sync_file "$T/b4.json.gz" -H 'Content-Encoding: gzip')
 check_eq "gzip batch: 200" 200 "$(echo "$out" | status_of)"
 check_eq "gzip batch: stored" 5 "$(sql 'SELECT count(*) FROM events')"
-check_eq "failed visit reason stored" not-home "$(sql "SELECT fail_reason FROM appointments WHERE code='$A3'")"
+check_eq "failed visit reason stored" not-home \
+	"$(sql "SELECT fail_reason FROM appointments WHERE code='$A3'")"
 
 # Malformed JSON, invalid members, unknown version: 400 with a JSON error.
 printf '{"v":1,"events":[{' >"$T/bad.json"
 out=$(sync_file "$T/bad.json")
 check_eq "malformed JSON: 400" 400 "$(echo "$out" | status_of)"
 check "malformed JSON: error code" grep -q '"error":"malformed_json"' <<<"$out"
-python3 -c 'import json;b=json.load(open("'"$T/b4.json"'"));b["events"][1]["gps"]={"source":"live"};json.dump(b,open("'"$T/inv.json"'","w"))'
+python3 -c \
+	'import json;b=json.load(open("'"$T/b4.json"'"));b["events"][1]["gps"]={
+		"source":"live"};json.dump(b,open("'"$T/inv.json"'","w"))'
 out=$(sync_file "$T/inv.json")
 check_eq "invalid member: 400" 400 "$(echo "$out" | status_of)"
 check "invalid member: message names it" grep -q 'events\[1\]: gps' <<<"$out"
@@ -104,21 +118,25 @@ check_eq "refused batches wrote nothing" 5 "$(sql 'SELECT count(*) FROM events')
 # A device sees only its courier's appointments.
 enroll c2
 out=$(api /v1/sync -X POST -H "Authorization: Bearer $CRED" -d '{"v":1}' | body_of)
-check_eq "courier c2 sees only its 2 appointments" 2 "$(echo "$out" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["appointments"]))')"
+check_eq "courier c2 sees only its 2 appointments" 2 \
+	"$(echo "$out" | python3 -c \
+	'import json,sys;print(len(json.load(sys.stdin)["appointments"]))')"
 
 # Revocation takes effect at once.
 dev=${C1%%.*}
 srv revoke --device "$dev" >/dev/null
 CRED=$C1
 check_eq "revoked device: 401" 401 "$(sync_file "$T/b6.json" | status_of)"
-check_eq "revoke of an unknown device fails" 1 "$(srv revoke --device dev-nope >/dev/null 2>&1; echo $?)"
+check_eq "revoke of an unknown device fails" 1 \
+	"$(srv revoke --device dev-nope >/dev/null 2>&1; echo $?)"
 
 # Wrong method and path.
 check_eq "GET /v1/sync: 405" 405 "$(api /v1/sync | status_of)"
 check_eq "unknown path: 404" 404 "$(api /v1/nothing | status_of)"
 
 # A wrong pin is refused by the client.
-check "a wrong pin is refused" bash -c "! curl -sk --pinnedpubkey 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' $URL/v1/health"
+check "a wrong pin is refused" bash -c \
+	"! curl -sk --pinnedpubkey 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' $URL/v1/health"
 
 # Exits by itself, with status 0, within 5 s of SIGTERM (kill -0 after wait proves nothing).
 kill -TERM "$SRV_PID"
