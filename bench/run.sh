@@ -31,7 +31,11 @@ fresh_server() {
 	rm -rf "$T/data"
 	# The last run's writes go to disk now, not while the next one is measured.
 	sync
-	setup_server && start_server ||
+	# The 64 clients stand for 64 handsets, which reach the server from addresses of their
+	# own; here they share 127.0.0.1, so the per-address caps (made against floods from one
+	# address) are raised for this one address to hold every client's handshake at once.
+	setup_server && printf '%s\n' "max_handshakes_per_address = 128" \
+		"max_connections_per_address = 128" >>"$T/data/doorstep.conf" && start_server ||
 		{ echo "bench: server did not start"; cat "$T/serve.err"; exit 1; }
 	setup_load 64 "$DOORS" || { echo "bench: load set-up failed"; exit 1; }
 	"$BUILD/tools/loadgen" --url "$URL" --pin "$PIN" --creds "$T/creds" --clients 4 \
