@@ -143,6 +143,7 @@ lint:
 		2>/dev/null \
 		|| { echo "lint: banned call found"; false; }
 	@scripts/lint-layout.py .
+	@scripts/lint-width.py .
 	@echo "lint: ok"
 
 clean:

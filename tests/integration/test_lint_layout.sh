@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# test_lint_layout.sh: scripts/lint-layout.py passes on the tree, and fails on each kind of
-# fault it promises to catch, planted one at a time in a copy of the tree's sources.
+# test_lint_layout.sh: scripts/lint-layout.py passes on the tree (and lint-width.py), and
+# lint-layout fails on each kind of fault it promises to catch, planted one at a time in a
+# copy of the tree's sources.
 . "$(dirname "$0")/lib.sh"
 
 LINT="$DOORSTEP_ROOT/scripts/lint-layout.py"
 check "the tree keeps its layers" "$LINT" "$DOORSTEP_ROOT"
+check "the code's lines fit 100 columns" "$DOORSTEP_ROOT/scripts/lint-width.py" "$DOORSTEP_ROOT"
 
 plant() { # $1 name, $2 file to append to, $3 line; the copy is fresh each time
 	rm -rf "$T/tree"; mkdir -p "$T/tree"

@@ -10,8 +10,8 @@
  *                   [--seed N] [--max-bytes N] [--max-delay-ms MS] [--max-conns N]
  *                   [--max-seconds S]
  * Prints "listening on 127.0.0.1:PORT" when ready, and on exit (SIGTERM or a bound reached)
- * one line per kind, "KIND connections N fired N", and the bytes read each way. Exit 0, or 1 on a set-up failure, 2 on a
- * usage error. */
+ * one line per kind, "KIND connections N fired N", and the bytes read each way. Exit 0, or 1
+ * on a set-up failure, 2 on a usage error. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
