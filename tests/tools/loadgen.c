@@ -328,12 +328,19 @@ static int lg_run(struct lg *g)
 		lg_send(g, m, &g->c[i]);
 	}
 	t0 = lg_now();
-	while (running) {
+	/* Until nothing runs and no finished request is left unread: the last requests finish
+	 * in the same perform that brings the count of running ones to zero. */
+	for (;;) {
+		int finished = 0;
+
 		curl_multi_perform(m, &running);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE)
+			if (msg->msg == CURLMSG_DONE) {
 				lg_done(g, m, msg);
-		curl_multi_perform(m, &running);
+				finished = 1;
+			}
+		if (running == 0 && !finished)
+			break;
 		if (running)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
