@@ -30,9 +30,9 @@ MATRIX="
 health          200 200 200 200 200
 sync_pull       200 200 401 401 401
 sync_push_own   200 200 401 401 401
-sync_push_A     200 403 401 401 401
-sync_push_B     403 200 401 401 401
-sync_resend_A   200 403 401 401 401
+sync_push_A     200 422 401 401 401
+sync_push_B     422 200 401 401 401
+sync_resend_A   200 422 401 401 401
 enroll          200 200 200 200 200
 sync_get        405 405 405 405 405
 "
@@ -111,6 +111,7 @@ cell() {
 	200) err=- ;;
 	401) err=unauthorized ;;
 	403) err=forbidden ;;
+	422) err=unknown_appointment ;;
 	405) err=method_not_allowed ;;
 	*) err=? ;;
 	esac

@@ -80,9 +80,10 @@ check_error "no credential" 401 unauthorized \
 CRED="dev-0000000000000000.nosuchsecret"
 check_error "unknown credential" 401 unauthorized "$(sync_file "$T/good.json")"
 CRED=$C1
-# 403 forbidden, 422 unknown_appointment.
+# 422 unknown_appointment: another courier's code and one that does not exist get the same
+# answer; 403 forbidden is for a moved appointment (at the end, as it moves A1).
 mkbatch --seed pe --seq 3 --count 2 --appt "$A1,$A4" >"$T/other.json"
-check_error "an event names another courier's appointment" 403 forbidden \
+check_error "an event names another courier's appointment" 422 unknown_appointment \
 	"$(sync_file "$T/other.json")"
 mkbatch --seed pe --seq 3 --count 1 --appt H15.50.05.13-261126-9999 >"$T/unk.json"
 check_error "an event names an unknown dossier code" 422 unknown_appointment \
@@ -193,4 +194,19 @@ if [ -f "$PRELOAD" ]; then
 else
 	notok "the fault library $PRELOAD is built (make test-build)"
 fi
+# 403 forbidden: A1 moved to c2, and this device has pulled the move (a sync whose cursor
+# passed it); an act it records after that is refused (test_server_moved.sh has the rest).
+cursor_of() { python3 -c 'import json,sys;print(json.load(sys.stdin)["cursor"])'; }
+sed "/^$A1,/s/,c1\$/,c2/" "$ROOT/tests/data/appointments.csv" >"$T/moved.csv"
+srv import "$T/moved.csv" >/dev/null
+K=$(api /v1/sync -X POST -H "Authorization: Bearer $C1" -d '{"v":1}' | body_of | cursor_of)
+api /v1/sync -X POST -H "Authorization: Bearer $C1" -d "{\"v\":1,\"cursor\":$K}" >/dev/null
+sleep 1
+before=$(sql "SELECT count(*) FROM events")
+mkbatch --seed pe --seq 40 --count 1 --appt "$A1" --type arrive \
+	--at "$(date -u +%Y-%m-%dT%H:%M:%S)" --cursor "$K" >"$T/moved.json"
+CRED=$C1
+check_error "an event names an appointment moved away after the move reached the device" 403 \
+	forbidden "$(sync_file "$T/moved.json")"
+check_eq "and nothing is written" "$before" "$(sql "SELECT count(*) FROM events")"
 finish
