@@ -13,9 +13,17 @@ D="$T/root"
 AGENT_I="$D/usr/bin/doorstep-agent"
 MAN_ENV=(env LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80)
 
+# The build tree's own flags: a sanitizer tree is installed as it was built (make
+# check-asan), not relinked without the sanitizers.
+SAN_ARGS=()
+if nm "$BUILD/bin/doorstep-server" 2>/dev/null | grep -q '__asan_init'; then
+	SAN_ARGS=(SAN=1 "CFLAGS=-O1 -g")
+fi
+
 # mk ARGS...: make in the source tree, apart from any make this test runs under.
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$ROOT" "$@"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$ROOT" \
+		"${SAN_ARGS[@]}" "$@"
 }
 
 # installed_ok DESC SRC DST MODE: DST is a copy of SRC with mode MODE.
