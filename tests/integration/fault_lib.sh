@@ -30,3 +30,45 @@ alloc_fail() {
 	FAILMALLOC_NTH="$k" LD_PRELOAD="$SHIM" "$@" >"$T/fault.out" 2>"$T/fault.err"
 	RC=$?
 }
+
+# fault_eq DESC EXPECTED ACTUAL: a TAP line, through whichever library sourced this one.
+fault_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	elif declare -F notok >/dev/null; then
+		notok "$1 (expected '$2', got '$3')"
+	else
+		not_ok "$1 (expected '$2', got '$3')"
+	fi
+}
+
+# alloc_trials NAME DIR DB JUDGE WHAT CMD...: CMD at each chosen allocation failure, each
+# run on a fresh copy of $T/pristine at DIR. After each: no crash, a message when it fails,
+# the database DB passes SQLite's integrity check, and JUDGE (a function given CMD's exit
+# status) succeeds; WHAT says what JUDGE asserts. Four TAP lines, one per property.
+alloc_trials() {
+	local name=$1 dir=$2 db=$3 judge=$4 what=$5 n k crashed=0 silent=0 corrupt=0 wrong=0
+	local tried=0
+	shift 5
+	rm -rf "$dir"; cp -a "$T/pristine" "$dir"
+	n=$(alloc_count "$T/count" "$@")
+	[ "$n" -gt 0 ] || { fault_eq "$name: allocations counted" yes no; return; }
+	for k in $(alloc_points "$n"); do
+		rm -rf "$dir"; cp -a "$T/pristine" "$dir"
+		alloc_fail "$k" "$@"
+		tried=$((tried + 1))
+		if [ "$RC" -ge 128 ]; then
+			crashed=$((crashed + 1)); echo "# $name: allocation $k: signal $((RC - 128))"
+		fi
+		[ "$RC" -ne 0 ] && [ ! -s "$T/fault.err" ] && silent=$((silent + 1))
+		[ "$(sqlite3 -readonly "$db" 'PRAGMA integrity_check')" = ok ] ||
+			corrupt=$((corrupt + 1))
+		if ! "$judge" "$RC"; then
+			wrong=$((wrong + 1)); echo "# $name: allocation $k: exit $RC: $what: no"
+		fi
+	done
+	fault_eq "$name: no crash in $tried failure points of $n" 0 "$crashed"
+	fault_eq "$name: every failure says why" 0 "$silent"
+	fault_eq "$name: the database passes its integrity check after each" 0 "$corrupt"
+	fault_eq "$name: $what" 0 "$wrong"
+}

@@ -20,37 +20,20 @@ fi
 server_stop
 cp -a "$T/agent" "$T/pristine"
 db() { sqlite3 -readonly "$T/agent/agent.db" "$1"; }
-check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi; }
+check_eq() { fault_eq "$@"; }
 
-# trials NAME RECORDS CMD...: RECORDS is 1 when a successful CMD adds one event to the outbox.
-trials() {
-	local name=$1 adds=$2 n k crashed=0 silent=0 corrupt=0 partial=0 tried=0 got
+# An act recorded (exit 0) adds exactly one event to the outbox; a refused one adds none.
+one_or_none() {
+	local got
+	got=$(db "SELECT count(*) FROM outbox")
+	if [ "$1" -eq 0 ]; then [ "$got" = "$ADDS" ]; else [ "$got" = 0 ]; fi
+}
+trials() { # trials NAME ADDS CMD...: ADDS, the events a successful CMD records
+	local name=$1
+	ADDS=$2
 	shift 2
-	rm -rf "$T/agent"; cp -a "$T/pristine" "$T/agent"
-	n=$(alloc_count "$T/count" "$@")
-	[ "$n" -gt 0 ] || { not_ok "$name: allocations counted"; return; }
-	for k in $(alloc_points "$n"); do
-		rm -rf "$T/agent"; cp -a "$T/pristine" "$T/agent"
-		alloc_fail "$k" "$@"
-		tried=$((tried + 1))
-		if [ "$RC" -ge 128 ]; then
-			crashed=$((crashed + 1)); echo \
-				"# $name: allocation $k: signal $((RC - 128))"
-		fi
-		[ "$RC" -ne 0 ] && [ ! -s "$T/fault.err" ] && silent=$((silent + 1))
-		[ "$(db 'PRAGMA integrity_check')" = ok ] || corrupt=$((corrupt + 1))
-		got=$(db "SELECT count(*) FROM outbox")
-		# Recorded (exit 0) means exactly one more event; refused means none.
-		if { [ "$RC" -eq 0 ] && [ "$got" != "$adds" ]; } ||
-		   { [ "$RC" -ne 0 ] && [ "$got" != 0 ]; }; then
-			partial=$((partial + 1)); echo \
-				"# $name: allocation $k: exit $RC, outbox $got"
-		fi
-	done
-	check_eq "$name: no crash in $tried failure points of $n" 0 "$crashed"
-	check_eq "$name: every failure says why" 0 "$silent"
-	check_eq "$name: the database passes its integrity check after each" 0 "$corrupt"
-	check_eq "$name: the act is recorded once or not at all" 0 "$partial"
+	alloc_trials "$name" "$T/agent" "$T/agent/agent.db" one_or_none \
+		"the act is recorded once or not at all" "$@"
 }
 
 AG=("$AGENT" --data "$T/agent" --gpsd "127.0.0.1:1")
